@@ -1,0 +1,50 @@
+# Kretsløp: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test lint translations install install-test bench clean worker
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+translations: $(VENV)/.installed
+	@$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || \
+	  $(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
+
+## make run: install, upgrade the database, load demo data, serve on http://$(HOST):$(PORT)
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) seed demo
+	@echo "Serving Kretsløp on http://$(HOST):$(PORT)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: install what the tests need, lint, run the whole suite
+test: install-test translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(FLASK) jobs worker
+
+bench: install-test
+	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3* instance/search instance/media instance/mail

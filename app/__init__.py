@@ -1,0 +1,117 @@
+"""Kretsløp: a reuse marketplace. ``create_app`` is the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request, session
+
+from app.config import ROOT, from_environment
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: environment config, then ``config`` overrides (tests pass theirs)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(from_environment())
+    if config:
+        app.config.update(config)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_request_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import security, templating
+    from app.db import db
+    from app.extensions import babel, csrf, limiter, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
+                   default_translation_directories=str(ROOT / "app" / "translations"))
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    import app.models  # noqa: F401 - every model and outbox handler registered
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.api import bp as api_bp
+    from app.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(api_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """One commit per request: commit on success, roll back otherwise."""
+    from flask_babel import get_locale
+    from flask_babel import gettext as _
+    from sqlalchemy.exc import IntegrityError
+
+    from app.db import commit, db, rollback
+    from app.errors import problem, wants_json
+
+    @app.after_request
+    def _commit(response):
+        if response.status_code >= 400:
+            rollback()
+            return response
+        try:
+            commit()
+        except IntegrityError:
+            app.logger.info("commit refused by a constraint; answered 409")
+            if wants_json():
+                return problem(409, _("Konflikt"), _("Endringen kolliderer med eksisterende data."))
+            return app.response_class(_("Konflikt"), status=409)
+        return response
+
+    @app.teardown_appcontext
+    def _remove_session(exc):
+        db.session.remove()
+
+    @app.context_processor
+    def _template_globals():
+        from flask_wtf.csrf import generate_csrf
+
+        return {
+            "current_locale": str(get_locale() or "nb"),
+            "csrf_token": generate_csrf,
+            "languages": app.config["LANGUAGES"],
+        }
+
+    @app.before_request
+    def _remember_language():
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            session["lang"] = lang

@@ -1,0 +1,71 @@
+"""Forms for the account pages (CSRF through Flask-WTF; field errors shown inline)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+ORG_KINDS = [
+    ("business", _l("Bedrift")),
+    ("reuse_shop", _l("Ombruksbutikk")),
+    ("municipality", _l("Kommune")),
+    ("nonprofit", _l("Frivillig organisasjon")),
+]
+ROLES = [("member", _l("Medlem")), ("admin", _l("Administrator")), ("owner", _l("Eier"))]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[DataRequired(_l("Fyll inn e-post.")),
+                                                 Length(max=254)])
+    password = PasswordField(_l("Passord"), validators=[DataRequired(_l("Fyll inn passord.")),
+                                                        Length(max=256)])
+    remember = BooleanField(_l("Husk meg"))
+
+
+class RegisterForm(FlaskForm):
+    name = StringField(_l("Ditt navn"), validators=[DataRequired(_l("Fyll inn navn.")),
+                                                    Length(max=200)])
+    email = EmailField(_l("E-post"), validators=[DataRequired(_l("Fyll inn e-post.")),
+                                                 Email(_l("Ugyldig e-postadresse.")),
+                                                 Length(max=254)])
+    password = PasswordField(_l("Passord (minst 10 tegn)"),
+                             validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
+    org_name = StringField(_l("Organisasjonens navn"),
+                           validators=[DataRequired(_l("Fyll inn organisasjonens navn.")),
+                                       Length(max=200)])
+    org_kind = SelectField(_l("Type organisasjon"), choices=ORG_KINDS,
+                           validators=[DataRequired()])
+    orgnr = StringField(_l("Organisasjonsnummer"), validators=[Optional(), Length(max=20)],
+                        description=_l("9 siffer. Kan stå tomt for frivillige organisasjoner."))
+    address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
+    postcode = StringField(_l("Postnummer"), validators=[Optional(), Length(max=4)])
+    city = StringField(_l("Poststed"), validators=[Optional(), Length(max=100)])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[DataRequired(_l("Fyll inn e-post.")),
+                                                 Length(max=254)])
+    role = SelectField(_l("Rolle"), choices=ROLES, default="member")
+
+
+class AcceptInvitationForm(FlaskForm):
+    name = StringField(_l("Ditt navn"), validators=[DataRequired(_l("Fyll inn navn.")),
+                                                    Length(max=200)])
+    password = PasswordField(_l("Passord (minst 10 tegn)"),
+                             validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-post"), validators=[DataRequired(_l("Fyll inn e-post.")),
+                                                 Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("Nytt passord (minst 10 tegn)"),
+                             validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Navn på nøkkelen"), validators=[Optional(), Length(max=100)])

@@ -1,0 +1,359 @@
+"""Account services: registration, authentication, tokens, invitations, password reset.
+
+Services validate, change the session and flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts import orgnr as orgnr_mod
+from app.accounts.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    OrgKind,
+    Role,
+    User,
+    hash_token,
+)
+from app.db import db, utcnow
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.mail import queue_mail
+from app.validation import EMAIL_RE
+
+TOKEN_PREFIX = "kl_"
+MIN_PASSWORD = 10
+
+
+# --- validation ------------------------------------------------------------------
+
+
+def check_password_strength(password: str) -> str | None:
+    if len(password or "") < MIN_PASSWORD:
+        return _("Passordet må ha minst %(n)s tegn.", n=MIN_PASSWORD)
+    if len(password) > 256:
+        return _("Passordet kan ikke være lengre enn 256 tegn.")
+    return None
+
+
+def validate_organization(
+    name: str, kind: str, orgnr: str | None, postcode: str | None, municipality_number: str | None
+) -> tuple[dict[str, list[str]], str | None]:
+    """Field errors for an organisation, and the normalised organisation number."""
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["org_name"] = [_("Organisasjonen må ha et navn.")]
+    elif len(name) > 200:
+        errors["org_name"] = [_("Kan ikke være lengre enn %(n)s tegn.", n=200)]
+    if kind not in {k.value for k in OrgKind}:
+        errors["org_kind"] = [_("Ukjent organisasjonstype.")]
+    number = orgnr_mod.normalise(orgnr or "") or None
+    if number is None:
+        if kind != OrgKind.NONPROFIT:
+            errors["orgnr"] = [_("Organisasjonsnummer må fylles ut (9 siffer).")]
+    elif not orgnr_mod.is_valid(number):
+        errors["orgnr"] = [_("Ugyldig organisasjonsnummer: 9 siffer med gyldig kontrollsiffer.")]
+    elif db.session.scalar(sa.select(Organization.id).where(Organization.orgnr == number)):
+        errors["orgnr"] = [_("En organisasjon med dette nummeret er allerede registrert. "
+                             "Be en eier om en invitasjon.")]
+    if postcode and not (len(postcode) == 4 and postcode.isdigit()):
+        errors["postcode"] = [_("Postnummer må være fire siffer.")]
+    if municipality_number and not (len(municipality_number) == 4
+                                    and municipality_number.isdigit()):
+        errors["municipality_number"] = [_("Kommunenummer må være fire siffer.")]
+    return errors, number
+
+
+def validate_new_user(email: str, name: str, password: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = [_("Ugyldig e-postadresse.")]
+    elif get_user_by_email(email) is not None:
+        errors["email"] = [_("Det finnes allerede en bruker med denne e-postadressen.")]
+    if not (name or "").strip():
+        errors["name"] = [_("Navn må fylles ut.")]
+    elif len(name) > 200:
+        errors["name"] = [_("Kan ikke være lengre enn %(n)s tegn.", n=200)]
+    problem = check_password_strength(password)
+    if problem:
+        errors["password"] = [problem]
+    return errors
+
+
+# --- users and organisations -------------------------------------------------------
+
+
+def get_user_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
+
+
+def get_organization_by_name(name: str) -> Organization | None:
+    return db.session.scalar(
+        sa.select(Organization).where(sa.func.lower(Organization.name) == name.strip().lower())
+    )
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _new_user(email: str, name: str, password: str, locale: str = "nb",
+              site_admin: bool = False) -> User:
+    user = User(
+        email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password),
+        locale=locale if locale in ("nb", "en") else "nb", is_site_admin=site_admin,
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    return user
+
+
+def create_organization(name: str, kind: str, orgnr: str | None = None, address: str = "",
+                        postcode: str = "", city: str = "",
+                        municipality_number: str | None = None) -> Organization:
+    errors, number = validate_organization(name, kind, orgnr, postcode, municipality_number)
+    if errors:
+        raise ValidationFailed(errors)
+    org = Organization(
+        name=name.strip(), kind=kind, orgnr=number, address=(address or "").strip(),
+        postcode=postcode or "", city=(city or "").strip(),
+        municipality_number=municipality_number
+        or current_app.config["DEFAULT_MUNICIPALITY_NUMBER"],
+    )
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def add_member(user: User, org: Organization, role: str = Role.MEMBER) -> Membership:
+    existing = next((m for m in user.memberships if m.organization_id == org.id), None)
+    if existing:
+        existing.role = Role(role).value
+        return existing
+    membership = Membership(user=user, organization=org, role=Role(role).value)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def register(*, email: str, name: str, password: str, org_name: str, org_kind: str,
+             orgnr: str | None = None, address: str = "", postcode: str = "", city: str = "",
+             municipality_number: str | None = None, locale: str = "nb") -> User:
+    """Create a user and their organisation, with the user as owner."""
+    errors = validate_new_user(email, name, password)
+    org_errors, _number = validate_organization(org_name, org_kind, orgnr, postcode,
+                                                municipality_number)
+    errors.update(org_errors)
+    if errors:
+        raise ValidationFailed(errors)
+    user = _new_user(email, name, password, locale)
+    org = create_organization(org_name, org_kind, orgnr, address, postcode, city,
+                              municipality_number)
+    add_member(user, org, Role.OWNER)
+    return user
+
+
+def create_user_cli(email: str, password: str, org_name: str, org_kind: str,
+                    orgnr: str | None, role: str, site_admin: bool) -> tuple[User, Organization]:
+    """The ``users create`` command: joins the organisation if it exists, else creates it."""
+    user = get_user_by_email(email)
+    if user is None:
+        errors = validate_new_user(email, email.split("@")[0], password)
+        if errors:
+            raise ValidationFailed(errors)
+        user = _new_user(email, email.split("@")[0].replace(".", " ").title(), password,
+                         site_admin=site_admin)
+    else:
+        user.password_hash = hash_password(password)
+        user.is_site_admin = user.is_site_admin or site_admin
+    org = None
+    if orgnr:
+        org = db.session.scalar(
+            sa.select(Organization).where(Organization.orgnr == orgnr_mod.normalise(orgnr))
+        )
+    org = org or get_organization_by_name(org_name)
+    if org is None:
+        org = create_organization(org_name, org_kind, orgnr)
+    add_member(user, org, role)
+    return user, org
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = get_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so response time does not reveal accounts.
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    if not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY:
+        _DUMMY[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY[method]
+
+
+def set_password(user: User, password: str) -> None:
+    problem = check_password_strength(password)
+    if problem:
+        raise ValidationFailed({"password": [problem]})
+    user.password_hash = hash_password(password)
+    user.session_token = secrets.token_hex(16)  # logs out every other session
+
+
+# --- API tokens ----------------------------------------------------------------------
+
+
+def create_api_token(user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Make a token; the raw value is returned once and only its hash is stored."""
+    if len(name or "") > 100:
+        raise ValidationFailed({"name": [_("Kan ikke være lengre enn %(n)s tegn.", n=100)]})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user=user, name=(name or "").strip(), token_hash=hash_token(raw),
+                     prefix=raw[:10])
+    db.session.add(token)
+    db.session.flush()
+    return token, raw
+
+
+def user_for_token(raw: str) -> User | None:
+    if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        token.last_used_at = now
+    return token.user
+
+
+def revoke_api_token(user: User, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound(_("Nøkkelen finnes ikke."))
+    if token.revoked_at is not None:
+        raise Conflict(_("Nøkkelen er allerede trukket tilbake."), state="revoked")
+    token.revoked_at = utcnow()
+    return token
+
+
+# --- invitations ---------------------------------------------------------------------
+
+
+def invite(org: Organization, email: str, role: str, invited_by: User) -> Invitation:
+    email = (email or "").strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = [_("Ugyldig e-postadresse.")]
+    if role not in {r.value for r in Role}:
+        errors["role"] = [_("Ukjent rolle.")]
+    elif role == Role.OWNER and not invited_by.has_role(org.id, Role.OWNER):
+        errors["role"] = [_("Bare eiere kan invitere nye eiere.")]
+    existing = get_user_by_email(email) if not errors else None
+    if existing is not None and existing.role_in(org.id) is not None:
+        errors["email"] = [_("Personen er allerede medlem.")]
+    if errors:
+        raise ValidationFailed(errors)
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        organization=org, email=email, role=role, token_hash=hash_token(raw),
+        invited_by=invited_by,
+        expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_DAYS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    queue_mail(email, "invitation", existing.locale if existing else invited_by.locale,
+               org_name=org.name, inviter=invited_by.name, path=f"/invitations/{raw}",
+               days=current_app.config["INVITATION_DAYS"])
+    return invitation
+
+
+def find_invitation(raw: str) -> Invitation:
+    """The open invitation for a link, or a clear error when it is unknown or spent."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(raw or ""))
+    )
+    if invitation is None or invitation.revoked_at is not None:
+        raise NotFound(_("Invitasjonen finnes ikke eller er trukket tilbake."))
+    if invitation.accepted_at is not None:
+        raise Conflict(_("Invitasjonen er allerede brukt."), state="accepted")
+    if invitation.expires_at < utcnow():
+        raise Conflict(_("Invitasjonen er utløpt. Be om en ny."), state="expired")
+    return invitation
+
+
+def accept_invitation(raw: str, user: User | None = None, *, name: str = "",
+                      password: str = "") -> User:
+    """Join the organisation; creates the user when the invitee has no account yet."""
+    invitation = find_invitation(raw)
+    if user is None:
+        errors = validate_new_user(invitation.email, name, password)
+        if errors:
+            raise ValidationFailed(errors)
+        user = _new_user(invitation.email, name, password)
+    elif user.email != invitation.email:
+        raise ValidationFailed({"email": [
+            _("Invitasjonen gjelder %(email)s. Logg inn med den adressen.", email=invitation.email)
+        ]})
+    add_member(user, invitation.organization, invitation.role)
+    invitation.accepted_at = utcnow()
+    return user
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the account exists; say nothing either way."""
+    user = get_user_by_email(email)
+    if user is None or not user.active:
+        return
+    token = _reset_serializer().dumps({"uid": user.id, "st": user.session_token})
+    queue_mail(user.email, "password_reset", user.locale, name=user.name,
+               path=f"/password/reset/{token}",
+               minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
+
+
+def user_for_reset_token(token: str) -> User:
+    """Signed, expiring and single-use: the token names the session token it was made
+    for, and a password change replaces that."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired:
+        raise Conflict(_("Lenken er utløpt. Be om en ny."), state="expired") from None
+    except BadSignature:
+        raise NotFound(_("Lenken er ugyldig.")) from None
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or not secrets.compare_digest(user.session_token, str(data.get("st"))):
+        raise Conflict(_("Lenken er allerede brukt. Be om en ny."), state="used")
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    set_password(user, password)
+    return user

@@ -1,0 +1,226 @@
+"""Account pages: register, log in and out, invitations, password reset, organisation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+    TokenForm,
+)
+from app.accounts.models import Organization, Role, User
+from app.db import db
+from app.errors import ServiceError, ValidationFailed
+from app.extensions import limiter, login_manager, login_rate_key
+from app.main import safe_next
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def load_user(identity: str) -> User | None:
+    user_id, _sep, session_token = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != session_token:
+        return None
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    from app.errors import problem, wants_json
+
+    if wants_json():
+        return problem(401, _("Ikke innlogget"), _("Logg inn eller bruk en API-nøkkel."))
+    flash(_("Logg inn for å fortsette."), "info")
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+
+def apply_errors(form, exc: ValidationFailed, aliases: dict[str, str] | None = None) -> None:
+    """Show service field errors on the matching form fields (or as a page message)."""
+    for name, messages in exc.errors.items():
+        field = getattr(form, (aliases or {}).get(name, name), None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors or []) + messages
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+def _start_session(user: User, remember: bool = False) -> None:
+    """A fresh session on every login: nothing from before survives (no fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"],
+               key_func=login_rate_key, methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            _start_session(user, form.remember.data)
+            flash(_("Velkommen, %(name)s!", name=user.name), "success")
+            return redirect(safe_next(request.args.get("next"), url_for("main.home")))
+        form.password.errors = [_("Feil e-post eller passord.")]
+    status = 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ut."), "info")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register(
+                email=form.email.data, name=form.name.data, password=form.password.data,
+                org_name=form.org_name.data, org_kind=form.org_kind.data,
+                orgnr=form.orgnr.data, address=form.address.data,
+                postcode=form.postcode.data, city=form.city.data,
+                locale=session.get("lang", "nb"),
+            )
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.flush()
+            _start_session(user)
+            flash(_("Velkommen til Kretsløp! Organisasjonen er registrert."), "success")
+            return redirect(url_for("main.home"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        flash(_("Hvis adressen har en konto hos oss, har vi sendt en lenke for nytt passord."),
+              "info")
+        return redirect(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except ServiceError as exc:
+        return render_template("accounts/reset_invalid.html", message=exc.detail), exc.status
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            logout_user()
+            session.clear()
+            flash(_("Passordet er endret. Logg inn med det nye passordet."), "success")
+            return redirect(url_for("accounts.login"))
+    status = 422 if form.errors else 200
+    return render_template("accounts/reset.html", form=form), status
+
+
+def _org_for_admin(org_id: int) -> Organization:
+    org = db.session.get(Organization, org_id)
+    if org is None or current_user.role_in(org.id) is None and not current_user.is_site_admin:
+        abort(404)
+    return org
+
+
+@bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
+@login_required
+def organization(org_id: int):
+    org = _org_for_admin(org_id)
+    can_invite = current_user.has_role(org.id, Role.ADMIN)
+    form = InviteForm()
+    if request.method == "POST":
+        if not can_invite:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.invite(org, form.email.data, form.role.data, current_user)
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            else:
+                flash(_("Invitasjon sendt til %(email)s.", email=form.email.data), "success")
+                return redirect(url_for("accounts.organization", org_id=org.id))
+    status = 422 if form.errors else 200
+    return render_template("accounts/organization.html", org=org, form=form,
+                           can_invite=can_invite), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = services.find_invitation(token)
+    except ServiceError as exc:
+        return render_template("accounts/reset_invalid.html", message=exc.detail), exc.status
+    form = AcceptInvitationForm()
+    if request.method == "POST":
+        user = current_user if current_user.is_authenticated else None
+        if user is not None:
+            from flask_wtf.csrf import validate_csrf
+
+            validate_csrf(request.form.get("csrf_token"))
+        if user is not None or form.validate_on_submit():
+            try:
+                joined = services.accept_invitation(
+                    token, user, name=form.name.data or "", password=form.password.data or ""
+                )
+            except ValidationFailed as exc:
+                apply_errors(form, exc)
+            else:
+                db.session.flush()
+                if user is None:
+                    _start_session(joined)
+                flash(_("Du er nå med i %(org)s.", org=invitation.organization.name), "success")
+                return redirect(url_for("accounts.organization",
+                                        org_id=invitation.organization_id))
+    status = 422 if form.errors else 200
+    return render_template("accounts/accept.html", invitation=invitation, form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = TokenForm()
+    new_token = None
+    if form.validate_on_submit():
+        _token, new_token = services.create_api_token(current_user, form.name.data or "")
+        flash(_("Ny API-nøkkel laget. Kopier den nå; den vises bare én gang."), "success")
+    return render_template("accounts/account.html", form=form, new_token=new_token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    services.revoke_api_token(current_user, token_id)
+    flash(_("Nøkkelen er trukket tilbake."), "info")
+    return redirect(url_for("accounts.account"))

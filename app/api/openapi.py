@@ -1,0 +1,141 @@
+"""The OpenAPI 3.1 document, assembled from declarations next to each endpoint.
+
+Each API module calls :func:`operation` for its routes and :func:`component` for its
+shapes. A test checks that every ``/api/v1`` rule is documented and that responses
+seen in the test-suite match the document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from app.api import bp
+
+_COMPONENTS: dict[str, dict] = {}
+_OPERATIONS: dict[str, dict[str, dict]] = {}
+
+PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {
+            "type": "array", "items": {"type": "string"}}},
+    },
+}
+
+ERROR_TEXT = {
+    400: "Malformed request", 401: "No or bad credentials", 403: "Not allowed",
+    404: "Unknown (also another organisation's private object)",
+    409: "State or quantity conflict", 413: "Too large", 415: "Unsupported media type",
+    422: "Invalid fields", 429: "Too many requests",
+}
+
+
+def component(name: str, schema: dict) -> dict:
+    _COMPONENTS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def list_of(name: str) -> dict:
+    return {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": ref(name)},
+            "total": {"type": "integer"}, "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    }
+
+
+def query(name: str, schema: dict, description: str = "", required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema,
+            "description": description}
+
+
+def path_id(name: str = "id") -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def operation(
+    path: str,
+    method: str,
+    summary: str,
+    *,
+    responses: dict[int, Any],
+    body: Any = None,
+    body_content_type: str = "application/json",
+    params: list[dict] | None = None,
+    errors: tuple[int, ...] = (),
+    auth: bool = True,
+    tags: tuple[str, ...] = (),
+    content_types: dict[int, str] | None = None,
+) -> None:
+    """Declare one endpoint. ``responses`` maps status to a schema (dict), a component
+    name (str) or None for no body; ``body`` is a validation.Schema class or a dict."""
+    op: dict[str, Any] = {"summary": summary, "tags": list(tags), "responses": {}}
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        schema = body.json_schema() if hasattr(body, "json_schema") else body
+        op["requestBody"] = {"required": True, "content": {body_content_type: {"schema": schema}}}
+    for status, schema in responses.items():
+        ctype = (content_types or {}).get(status, "application/json")
+        entry: dict[str, Any] = {"description": "OK" if status < 300 else ERROR_TEXT.get(status, "")}
+        if isinstance(schema, str):
+            schema = ref(schema)
+        if schema is not None:
+            entry["content"] = {ctype: {"schema": schema}}
+        op["responses"][str(status)] = entry
+    codes = set(errors) | ({401} if auth else set())
+    if body is not None:
+        codes |= {400, 413, 415, 422}
+    for status in sorted(codes):
+        op["responses"][str(status)] = {
+            "description": ERROR_TEXT.get(status, ""),
+            "content": {"application/problem+json": {"schema": ref("Problem")}},
+        }
+    op["security"] = [{"bearer": []}, {"session": []}] if auth else []
+    _OPERATIONS.setdefault(path, {})[method.lower()] = op
+
+
+def document(server_url: str = "/") -> dict:
+    components = {"Problem": PROBLEM, **_COMPONENTS}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kretsløp API",
+            "version": "1.0.0",
+            "description": "Reuse marketplace API. Prices in NOK (`price_nok`, two decimals at "
+            "most), weights in kg, times in ISO 8601 with offset.",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": server_url}],
+        "paths": {f"/api/v1{p}": ops for p, ops in sorted(_OPERATIONS.items())},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(document(request.host_url))
+
+
+operation("/openapi.json", "get", "This document", responses={200: {"type": "object"}},
+          auth=False, tags=("meta",))

@@ -1,0 +1,105 @@
+"""Configuration: defaults for the embedded setup, every setting overridable by environment.
+
+The defaults run a complete marketplace with no servers: SQLite under ``instance/``,
+the embedded search engine and in-process jobs. Production sets ``DATABASE_URL``
+(PostgreSQL), ``REDIS_URL`` (workers), ``MEILI_URL`` and a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` spellings and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def from_environment() -> dict:
+    """Build the configuration mapping from the process environment."""
+    env = os.environ.get
+    instance = Path(env("INSTANCE_PATH", str(INSTANCE)))
+    production = env("KRETSLOP_ENV", "development") == "production"
+    return {
+        "KRETSLOP_ENV": env("KRETSLOP_ENV", "development"),
+        "SECRET_KEY": env("SECRET_KEY", "dev-only-not-secret-change-me"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(
+            env("DATABASE_URL", f"sqlite:///{instance / 'kretslop.sqlite3'}")
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "INSTANCE_DIR": str(instance),
+        "MEDIA_ROOT": env("MEDIA_ROOT", str(instance / "media")),
+        "MEDIA_URL": env("MEDIA_URL", "/media/"),
+        "REDIS_URL": env("REDIS_URL") or None,
+        # "inline" delivers outbox events in the request's process right after commit;
+        # "redis" hands them to RQ workers. Default: redis when REDIS_URL is set.
+        "JOBS_MODE": env("JOBS_MODE") or ("redis" if env("REDIS_URL") else "inline"),
+        "JOBS_QUEUE": env("JOBS_QUEUE", "kretslop"),
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 12),
+        "JOBS_BACKOFF_SECONDS": _float("JOBS_BACKOFF_SECONDS", 5.0),
+        "MEILI_URL": env("MEILI_URL") or None,
+        "MEILI_MASTER_KEY": env("MEILI_MASTER_KEY") or None,
+        "MEILI_INDEX": env("MEILI_INDEX", "listings"),
+        "SEARCH_PATH": env("SEARCH_PATH", str(instance / "search")),
+        "STRIPE_SECRET_KEY": env("STRIPE_SECRET_KEY") or None,
+        "STRIPE_PUBLISHABLE_KEY": env("STRIPE_PUBLISHABLE_KEY") or None,
+        "STRIPE_WEBHOOK_SECRET": env("STRIPE_WEBHOOK_SECRET") or None,
+        "STRIPE_CONNECT_WEBHOOK_SECRET": env("STRIPE_CONNECT_WEBHOOK_SECRET") or None,
+        "STRIPE_API_BASE": env("STRIPE_API_BASE") or None,
+        "STRIPE_JS_URL": env("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        "PLATFORM_FEE_PERCENT": _float("PLATFORM_FEE_PERCENT", 0.0),
+        "PLATFORM_OPERATOR_ORGNR": env("PLATFORM_OPERATOR_ORGNR") or None,
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Kretsløp <noreply@kretslop.local>"),
+        "MAIL_DIR": env("MAIL_DIR", str(instance / "mail")),
+        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000"),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
+        "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), production),
+        "REMEMBER_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), production),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
+        "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI")
+        or (env("REDIS_URL") or "memory://"),
+        "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
+        "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "LANGUAGES": ["nb", "en"],
+        "WTF_CSRF_TIME_LIMIT": None,
+        "DEFAULT_MUNICIPALITY_NUMBER": env("DEFAULT_MUNICIPALITY_NUMBER", "3203"),
+    }

@@ -1,0 +1,241 @@
+"""The job runner: delivers outbox events after commit, retries with backoff, never loses one.
+
+Two modes, chosen by ``JOBS_MODE``:
+
+* ``inline`` (default, no servers): events are delivered in the committing process
+  right after the commit; events emitted by a handler are queued and delivered in
+  the same loop, so there is no recursion.
+* ``redis``: event ids are enqueued on an RQ queue and ``flask jobs worker`` delivers
+  them. A sweeper in the worker re-enqueues due retries and anything whose enqueue
+  was lost (Redis down at commit time), so the outbox table stays the truth.
+
+A failed delivery keeps the row ``pending`` with ``attempts`` + 1 and an exponential
+``next_attempt_at``; after ``JOBS_MAX_ATTEMPTS`` it becomes ``dead`` (still kept,
+listed by ``flask jobs status``, revived by ``flask jobs retry``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.db import db, utcnow
+from app.outbox import DEAD, DELIVERED, PENDING, OutboxEvent, resolve
+
+log = logging.getLogger(__name__)
+_local = threading.local()
+
+
+def dispatch(event_ids: list[int]) -> None:
+    """Called after a commit with the ids of the outbox rows it made durable."""
+    if current_app.config["JOBS_MODE"] == "redis":
+        _enqueue(event_ids)
+    else:
+        _deliver_inline(event_ids)
+
+
+def _deliver_inline(event_ids: list[int]) -> None:
+    queue = getattr(_local, "queue", None)
+    if queue is not None:  # already delivering in this thread: let the outer loop do it
+        queue.extend(event_ids)
+        return
+    _local.queue = list(event_ids)
+    try:
+        while _local.queue:
+            deliver(_local.queue.pop(0))
+    finally:
+        _local.queue = None
+
+
+def backoff(attempts: int) -> timedelta:
+    base = current_app.config["JOBS_BACKOFF_SECONDS"]
+    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 3600))
+
+
+def deliver(event_id: int) -> bool:
+    """Deliver one event in its own transaction; returns True when it is delivered."""
+    from app.db import commit, rollback
+
+    session = db.session()
+    rollback()  # start clean: never mix a delivery with someone else's work
+    query = sa.select(OutboxEvent).where(
+        OutboxEvent.id == event_id, OutboxEvent.status == PENDING
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    event = session.scalars(query).first()
+    if event is None:  # delivered already, dead, or being delivered by another worker
+        rollback()
+        return False
+    func = resolve(event.topic, event.handler)
+    try:
+        if func is None:
+            raise LookupError(f"no handler {event.handler!r} for {event.topic!r}")
+        func(dict(event.payload or {}))
+        event.status = DELIVERED
+        event.delivered_at = utcnow()
+        event.attempts += 1
+        commit()
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+        rollback()
+        _record_failure(event_id, exc)
+        return False
+
+
+def _record_failure(event_id: int, exc: Exception) -> None:
+    from app.db import commit
+
+    event = db.session.get(OutboxEvent, event_id)
+    if event is None:
+        return
+    event.attempts += 1
+    event.last_error = "".join(traceback.format_exception_only(exc)).strip()[:2000]
+    if event.attempts >= current_app.config["JOBS_MAX_ATTEMPTS"]:
+        event.status = DEAD
+        log.error("outbox event %s is dead after %s attempts: %s", event_id, event.attempts, exc)
+    else:
+        event.next_attempt_at = utcnow() + backoff(event.attempts)
+        log.warning("outbox event %s failed (attempt %s): %s", event_id, event.attempts, exc)
+    commit()
+
+
+def due_event_ids(limit: int = 500) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(OutboxEvent.id)
+            .where(OutboxEvent.status == PENDING, OutboxEvent.next_attempt_at <= utcnow())
+            .order_by(OutboxEvent.id)
+            .limit(limit)
+        )
+    )
+
+
+def run_due(limit: int = 500) -> int:
+    """Deliver every due event in this process (used by ``flask jobs run`` and tests)."""
+    delivered = 0
+    for event_id in due_event_ids(limit):
+        delivered += deliver(event_id)
+    db.session.rollback()
+    return delivered
+
+
+def status_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(OutboxEvent.status, sa.func.count()).group_by(OutboxEvent.status)
+    ).all()
+    counts = {PENDING: 0, DELIVERED: 0, DEAD: 0}
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+# --- Redis (RQ) mode -------------------------------------------------------------
+
+
+def redis_connection():
+    from redis import Redis
+
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue():
+    from rq import Queue
+
+    return Queue(current_app.config["JOBS_QUEUE"], connection=redis_connection())
+
+
+def _enqueue(event_ids: list[int]) -> None:
+    try:
+        q = queue()
+        for event_id in event_ids:
+            q.enqueue(
+                "app.jobs.rq_deliver",
+                event_id,
+                job_id=f"outbox-{event_id}",
+                result_ttl=0,
+                failure_ttl=3600,
+            )
+    except Exception as exc:  # noqa: BLE001 - the sweeper will pick the rows up
+        log.warning("could not enqueue outbox events %s: %s", event_ids, exc)
+
+
+def rq_deliver(event_id: int) -> bool:
+    """RQ entry point; the worker runs it inside an application context."""
+    return deliver(event_id)
+
+
+def sweep(limit: int = 500) -> int:
+    """Enqueue due events that have no job in the queue (retries and lost enqueues)."""
+    from rq.job import Job, JobStatus
+
+    ids = due_event_ids(limit)
+    db.session.rollback()
+    q = queue()
+    enqueued = 0
+    for event_id in ids:
+        job_id = f"outbox-{event_id}"
+        job = Job.fetch(job_id, connection=q.connection) if _job_exists(q, job_id) else None
+        if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.STARTED):
+            continue
+        if job is not None:
+            job.delete()
+        q.enqueue("app.jobs.rq_deliver", event_id, job_id=job_id, result_ttl=0)
+        enqueued += 1
+    return enqueued
+
+
+def _job_exists(q, job_id: str) -> bool:
+    from rq.job import Job
+
+    return bool(q.connection.exists(Job.key_for(job_id)))
+
+
+def run_worker(app, burst: bool = False, sweep_every: float = 2.0) -> None:
+    """Run an RQ worker in this process with a sweeper thread beside it."""
+    from rq import SimpleWorker
+
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        while not stop.is_set():
+            with app.app_context():
+                try:
+                    sweep()
+                except Exception as exc:  # noqa: BLE001 - keep sweeping
+                    log.warning("sweep failed: %s", exc)
+                finally:
+                    db.session.remove()
+            stop.wait(sweep_every)
+
+    with app.app_context():
+        if burst:
+            sweep()
+        q = queue()
+        thread = None
+        if not burst:
+            thread = threading.Thread(target=sweeper, name="outbox-sweeper", daemon=True)
+            thread.start()
+        worker = SimpleWorker([q], connection=q.connection)
+        try:
+            worker.work(burst=burst, with_scheduler=False)
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join(timeout=5)
+
+
+def wait_until_delivered(timeout: float = 10.0) -> bool:
+    """Test and CLI helper: poll until nothing is pending."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()
+        if status_counts()[PENDING] == 0:
+            return True
+        time.sleep(0.05)
+    return False

@@ -1,0 +1,74 @@
+"""E-mail: queued through the outbox, rendered in the recipient's language, sent by SMTP.
+
+With no ``MAIL_SERVER`` configured (the embedded default) each message is written to
+``MAIL_DIR`` as an ``.eml`` file, so a newcomer can read what would have been sent.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from app import outbox
+
+SUBJECTS = {
+    "invitation": lambda c: _("Invitasjon til %(org)s på Kretsløp", org=c["org_name"]),
+    "password_reset": lambda c: _("Nytt passord for Kretsløp"),
+}
+
+
+def register_subject(template: str, subject) -> None:
+    """Let a domain add its own message kinds (``subject`` gets the context)."""
+    SUBJECTS[template] = subject
+
+
+def queue_mail(to: str, template: str, locale: str = "nb", **context: Any) -> None:
+    """Queue a message for delivery after commit; ``context`` must be JSON-serialisable."""
+    outbox.emit("mail.send", to=to, template=template, locale=locale, context=context)
+
+
+def build_message(to: str, template: str, locale: str, context: dict[str, Any]) -> EmailMessage:
+    with force_locale(locale or "nb"):
+        ctx = dict(context, base_url=current_app.config["BASE_URL"].rstrip("/"))
+        subject = SUBJECTS[template](ctx)
+        body = render_template(f"mail/{template}.txt", **ctx)
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    message["To"] = to
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="kretslop.local")
+    message["Content-Language"] = locale or "nb"
+    message.set_content(body)
+    return message
+
+
+def send(message: EmailMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        directory = Path(config["MAIL_DIR"])
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(message))
+        return
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_USE_SSL") else smtplib.SMTP
+    with smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+@outbox.handler("mail.send", name="mail.send")
+def deliver_mail(payload: dict[str, Any]) -> None:
+    send(build_message(payload["to"], payload["template"], payload.get("locale", "nb"),
+                       payload.get("context", {})))

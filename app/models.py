@@ -1,0 +1,5 @@
+"""Import every model module so metadata (and Alembic) and outbox handlers see them all."""
+
+from app import mail  # noqa: F401 - registers the mail.send outbox handler
+from app.accounts import models as accounts  # noqa: F401
+from app.outbox import OutboxEvent  # noqa: F401

@@ -1,0 +1,195 @@
+"""A small schema layer for JSON input: one declaration gives validation and OpenAPI.
+
+``Schema.load`` returns clean values or raises ``ValidationFailed`` with translated
+messages per field; ``Schema.json_schema`` describes the same rules for the API
+document, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.errors import ValidationFailed
+
+MISSING = object()
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Field:
+    """One input field. ``kind`` is string|text|email|integer|number|money|boolean|date|
+    datetime|list."""
+
+    kind: str = "string"
+    required: bool = False
+    nullable: bool = False
+    min: float | None = None
+    max: float | None = None
+    exclusive_min: bool = False
+    max_length: int | None = None
+    min_length: int | None = None
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
+    items: Field | None = None
+    max_items: int | None = None
+    description: str = ""
+    default: Any = MISSING
+    extra: dict = field(default_factory=dict)
+
+    def convert(self, value: Any) -> Any:  # noqa: C901 - one branch per kind
+        if value is None:
+            if self.nullable:
+                return None
+            raise ValueError(_("Feltet kan ikke være tomt."))
+        kind = self.kind
+        if kind in ("string", "text", "email"):
+            if not isinstance(value, str):
+                raise ValueError(_("Må være tekst."))
+            value = value.strip()
+            if self.required and not value:
+                raise ValueError(_("Feltet må fylles ut."))
+            if self.min_length is not None and len(value) < self.min_length:
+                raise ValueError(_("Må være minst %(n)s tegn.", n=self.min_length))
+            if self.max_length is not None and len(value) > self.max_length:
+                raise ValueError(_("Kan ikke være lengre enn %(n)s tegn.", n=self.max_length))
+            if kind == "email":
+                value = value.lower()
+                if not EMAIL_RE.match(value):
+                    raise ValueError(_("Ugyldig e-postadresse."))
+            if self.pattern and not re.fullmatch(self.pattern, value):
+                raise ValueError(self.extra.get("pattern_message") or _("Ugyldig format."))
+            if self.choices is not None and value not in self.choices:
+                raise ValueError(_("Ukjent verdi. Gyldige verdier: %(v)s.",
+                                   v=", ".join(self.choices)))
+            return value
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            raise ValueError(_("Må være true eller false."))
+        if kind in ("integer", "number", "money"):
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(_("Må være et tall."))
+            try:
+                number = Decimal(str(value).strip().replace(",", "."))
+            except InvalidOperation:
+                raise ValueError(_("Må være et tall.")) from None
+            if not number.is_finite():
+                raise ValueError(_("Må være et tall."))
+            if kind == "integer" and number != number.to_integral_value():
+                raise ValueError(_("Må være et heltall."))
+            if kind == "money" and number.as_tuple().exponent < -2:
+                raise ValueError(_("Høyst to desimaler."))
+            self._check_range(number)
+            return int(number) if kind == "integer" else number
+        if kind == "date":
+            try:
+                return date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")) from None
+        if kind == "datetime":
+            try:
+                parsed = datetime.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(_("Ugyldig tidspunkt; bruk ISO 8601.")) from None
+            if parsed.tzinfo is None:
+                raise ValueError(_("Tidspunktet må ha tidssone (for eksempel +01:00)."))
+            return parsed
+        if kind == "list":
+            if not isinstance(value, list):
+                raise ValueError(_("Må være en liste."))
+            if self.max_items is not None and len(value) > self.max_items:
+                raise ValueError(_("Høyst %(n)s elementer.", n=self.max_items))
+            if self.required and not value:
+                raise ValueError(_("Velg minst én."))
+            return [self.items.convert(v) for v in value] if self.items else value
+        raise TypeError(kind)
+
+    def _check_range(self, number: Decimal) -> None:
+        if self.min is not None:
+            if self.exclusive_min and number <= Decimal(str(self.min)):
+                raise ValueError(_("Må være større enn %(n)s.", n=_fmt(self.min)))
+            if not self.exclusive_min and number < Decimal(str(self.min)):
+                raise ValueError(_("Kan ikke være mindre enn %(n)s.", n=_fmt(self.min)))
+        if self.max is not None and number > Decimal(str(self.max)):
+            raise ValueError(_("Kan ikke være større enn %(n)s.", n=_fmt(self.max)))
+
+    def json_schema(self) -> dict:
+        kinds = {
+            "string": {"type": "string"}, "text": {"type": "string"},
+            "email": {"type": "string", "format": "email"},
+            "integer": {"type": "integer"}, "number": {"type": "number"},
+            "money": {"type": "number", "multipleOf": 0.01},
+            "boolean": {"type": "boolean"},
+            "date": {"type": "string", "format": "date"},
+            "datetime": {"type": "string", "format": "date-time"},
+            "list": {"type": "array"},
+        }
+        schema = dict(kinds[self.kind])
+        if self.kind == "money":
+            schema.pop("multipleOf")
+        if self.min is not None:
+            schema["exclusiveMinimum" if self.exclusive_min else "minimum"] = self.min
+        if self.max is not None:
+            schema["maximum"] = self.max
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.items is not None:
+            schema["items"] = self.items.json_schema()
+        if self.max_items is not None:
+            schema["maxItems"] = self.max_items
+        if self.description:
+            schema["description"] = self.description
+        if self.nullable:
+            schema = {"anyOf": [schema, {"type": "null"}]}
+        return schema
+
+
+def _fmt(n: float) -> str:
+    return str(int(n)) if float(n).is_integer() else str(n)
+
+
+class Schema:
+    """A named set of fields. Subclasses declare ``fields``; ``load`` validates."""
+
+    fields: dict[str, Field] = {}
+
+    @classmethod
+    def load(cls, data: Any, partial: bool = False) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ValidationFailed({"_body": [_("Forventet et JSON-objekt.")]})
+        errors: dict[str, list[str]] = {}
+        clean: dict[str, Any] = {}
+        unknown = sorted(set(data) - set(cls.fields))
+        for name in unknown:
+            errors[name] = [_("Ukjent felt.")]
+        for name, spec in cls.fields.items():
+            if name not in data:
+                if spec.required and not partial:
+                    errors[name] = [_("Feltet må fylles ut.")]
+                elif spec.default is not MISSING and not partial:
+                    clean[name] = spec.default
+                continue
+            try:
+                clean[name] = spec.convert(data[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        if errors:
+            raise ValidationFailed(errors)
+        return clean
+
+    @classmethod
+    def json_schema(cls) -> dict:
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: f.json_schema() for name, f in cls.fields.items()},
+            "required": [name for name, f in cls.fields.items() if f.required],
+        }

@@ -1,0 +1,268 @@
+"""Shared fixtures: a real database (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
+an app per test whose session is bound to an outer transaction that is rolled back,
+a test client, a CLI runner and builders.
+
+Services (PostgreSQL, Redis, Chromium, ../shared) are *required* when
+``KRETSLOP_REQUIRE_SERVICES=1`` (set by ``.ci/run``): a missing one fails the test
+instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app
+from app.db import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REQUIRE_SERVICES = os.environ.get("KRETSLOP_REQUIRE_SERVICES") == "1"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_missing(reason: str) -> None:
+    """Skip for a newcomer; fail in CI, where every service must be there."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing (KRETSLOP_REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+def shared_path(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        service_missing(f"{path} is absent (a newcomer's clone has no ../shared)")
+    return path
+
+
+# --- the database --------------------------------------------------------------------
+
+
+def _postgres_scratch_database(url: str) -> tuple[str, str]:
+    """Create a database of our own on the server named by ``url``; return (url, name)."""
+    base = sa.engine.make_url(url)
+    name = f"kretslop_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        service_missing(f"PostgreSQL at {base.render_as_string()} is not reachable: {exc}")
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_postgres_database(url: str, name: str) -> None:
+    admin = sa.create_engine(sa.engine.make_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    from app.config import _database_url
+
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        url = _database_url(url)
+    if url and url.startswith("postgresql"):
+        scratch, name = _postgres_scratch_database(url)
+        yield scratch
+        _drop_postgres_database(url, name)
+        return
+    if REQUIRE_SERVICES and os.environ.get("TEST_EXPECT_POSTGRES") == "1":
+        pytest.fail("TEST_EXPECT_POSTGRES=1 but TEST_DATABASE_URL is not PostgreSQL")
+    yield url or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def base_config(tmp_path: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "MAIL_SERVER": None,
+        "SEARCH_PATH": str(tmp_path / "search"),
+        "MEILI_URL": None,
+        "REDIS_URL": None,
+        "JOBS_MODE": "inline",
+        "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+        "RATELIMIT_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_PUBLISHABLE_KEY": None,
+        "BASE_URL": "http://kretslop.test",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create every table once per test session (migrations are tested separately)."""
+    import app.models  # noqa: F401
+
+    engine = sa.create_engine(database_url)
+    db.metadata.drop_all(engine)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app_config(tmp_path, _schema) -> dict:
+    """Override per test: ``def app_config(app_config): return {**app_config, ...}``."""
+    return base_config(tmp_path, _schema)
+
+
+@pytest.fixture
+def app(app_config):
+    """An app whose every session joins one outer transaction, rolled back at the end."""
+    application = create_app(app_config)
+    original_session = db.session
+    with application.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=original_session.registry.scopefunc,
+        )
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            db.session = original_session
+            outer.rollback()
+            connection.close()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def committed_app(app_config):
+    """An app that really commits (for other threads/processes); tables are emptied after."""
+    application = create_app(app_config)
+    with application.app_context():
+        try:
+            yield application
+        finally:
+            db.session.remove()
+            truncate_all(db.engine)
+            db.engine.dispose()
+
+
+def truncate_all(engine) -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+            )
+        else:
+            for table in tables:
+                conn.exec_driver_sql(f'DELETE FROM "{table}"')
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- builders ------------------------------------------------------------------------
+
+
+class Builders:
+    """Make real rows through the services, committed into the test's transaction."""
+
+    password = "correct horse battery"
+    _counter = 0
+
+    def __init__(self, app):
+        self.app = app
+
+    def _next(self) -> int:
+        Builders._counter += 1
+        return Builders._counter
+
+    def org(self, kind: str = "business", name: str | None = None, **kw):
+        from app.accounts import orgnr
+        from app.accounts.services import create_organization
+        from app.db import commit
+
+        n = self._next()
+        number = kw.pop("orgnr", None)
+        if number is None and kind != "nonprofit":
+            number = orgnr.make(80000000 + n * 137)
+        org = create_organization(name or f"Org {n}", kind, number, **kw)
+        commit()
+        return org
+
+    def user(self, org=None, role: str = "owner", email: str | None = None,
+             site_admin: bool = False, locale: str = "nb", name: str | None = None):
+        from app.accounts.services import _new_user, add_member
+        from app.db import commit
+
+        n = self._next()
+        user = _new_user(email or f"user{n}@example.no", name or f"User {n}", self.password,
+                         locale=locale, site_admin=site_admin)
+        db.session.flush()
+        if org is not None:
+            add_member(user, org, role)
+        commit()
+        return user
+
+    def token(self, user) -> str:
+        from app.accounts.services import create_api_token
+        from app.db import commit
+
+        _token, raw = create_api_token(user, "test")
+        commit()
+        return raw
+
+
+@pytest.fixture
+def make(app):
+    return Builders(app)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def csrf(self, path: str = "/login") -> str:
+        import re
+
+        html = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf-token" content="([^"]+)"', html)
+        assert match, "page has no CSRF token"
+        return match.group(1)
+
+    def login(self, email: str, password: str = Builders.password, follow: bool = False):
+        token = self.csrf()
+        return self.client.post("/login", data={"email": email, "password": password,
+                                                "csrf_token": token},
+                                follow_redirects=follow)
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": self.csrf("/")})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
