@@ -1,0 +1,177 @@
+"""Text handling shared by the backends: tokens, Norwegian folding, typos, highlights."""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+_TOKEN_RE = re.compile(r"[^\W_]+")
+# Applied before Unicode decomposition, which would turn "å" into "a".
+_CANONICAL = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "œ": "oe", "đ": "d"})
+# The spelling Meilisearch's Latin normaliser produces for "å" (accent stripped).
+_ALTERNATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "œ": "oe", "đ": "d"})
+MAX_QUERY_WORDS = 10
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def _strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Lower-case and fold to ASCII-ish: æ->ae, ø->o, å->aa, other accents stripped.
+
+    ``fold("Kjøkkenbenk på Blå")`` is ``"kjokkenbenk paa blaa"``.  Separators are
+    kept, so tokens of the folded text line up with tokens of the original.
+    """
+    return _strip_accents(text.lower().translate(_CANONICAL))
+
+
+def fold_variants(token: str) -> set[str]:
+    """Every spelling under which an indexed (lower-case) token is findable.
+
+    The canonical fold plus the accent-stripped one ("blå" -> "blaa", "bla"), so
+    users who type "a" for "å" find it, as they would through Meilisearch.
+    """
+    canonical = _strip_accents(token.translate(_CANONICAL))
+    if token.isascii():
+        return {canonical}
+    return {canonical, _strip_accents(token.translate(_ALTERNATE))}
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case word tokens (letters and digits; everything else separates)."""
+    return _TOKEN_RE.findall(text.lower())
+
+
+def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """``(start, end, lower-case token)`` for each token in ``text``."""
+    for match in _TOKEN_RE.finditer(text):
+        yield match.start(), match.end(), match.group().lower()
+
+
+def query_words(q: str) -> tuple[list[str], bool]:
+    """Folded query words (at most ten, like Meilisearch) and whether the last is a prefix.
+
+    The last word is searched as a prefix unless the query ends with a separator.
+    """
+    words = [w for w in (fold(t) for t in tokens(q)) if w]
+    truncated = len(words) > MAX_QUERY_WORDS
+    words = words[:MAX_QUERY_WORDS]
+    last_is_prefix = bool(words) and not truncated and bool(_TOKEN_RE.search(q[-1:] or " "))
+    return words, last_is_prefix
+
+
+def max_typos(word: str, one_typo: int = 5, two_typos: int = 9) -> int:
+    """Typos allowed for a query word of this length (Meilisearch defaults 5 / 9)."""
+    if len(word) >= two_typos:
+        return 2
+    if len(word) >= one_typo:
+        return 1
+    return 0
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1."""
+    if a == b:
+        return 0
+    la, lb = len(a), len(b)
+    if abs(la - lb) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(lb + 1))
+    for i in range(1, la + 1):
+        cur = [i] + [0] * lb
+        ca = a[i - 1]
+        row_min = i
+        for j in range(1, lb + 1):
+            cb = b[j - 1]
+            cost = 0 if ca == cb else 1
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+            row_min = min(row_min, v)
+        if row_min > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[lb], limit + 1)
+
+
+def typo_cost(word: str, term: str, allowed: int) -> int | None:
+    """Typos needed to read ``word`` as ``term``, or None when more than allowed.
+
+    As in Meilisearch, a typo on the first letter counts as two.
+    """
+    if allowed <= 0:
+        return 0 if word == term else None
+    d = osa_distance(word, term, allowed)
+    if word and term and word[0] != term[0]:
+        d += 1
+    return d if d <= allowed else None
+
+
+def normalize_phrase(text: str) -> tuple[str, ...]:
+    """A synonym key or value as folded tokens."""
+    return tuple(fold(t) for t in tokens(text))
+
+
+def normalize_synonyms(
+    synonyms: dict[str, list[str]],
+) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Fold and tokenise a synonym table; empty entries are dropped, lists merged."""
+    out: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for key, values in synonyms.items():
+        k = normalize_phrase(key)
+        if not k:
+            continue
+        bucket = out.setdefault(k, [])
+        for value in values:
+            v = normalize_phrase(value)
+            if v and v != k and v not in bucket:
+                bucket.append(v)
+    return {k: v for k, v in out.items() if v}
+
+
+def render_marked(text: str, ranges: Iterable[tuple[int, int]]) -> str:
+    """HTML-escape ``text`` and wrap the given character ranges in ``<mark>``."""
+    merged: list[list[int]] = []
+    for start, end in sorted(ranges):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    pos = 0
+    for start, end in merged:
+        out.append(html.escape(text[pos:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def mark_terms(text: str, terms: set[str], prefixes: tuple[str, ...] = ()) -> str:
+    """Highlight tokens whose folded spelling is in ``terms`` or starts with a prefix."""
+    ranges = []
+    for start, end, tok in token_spans(text):
+        variants = fold_variants(tok)
+        if variants & terms or any(v.startswith(prefixes) for v in variants):
+            ranges.append((start, end))
+    return render_marked(text, ranges)
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
