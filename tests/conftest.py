@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from app import create_app
@@ -123,10 +124,26 @@ def app_config(tmp_path, _schema) -> dict:
     return base_config(tmp_path, _schema)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (fresh ``g`` and session), as in production.
+
+    Flask reuses an already pushed app context for a request; the fixtures keep one
+    pushed for the test body, so without this ``g`` (and the logged-in user cached in
+    it) would leak from one request to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session sees what the request wrote
+        return response
+
+
 @pytest.fixture
 def app(app_config):
     """An app whose every session joins one outer transaction, rolled back at the end."""
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     original_session = db.session
     with application.app_context():
         connection = db.engine.connect()
@@ -149,6 +166,7 @@ def app(app_config):
 def committed_app(app_config):
     """An app that really commits (for other threads/processes); tables are emptied after."""
     application = create_app(app_config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         try:
             yield application

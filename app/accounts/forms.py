@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 ORG_KINDS = [
-    ("business", _l("Bedrift")),
-    ("reuse_shop", _l("Ombruksbutikk")),
-    ("municipality", _l("Kommune")),
-    ("nonprofit", _l("Frivillig organisasjon")),
+    SelectChoice("business", _l("Bedrift")),
+    SelectChoice("reuse_shop", _l("Ombruksbutikk")),
+    SelectChoice("municipality", _l("Kommune")),
+    SelectChoice("nonprofit", _l("Frivillig organisasjon")),
 ]
-ROLES = [("member", _l("Medlem")), ("admin", _l("Administrator")), ("owner", _l("Eier"))]
+ROLES = [
+    SelectChoice("member", _l("Medlem")),
+    SelectChoice("admin", _l("Administrator")),
+    SelectChoice("owner", _l("Eier")),
+]
 
 
 class LoginForm(FlaskForm):

@@ -30,7 +30,7 @@ from app.errors import Conflict, NotFound, ValidationFailed
 from app.mail import queue_mail
 from app.validation import EMAIL_RE
 
-TOKEN_PREFIX = "kl_"
+TOKEN_PREFIX = "kl_"  # noqa: S105 - a public prefix, not a secret
 MIN_PASSWORD = 10
 
 

@@ -91,7 +91,8 @@ def operation(
         op["requestBody"] = {"required": True, "content": {body_content_type: {"schema": schema}}}
     for status, schema in responses.items():
         ctype = (content_types or {}).get(status, "application/json")
-        entry: dict[str, Any] = {"description": "OK" if status < 300 else ERROR_TEXT.get(status, "")}
+        description = "OK" if status < 300 else ERROR_TEXT.get(status, "")
+        entry: dict[str, Any] = {"description": description}
         if isinstance(schema, str):
             schema = ref(schema)
         if schema is not None:
