@@ -47,8 +47,8 @@ def build_message(to: str, template: str, locale: str, context: dict[str, Any]) 
     message["To"] = to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="kretslop.local")
+    message.set_content(body)  # clears Content-* headers, so Content-Language comes after
     message["Content-Language"] = locale or "nb"
-    message.set_content(body)
     return message
 
 
