@@ -12,43 +12,25 @@ Not thread-safe: the backend serialises access.
 
 from __future__ import annotations
 
+import json
+import math
+import os
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._fuzzy import Vocabulary
-from .text import fold_variants, max_typos, tokens
+from .text import fold_variants, tokens
 from .types import SEARCHABLE_FIELDS as SEARCHABLE_RANKS
 
-INF = 1 << 20  # cost of "did not match"; sums of up to ten words stay below 2**31
-W_TYPO = 256  # typos dominate attribute rank (<= 3 * 4 per word) and prefix penalty
-W_RANK = 4
 NO_UNTIL = np.iinfo(np.int64).max
-CODED = ("condition", "org_kind", "district", "postcode")
-PREFIX_CACHE_MIN_TERMS = 8
-
-
-@dataclass
-class Plan:
-    """A parsed text query: groups of alternatives of words; all groups must match."""
-
-    groups: list[list[list[tuple[str, bool, bool]]]]  # (word, is_prefix, fuzzy)
-    highlight_terms: set[str] = field(default_factory=set)
-    highlight_prefixes: tuple[str, ...] = ()
-
-
-@dataclass
-class EngineResult:
-    """Slots of the requested page plus totals, facets and distances."""
-
-    ids: list[int]
-    distances: list[float | None]
-    total: int
-    facets: dict[str, dict[str, int]]
+COLUMNS = ("ids", "alive", "price", "pub", "until", "lat", "lng", "latr", "lngr", "coslat", "free")
+CODED = ("condition", "org_kind", "district", "postcode", "path")
+SNAPSHOT_FORMAT = 1
 
 
 def _grow(arr: np.ndarray, cap: int, fill: Any) -> np.ndarray:
@@ -58,7 +40,7 @@ def _grow(arr: np.ndarray, cap: int, fill: Any) -> np.ndarray:
 
 
 class Engine:
-    """Columns, postings and the query evaluator."""
+    """Columns and postings; queries are evaluated by :mod:`search._match` and ``_query``."""
 
     def __init__(self, one_typo: int = 5, two_typos: int = 9) -> None:
         self.one_typo, self.two_typos = one_typo, two_typos
@@ -75,15 +57,22 @@ class Engine:
         self.lng = np.full(cap, np.nan)
         self.free = np.zeros(cap, bool)
         self.codes = {f: np.zeros(cap, np.int32) for f in CODED}
-        self.cat: list[np.ndarray] = []  # one row per depth of category_path
-        self.values: dict[str, list[str]] = {f: [""] for f in (*CODED, "category")}
-        self.lookup: dict[str, dict[str, int]] = {f: {} for f in (*CODED, "category")}
+        self.latr = np.full(cap, np.nan)  # radians and cosine, for distances
+        self.lngr = np.full(cap, np.nan)
+        self.coslat = np.full(cap, np.nan)
+        # "path" codes a whole category_path ("mobler/stoler/kontorstol"); its slugs:
+        self.path_slugs: list[tuple[str, ...]] = [()]
+        self.values: dict[str, list[str]] = {f: [""] for f in CODED}
+        self.lookup: dict[str, dict[str, int]] = {f: {} for f in CODED}
+        self.recency = np.zeros(cap, np.int64)  # 0 = newest (published_at, then id)
+        self._recency_gen = -1
         self.vocab = Vocabulary()
         self.term_ids: dict[str, int] = {}
         self.postings: list[tuple[np.ndarray, np.ndarray]] = []
         self._pt, self._ps, self._pr = array("i"), array("i"), array("b")
         self.generation = 0
-        self._prefix_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        #: Per prefix: sparse (slots, cost) of its expansions; see ``_match``.
+        self.prefix_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
 
     # ---------------------------------------------------------------- writes
     def _ensure(self, need: int) -> None:
@@ -96,8 +85,10 @@ class Engine:
         self.until = _grow(self.until, cap, NO_UNTIL)
         self.lat, self.lng = _grow(self.lat, cap, np.nan), _grow(self.lng, cap, np.nan)
         self.free = _grow(self.free, cap, False)
+        self.latr, self.lngr = _grow(self.latr, cap, np.nan), _grow(self.lngr, cap, np.nan)
+        self.coslat = _grow(self.coslat, cap, np.nan)
+        self.recency = _grow(self.recency, cap, 0)
         self.codes = {f: _grow(a, cap, 0) for f, a in self.codes.items()}
-        self.cat = [_grow(a, cap, 0) for a in self.cat]
 
     def _code(self, fieldname: str, value: Any) -> int:
         if value is None or value == "":
@@ -113,6 +104,7 @@ class Engine:
     def add(self, docs: Iterable[dict[str, Any]]) -> None:
         """Insert or replace documents (by ``id``)."""
         new_terms: set[str] = set()
+        tok_ids: dict[str, tuple[int, ...]] = {}
         for doc in docs:
             doc_id = int(doc["id"])
             old = self.slot_of_id.get(doc_id)
@@ -132,37 +124,47 @@ class Engine:
             ok = lat is not None and lng is not None
             self.lat[slot] = float(lat) if ok else np.nan
             self.lng[slot] = float(lng) if ok else np.nan
+            self.latr[slot] = math.radians(float(lat)) if ok else np.nan
+            self.lngr[slot] = math.radians(float(lng)) if ok else np.nan
+            self.coslat[slot] = math.cos(self.latr[slot]) if ok else np.nan
             self.free[slot] = bool(doc.get("is_free"))
-            for f in CODED:
+            for f in CODED[:-1]:
                 self.codes[f][slot] = self._code(f, doc.get(f))
-            path = list(doc.get("category_path") or [])
+            path = [str(p) for p in doc.get("category_path") or []]
             if not path and doc.get("category"):
-                path = [doc["category"]]
-            while len(self.cat) < len(path):
-                self.cat.append(np.zeros(len(self.ids), np.int32))
-            for level, row in enumerate(self.cat):
-                row[slot] = self._code("category", path[level]) if level < len(path) else 0
-            best: dict[str, int] = {}
-            for name, rank in SEARCHABLE_RANKS:
+                path = [str(doc["category"])]
+            code = self._code("path", "/".join(path))
+            if code == len(self.path_slugs):
+                self.path_slugs.append(tuple(path))
+            self.codes["path"][slot] = code
+            best: dict[int, int] = {}  # term id -> best (lowest) attribute rank
+            for name, rank in SEARCHABLE_RANKS:  # ordered by rank, so first seen is best
                 value = doc.get(name)
                 if not value:
                     continue
                 text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
                 for tok in tokens(text):
-                    for term in fold_variants(tok):
-                        if best.get(term, 99) > rank:
-                            best[term] = rank
-            for term, rank in best.items():
-                tid = self.term_ids.get(term)
-                if tid is None:
-                    tid = self.term_ids[term] = len(self.postings)
-                    self.postings.append((np.empty(0, np.int32), np.empty(0, np.int8)))
-                    new_terms.add(term)
-                self._pt.append(tid)
-                self._ps.append(slot)
-                self._pr.append(rank)
+                    tids = tok_ids.get(tok)
+                    if tids is None:
+                        tids = tok_ids[tok] = self._term_ids_for(tok, new_terms)
+                    for tid in tids:
+                        best.setdefault(tid, rank)
+            self._pt.extend(best.keys())
+            self._ps.extend([slot] * len(best))
+            self._pr.extend(best.values())
         self.vocab.add_many(new_terms)
         self._changed()
+
+    def _term_ids_for(self, token: str, new_terms: set[str]) -> tuple[int, ...]:
+        out = []
+        for term in fold_variants(token):
+            tid = self.term_ids.get(term)
+            if tid is None:
+                tid = self.term_ids[term] = len(self.postings)
+                self.postings.append((np.empty(0, np.int32), np.empty(0, np.int8)))
+                new_terms.add(term)
+            out.append(tid)
+        return tuple(out)
 
     def remove(self, ids: Iterable[int]) -> None:
         """Drop documents by id (unknown ids are ignored)."""
@@ -175,9 +177,9 @@ class Engine:
 
     def _changed(self) -> None:
         self.generation += 1
-        self._prefix_cache.clear()
+        self.prefix_cache.clear()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         """Move pending postings into the per-term arrays."""
         if not self._pt:
             return
@@ -206,14 +208,14 @@ class Engine:
 
     def compact(self) -> None:
         """Renumber slots without the dead ones."""
-        self._flush()
+        self.flush()
         keep = self.alive[: self.n].copy()
         remap = np.cumsum(keep, dtype=np.int64) - 1
         m = int(keep.sum())
-        for name in ("ids", "price", "pub", "until", "lat", "lng", "free", "alive"):
+        for name in COLUMNS:
             arr = getattr(self, name)
             arr[:m] = arr[: self.n][keep]
-        for arr in (*self.codes.values(), *self.cat):
+        for arr in self.codes.values():
             arr[:m] = arr[: self.n][keep]
         self.alive[m:] = False
         for tid, (s, r) in enumerate(self.postings):
@@ -223,108 +225,75 @@ class Engine:
         self.slot_of_id = {int(i): slot for slot, i in enumerate(self.ids[:m].tolist())}
         self._changed()
 
+    # ---------------------------------------------------------------- snapshots
+    def save(self, file: Path, info: dict[str, Any]) -> None:
+        """Write the whole index to ``file`` (npz, no pickle) atomically."""
+        self.flush()
+        n = self.n
+        terms = sorted(self.term_ids, key=self.term_ids.__getitem__)
+        sizes = np.fromiter((len(s) for s, _ in self.postings), np.int64, len(self.postings))
+        empty_s, empty_r = np.empty(0, np.int32), np.empty(0, np.int8)
+        arrays = {name: getattr(self, name)[:n] for name in COLUMNS}
+        arrays.update({f"code_{f}": a[:n] for f, a in self.codes.items()})
+        arrays["post_slots"] = np.concatenate([s for s, _ in self.postings] or [empty_s])
+        arrays["post_ranks"] = np.concatenate([r for _, r in self.postings] or [empty_r])
+        arrays["post_sizes"] = sizes
+        meta = {**info, "format": SNAPSHOT_FORMAT, "terms": terms, "values": self.values}
+        arrays["meta"] = np.array(json.dumps(meta, ensure_ascii=False))
+        tmp = file.with_name(f"{file.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, file)
+
+    @classmethod
+    def load(cls, file: Path) -> tuple[Engine, dict[str, Any]] | None:
+        """Read a snapshot written by :meth:`save`; None if missing or unreadable."""
+        try:
+            with np.load(file, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if meta.get("format") != SNAPSHOT_FORMAT:
+                    return None
+                arrays = {k: data[k] for k in data.files if k != "meta"}
+        except (OSError, ValueError, KeyError):
+            return None
+        engine = cls()
+        n = len(arrays["ids"])
+        engine._ensure(n)
+        engine.n = n
+        for name in COLUMNS:
+            getattr(engine, name)[:n] = arrays[name]
+        for f in CODED:
+            engine.codes[f][:n] = arrays[f"code_{f}"]
+        engine.values = {f: list(v) for f, v in meta["values"].items()}
+        engine.lookup = {
+            f: {v: i for i, v in enumerate(vs) if i} for f, vs in engine.values.items()
+        }
+        engine.path_slugs = [tuple(p.split("/")) if p else () for p in engine.values["path"]]
+        bounds = np.cumsum(arrays["post_sizes"])[:-1]
+        slots = np.split(arrays["post_slots"], bounds)
+        ranks = np.split(arrays["post_ranks"], bounds)
+        engine.postings = list(zip(slots, ranks, strict=True))
+        engine.term_ids = {t: i for i, t in enumerate(meta["terms"])}
+        engine.vocab.add_many(meta["terms"])
+        alive_ids = engine.ids[:n][engine.alive[:n]].tolist()
+        alive_slots = np.flatnonzero(engine.alive[:n]).tolist()
+        engine.slot_of_id = dict(zip(alive_ids, alive_slots, strict=True))
+        engine.dead = n - len(engine.slot_of_id)
+        return engine, meta
+
+    def ranked_by_recency(self) -> np.ndarray:
+        """Per slot: position when ordered by published_at, then id, newest first."""
+        if self._recency_gen != self.generation:
+            n = self.n
+            key = -((self.pub[:n] << 31) + np.clip(self.ids[:n], 0, (1 << 31) - 1))
+            self.recency[np.argsort(key, kind="stable")] = np.arange(n)
+            self._recency_gen = self.generation
+        return self.recency
+
     @property
     def count(self) -> int:
         """Number of live documents."""
         return len(self.slot_of_id)
 
-    # ---------------------------------------------------------------- text
-    def plan(self, words: list[str], last_is_prefix: bool, synonyms: dict) -> Plan:
-        """Group query words, applying (multi-word) synonyms greedily, longest first."""
-        longest = max((len(k) for k in synonyms), default=1)
-        groups: list[list[list[tuple[str, bool, bool]]]] = []
-        terms: set[str] = set()
-        prefixes: list[str] = []
-        i = 0
-        while i < len(words):
-            size = 1
-            alts: list[tuple[str, ...]] = []
-            for size in range(min(longest, len(words) - i), 0, -1):
-                alts = synonyms.get(tuple(words[i : i + size]), [])
-                if alts:
-                    break
-            literal = words[i : i + size]
-            ends_query = i + size == len(words)
-            group = [
-                [
-                    (w, ends_query and last_is_prefix and j == size - 1, True)
-                    for j, w in enumerate(literal)
-                ]
-            ]
-            group += [[(w, False, False) for w in alt] for alt in alts]
-            for alt in group:
-                for w, is_prefix, _ in alt:
-                    terms.add(w)
-                    if is_prefix:
-                        prefixes.append(w)
-            groups.append(group)
-            i += size
-        return Plan(groups, terms, tuple(prefixes))
 
-    def _apply(self, acc: np.ndarray, slots: np.ndarray, costs: np.ndarray) -> None:
-        cur = acc[slots]
-        np.minimum(cur, costs, out=cur)
-        acc[slots] = cur
-
-    def _prefix_part(self, word: str) -> tuple[np.ndarray, np.ndarray]:
-        """Sparse (slots, cost) for every longer term starting with ``word``."""
-        hit = self._prefix_cache.get(word)
-        if hit is not None:
-            self._prefix_cache.move_to_end(word)
-            return hit
-        acc = np.full(self.n, INF, np.int32)
-        for term in self.vocab.with_prefix(word):
-            if term != word:
-                s, r = self.postings[self.term_ids[term]]
-                self._apply(acc, s, r.astype(np.int32) * W_RANK + 1)
-        slots = np.flatnonzero(acc < INF).astype(np.int32)
-        part = (slots, acc[slots])
-        self._prefix_cache[word] = part
-        if len(self._prefix_cache) > 256:
-            self._prefix_cache.popitem(last=False)
-        return part
-
-    def _word_cost(self, word: str, is_prefix: bool, fuzzy: bool, plan: Plan) -> np.ndarray:
-        acc = np.full(self.n, INF, np.int32)
-        tid = self.term_ids.get(word)
-        if tid is not None:
-            s, r = self.postings[tid]
-            self._apply(acc, s, r.astype(np.int32) * W_RANK)
-        if is_prefix:
-            if self.vocab.count_with_prefix(word) > PREFIX_CACHE_MIN_TERMS:
-                self._apply(acc, *self._prefix_part(word))
-            else:
-                for term in self.vocab.with_prefix(word):
-                    if term != word:
-                        s, r = self.postings[self.term_ids[term]]
-                        self._apply(acc, s, r.astype(np.int32) * W_RANK + 1)
-        if fuzzy:
-            allowed = max_typos(word, self.one_typo, self.two_typos)
-            for term, typos in self.vocab.fuzzy(word, allowed):
-                s, r = self.postings[self.term_ids[term]]
-                self._apply(acc, s, r.astype(np.int32) * W_RANK + typos * W_TYPO)
-                plan.highlight_terms.add(term)
-        return acc
-
-    def text_costs(self, plan: Plan) -> np.ndarray:
-        """Cost per slot (< INF when the document matches every group)."""
-        self._flush()
-        total = np.zeros(self.n, np.int32)
-        cache: dict[tuple[str, bool, bool], np.ndarray] = {}
-        for group in plan.groups:
-            best: np.ndarray | None = None
-            for alt in group:
-                alt_cost = np.zeros(self.n, np.int32)
-                for key in alt:
-                    if key not in cache:
-                        cache[key] = self._word_cost(*key, plan)
-                    alt_cost += cache[key]
-                np.minimum(alt_cost, INF, out=alt_cost)
-                best = alt_cost if best is None else np.minimum(best, alt_cost, out=best)
-            assert best is not None
-            total += best
-        np.minimum(total, INF, out=total)
-        return total
-
-
-__all__ = ["Engine", "EngineResult", "Plan", "INF", "NO_UNTIL", "CODED"]
+__all__ = ["Engine", "NO_UNTIL", "CODED"]

@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
-from ._engine import INF, Engine, EngineResult, Plan
+from ._engine import Engine
+from ._match import INF, Plan, plan_query, text_costs
 from .text import EARTH_RADIUS_M, query_words
 from .types import SearchQuery
 
 M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
-_PUB_MAX = (1 << 32) - 1
-_ID_MAX = (1 << 31) - 1
-_PRICE_MAX = (1 << 40) - 1
+_PRICE_MAX = (1 << 32) - 1  # øre; dearer listings sort as equals
 _DIST_MAX = (1 << 27) - 1
 
 
-def haversine(lat: np.ndarray, lng: np.ndarray, lat0: float, lng0: float) -> np.ndarray:
-    """Vectorised great-circle distance in metres (NaN where coordinates are missing)."""
-    p1, p2 = np.radians(lat0), np.radians(lat)
-    dp, dl = p2 - p1, np.radians(lng - lng0)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+@dataclass
+class EngineResult:
+    """Slots of the requested page plus totals, facets and distances."""
+
+    ids: list[int]
+    distances: list[float | None]
+    total: int
+    facets: dict[str, dict[str, int]]
+
+
+def haversine(engine: Engine, slots: np.ndarray, lat0: float, lng0: float) -> np.ndarray:
+    """Great-circle distance in metres from a point (NaN where coordinates are missing)."""
+    p1, l1 = math.radians(lat0), math.radians(lng0)
+    a = np.sin((engine.latr[slots] - p1) / 2) ** 2
+    a += math.cos(p1) * engine.coslat[slots] * np.sin((engine.lngr[slots] - l1) / 2) ** 2
+    return (2 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
 def _filter_mask(engine: Engine, query: SearchQuery, mask: np.ndarray) -> None:
     n = engine.n
     if query.category:
-        code = engine.lookup["category"].get(query.category)
-        if code is None:
-            mask[:] = False
-        else:
-            in_cat = np.zeros(n, bool)
-            for row in engine.cat:
-                in_cat |= row[:n] == code
-            mask &= in_cat
+        lut = np.array([query.category in slugs for slugs in engine.path_slugs], bool)
+        mask &= lut[engine.codes["path"][:n]]
     for name, wanted in (
         ("condition", query.conditions),
         ("org_kind", query.org_kinds),
@@ -72,7 +78,7 @@ def _geo_filter(
         lng = engine.lng[cands]
         box &= (lng >= lng0 - dlng) & (lng <= lng0 + dlng)
     cands = cands[box]
-    dist = haversine(engine.lat[cands], engine.lng[cands], lat0, lng0)
+    dist = haversine(engine, cands, lat0, lng0)
     keep = dist <= radius
     return cands[keep], dist[keep]
 
@@ -80,17 +86,18 @@ def _geo_filter(
 def _facets(engine: Engine, cands: np.ndarray, names: list[str], limit: int) -> dict:
     out: dict[str, dict[str, int]] = {}
     for name in names:
-        values = engine.values[name]
-        if name == "category":
-            counts = np.zeros(len(values), np.int64)
-            for row in engine.cat:
-                counts += np.bincount(row[cands], minlength=len(values))
-        else:
-            counts = np.bincount(engine.codes[name][cands], minlength=len(values))
+        column = "path" if name == "category" else name
+        values = engine.values[column]
+        counts = np.bincount(engine.codes[column][cands], minlength=len(values))
         nz = np.flatnonzero(counts[1:]) + 1
-        pairs = sorted(
-            ((values[i], int(counts[i])) for i in nz.tolist()), key=lambda p: (-p[1], p[0])
-        )
+        tally: dict[str, int] = {}
+        for code, count in zip(nz.tolist(), counts[nz].tolist(), strict=True):
+            if name == "category":  # a listing counts for its category and every ancestor
+                for slug in engine.path_slugs[code]:
+                    tally[slug] = tally.get(slug, 0) + count
+            else:
+                tally[values[code]] = count
+        pairs = sorted(tally.items(), key=lambda p: (-p[1], p[0]))
         out[name] = dict(pairs[:limit])
     return out
 
@@ -98,16 +105,18 @@ def _facets(engine: Engine, cands: np.ndarray, names: list[str], limit: int) -> 
 def _components(
     engine: Engine, slots: np.ndarray, cost: np.ndarray | None, dist: np.ndarray | None, sort: str
 ) -> list[tuple[np.ndarray, int]]:
-    """Sort keys (non-negative ints, most significant first) with their bit widths."""
-    pub = _PUB_MAX - np.clip(engine.pub[slots], 0, _PUB_MAX)
-    ident = _ID_MAX - np.clip(engine.ids[slots], 0, _ID_MAX)
-    rel = [] if cost is None else [(cost.astype(np.int64), 20)]
+    """Sort keys (non-negative ints, most significant first) with their bit widths.
+
+    Ties always end with recency (published_at, then id, newest first), the
+    embedded counterpart of the ``published_at:desc`` ranking rule.
+    """
+    recency = (engine.ranked_by_recency()[slots], max(1, (engine.n - 1).bit_length()))
     if sort == "newest":
-        return [(pub, 32), *rel, (ident, 31)]
-    tail = [*rel, (pub, 32), (ident, 31)]
+        return [recency]
+    tail = [recency] if cost is None else [(cost.astype(np.int64), 20), recency]
     if sort in ("price_asc", "price_desc"):
         price = np.clip(engine.price[slots], 0, _PRICE_MAX)
-        return [(price if sort == "price_asc" else _PRICE_MAX - price, 40), *tail]
+        return [(price if sort == "price_asc" else _PRICE_MAX - price, 32), *tail]
     if sort == "distance" and dist is not None:
         d = np.where(np.isnan(dist), _DIST_MAX, np.clip(np.rint(np.nan_to_num(dist)), 0, _DIST_MAX))
         return [(d.astype(np.int64), 27), *tail]
@@ -145,8 +154,8 @@ def execute(
     plan: Plan | None = None
     cost_all: np.ndarray | None = None
     if words:
-        plan = engine.plan(words, last_is_prefix, synonyms)
-        cost_all = engine.text_costs(plan)
+        plan = plan_query(words, last_is_prefix, synonyms)
+        cost_all = text_costs(engine, plan)
         mask = cost_all < INF
         mask &= engine.alive[:n]
     else:
@@ -158,7 +167,7 @@ def execute(
     if query.geo is not None:
         cands, dist = _geo_filter(engine, cands, query.geo)
     elif origin is not None and query.sort == "distance":
-        dist = haversine(engine.lat[cands], engine.lng[cands], *origin)
+        dist = haversine(engine, cands, *origin)
     total = len(cands)
     facets = _facets(engine, cands, list(query.facets or []), max_values_per_facet)
     offset = (query.page - 1) * query.per_page
@@ -171,11 +180,7 @@ def execute(
         slots = cands[pos]
         ids = engine.ids[slots].tolist()
         if origin is not None:
-            d = (
-                dist[pos]
-                if dist is not None
-                else haversine(engine.lat[slots], engine.lng[slots], *origin)
-            )
+            d = dist[pos] if dist is not None else haversine(engine, slots, *origin)
             distances = [None if np.isnan(x) else float(x) for x in d.tolist()]
         else:
             distances = [None] * len(ids)

@@ -13,6 +13,7 @@ safe for Flask's threaded dev server.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 import time
@@ -24,6 +25,8 @@ from ._engine import Engine
 from ._query import execute
 from .text import mark_terms, normalize_synonyms
 from .types import Hit, IndexSettings, SearchError, SearchQuery, SearchResult, SearchUnavailable
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, body TEXT);
@@ -49,9 +52,17 @@ class EmbeddedBackend:
 
     engine_name = "embedded"
 
-    def __init__(self, path: str | Path, index_name: str = "listings") -> None:
+    def __init__(
+        self, path: str | Path, index_name: str = "listings", snapshot_min_changes: int = 5000
+    ) -> None:
         self.path = Path(path)
         self.index_name = index_name
+        #: Write a snapshot once this many documents changed since the last one
+        #: (and at least a quarter of the index): restarts then load it and
+        #: replay only newer rows instead of re-tokenising everything.
+        self.snapshot_min_changes = snapshot_min_changes
+        self._snapshot_file = self.path / f"{index_name}.snapshot.npz"
+        self._unsaved = 0
         self._lock = threading.RLock()
         try:
             self.path.mkdir(parents=True, exist_ok=True)
@@ -84,25 +95,47 @@ class EmbeddedBackend:
             self._settings = IndexSettings(**raw)
             self._synonyms = normalize_synonyms(self._settings.synonyms)
             self._settings_raw = meta["settings"]
-            if self._engine is not None:  # typo rules are read at query time
-                self._engine.one_typo = self._settings.one_typo_min_len
-                self._engine.two_typos = self._settings.two_typos_min_len
         seq = int(meta["seq"])
         if self._engine is None or meta["epoch"] != self._epoch:
-            engine = Engine(self._settings.one_typo_min_len, self._settings.two_typos_min_len)
-            rows = self._db.execute("SELECT body FROM docs WHERE body IS NOT NULL ORDER BY id")
-            engine.add(json.loads(body) for (body,) in rows)
-            self._engine, self._epoch, self._seq = engine, meta["epoch"], seq
-        elif seq > self._seq:
+            self._engine = self._load(meta["epoch"], seq)
+            self._epoch = meta["epoch"]
+        engine = self._engine
+        engine.one_typo = self._settings.one_typo_min_len
+        engine.two_typos = self._settings.two_typos_min_len
+        if seq > self._seq:
             rows = self._db.execute(
                 "SELECT id, body FROM docs WHERE seq > ? ORDER BY seq", (self._seq,)
             ).fetchall()
-            self._engine.remove(i for i, body in rows if body is None)
-            self._engine.add(json.loads(body) for _, body in rows if body is not None)
+            engine.remove(i for i, body in rows if body is None)
+            engine.add(json.loads(body) for _, body in rows if body is not None)
             self._seq = seq
-        if self._engine.needs_compaction():
-            self._engine.compact()
-        return self._engine
+            self._unsaved += len(rows)
+        if engine.needs_compaction():
+            engine.compact()
+        if self._unsaved >= max(self.snapshot_min_changes, engine.count // 4):
+            self._save_snapshot(engine)
+        return engine
+
+    def _load(self, epoch: str, seq: int) -> Engine:
+        """The engine from the snapshot (if current enough), else rebuilt from SQLite."""
+        loaded = Engine.load(self._snapshot_file)
+        if loaded is not None:
+            engine, info = loaded
+            if info.get("epoch") == epoch and int(info.get("seq", -1)) <= seq:
+                self._seq, self._unsaved = int(info["seq"]), 0
+                return engine
+        engine = Engine()
+        rows = self._db.execute("SELECT body FROM docs WHERE body IS NOT NULL ORDER BY id")
+        engine.add(json.loads(body) for (body,) in rows)
+        self._seq, self._unsaved = seq, engine.count
+        return engine
+
+    def _save_snapshot(self, engine: Engine) -> None:
+        try:
+            engine.save(self._snapshot_file, {"seq": self._seq, "epoch": self._epoch})
+            self._unsaved = 0
+        except OSError as exc:  # the SQLite store stays the source of truth
+            log.warning("could not write search snapshot %s: %s", self._snapshot_file, exc)
 
     def _write(self, rows: list[tuple[int, str | None]]) -> None:
         """Store documents (body) or tombstones (None) under a new sequence number."""
@@ -159,6 +192,7 @@ class EmbeddedBackend:
                 epoch = f"{time.time_ns()}-{id(self)}"
                 self._db.execute("UPDATE meta SET value = ? WHERE key = 'epoch'", (epoch,))
             self._engine = None
+            self._snapshot_file.unlink(missing_ok=True)
             self._sync()
 
         self._guard("clear", run)
@@ -174,6 +208,7 @@ class EmbeddedBackend:
         found, plan = execute(engine, query, self._synonyms, self._settings.max_values_per_facet)
         docs = self._fetch(found.ids)
         hits: list[Hit] = []
+        memo: dict[str, bool] = {}
         for doc_id, dist in zip(found.ids, found.distances, strict=True):
             doc = docs.get(doc_id)
             if doc is None:  # deleted by another process since our last sync
@@ -183,7 +218,7 @@ class EmbeddedBackend:
                 terms = plan.highlight_terms if plan else set()
                 prefixes = plan.highlight_prefixes if plan else ()
                 hit.highlights = {
-                    name: mark_terms(str(doc.get(name) or ""), terms, prefixes)
+                    name: mark_terms(str(doc.get(name) or ""), terms, prefixes, memo)
                     for name in ("title", "description")
                 }
             hits.append(hit)
@@ -209,7 +244,8 @@ class EmbeddedBackend:
 
         def run() -> dict[str, Any]:
             engine = self._sync()
-            size = sum(p.stat().st_size for p in self.path.glob(f"{self.index_name}.sqlite3*"))
+            files = self.path.glob(f"{self.index_name}.*")
+            size = sum(p.stat().st_size for p in files if p.is_file())
             return {
                 "engine": self.engine_name,
                 "documents": engine.count,

@@ -7,6 +7,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
 # Applied before Unicode decomposition, which would turn "å" into "a".
@@ -33,16 +34,17 @@ def fold(text: str) -> str:
     return _strip_accents(text.lower().translate(_CANONICAL))
 
 
-def fold_variants(token: str) -> set[str]:
+@lru_cache(maxsize=200_000)
+def fold_variants(token: str) -> frozenset[str]:
     """Every spelling under which an indexed (lower-case) token is findable.
 
     The canonical fold plus the accent-stripped one ("blå" -> "blaa", "bla"), so
     users who type "a" for "å" find it, as they would through Meilisearch.
     """
-    canonical = _strip_accents(token.translate(_CANONICAL))
     if token.isascii():
-        return {canonical}
-    return {canonical, _strip_accents(token.translate(_ALTERNATE))}
+        return frozenset((token,))
+    canonical = _strip_accents(token.translate(_CANONICAL))
+    return frozenset((canonical, _strip_accents(token.translate(_ALTERNATE))))
 
 
 def tokens(text: str) -> list[str]:
@@ -159,13 +161,28 @@ def render_marked(text: str, ranges: Iterable[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def mark_terms(text: str, terms: set[str], prefixes: tuple[str, ...] = ()) -> str:
-    """Highlight tokens whose folded spelling is in ``terms`` or starts with a prefix."""
+def mark_terms(
+    text: str,
+    terms: set[str],
+    prefixes: tuple[str, ...] = (),
+    memo: dict[str, bool] | None = None,
+) -> str:
+    """Highlight tokens whose folded spelling is in ``terms`` or starts with a prefix.
+
+    ``memo`` (token -> matched) can be shared between the hits of one query.
+    """
+    memo = {} if memo is None else memo
     ranges = []
-    for start, end, tok in token_spans(text):
-        variants = fold_variants(tok)
-        if variants & terms or any(v.startswith(prefixes) for v in variants):
-            ranges.append((start, end))
+    for match in _TOKEN_RE.finditer(text):
+        tok = match.group().lower()
+        hit = memo.get(tok)
+        if hit is None:
+            variants = fold_variants(tok)
+            hit = memo[tok] = not variants.isdisjoint(terms) or (
+                bool(prefixes) and any(v.startswith(prefixes) for v in variants)
+            )
+        if hit:
+            ranges.append(match.span())
     return render_marked(text, ranges)
 
 
