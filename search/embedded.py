@@ -24,7 +24,15 @@ from typing import Any
 from ._engine import Engine
 from ._query import execute
 from .text import mark_terms, normalize_synonyms
-from .types import Hit, IndexSettings, SearchError, SearchQuery, SearchResult, SearchUnavailable
+from .types import (
+    Hit,
+    IndexSettings,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+    SearchUnavailable,
+    document_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +42,6 @@ CREATE INDEX IF NOT EXISTS docs_seq ON docs (seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('seq', '0'), ('epoch', '0'), ('settings', '{}');
 """
-
-
-def _check_doc(doc: Any) -> int:
-    if not isinstance(doc, dict) or isinstance(doc.get("id"), bool):
-        raise SearchError(
-            "each document must be a dict with an integer 'id'", "invalid_document_id"
-        )
-    try:
-        return int(doc["id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SearchError("each document needs an integer 'id'", "invalid_document_id") from exc
 
 
 class EmbeddedBackend:
@@ -172,7 +169,7 @@ class EmbeddedBackend:
 
     def upsert(self, docs: list[dict[str, Any]]) -> None:
         """Add or replace documents by ``id``."""
-        rows = [(_check_doc(d), json.dumps(d, ensure_ascii=False)) for d in docs]
+        rows = [(document_id(d), json.dumps(d, ensure_ascii=False)) for d in docs]
         if rows:
             self._guard("write", lambda: (self._write(rows), self._sync()))
 

@@ -46,6 +46,18 @@ class SearchUnavailable(SearchError):
     """The engine cannot be reached or a write did not complete: retry later."""
 
 
+def document_id(doc: Any) -> int:
+    """The integer ``id`` of a document, or :class:`SearchError` (``invalid_document_id``)."""
+    if not isinstance(doc, dict) or isinstance(doc.get("id"), bool):
+        raise SearchError(
+            "each document must be a dict with an integer 'id'", "invalid_document_id"
+        )
+    try:
+        return int(doc["id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SearchError("each document needs an integer 'id'", "invalid_document_id") from exc
+
+
 @dataclass(frozen=True)
 class IndexSettings:
     """Index settings applied by :meth:`SearchBackend.configure`.
