@@ -235,19 +235,16 @@ class MeiliDouble:
         docs = list(self.indexes[uid].values())
         per_page, page = body.get("hitsPerPage") or 20, body.get("page") or 1
         hits = []
+        words = [re.escape(w) for w in str(body.get("q") or "").split() if w]
+        pattern = re.compile("|".join(words), re.IGNORECASE) if words else None
+        pre, post = body.get("highlightPreTag", "<em>"), body.get("highlightPostTag", "</em>")
         for doc in docs[(page - 1) * per_page : page * per_page]:
             hit = dict(doc)
-            words = [w for w in str(body.get("q") or "").split() if w]
-            if body.get("attributesToHighlight") and words:
-                pre, post = body.get("highlightPreTag", "<em>"), body.get("highlightPostTag")
-                formatted = {}
-                for name in body["attributesToHighlight"]:
-                    text = str(doc.get(name, ""))
-                    for w in words:
-                        text = re.sub(re.escape(w), lambda m: f"{pre}{m.group()}{post}", text,
-                                      flags=re.IGNORECASE)  # fmt: skip
-                    formatted[name] = text
-                hit["_formatted"] = formatted
+            if body.get("attributesToHighlight") and pattern is not None:
+                hit["_formatted"] = {
+                    name: pattern.sub(lambda m: f"{pre}{m.group()}{post}", str(doc.get(name, "")))
+                    for name in body["attributesToHighlight"]
+                }
             hits.append(hit)
         result: dict[str, Any] = {
             "hits": hits, "query": body.get("q") or "", "processingTimeMs": 1,
