@@ -166,6 +166,8 @@ def execute(
     dist: np.ndarray | None = None
     if query.geo is not None:
         cands, dist = _geo_filter(engine, cands, query.geo)
+        if origin != (float(query.geo[0]), float(query.geo[1])):
+            dist = haversine(engine, cands, *origin) if origin else None
     elif origin is not None and query.sort == "distance":
         dist = haversine(engine, cands, *origin)
     total = len(cands)
