@@ -187,3 +187,13 @@ def test_spec_erratum_for_facets_is_still_needed():
     assert raw.errors(["genres"], "components", "schemas", "AttributePatterns")
     patched = SpecChecker(require_shared(MEILI_SPEC))
     assert patched.errors(["genres"], "components", "schemas", "AttributePatterns") == []
+
+
+def test_missing_shared_skips_or_fails_when_services_are_required(tmp_path, monkeypatch):
+    monkeypatch.delenv("KRETSLOP_REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require_shared(tmp_path / "absent")
+    monkeypatch.setenv("KRETSLOP_REQUIRE_SERVICES", "1")
+    with pytest.raises(pytest.fail.Exception):
+        require_shared(tmp_path / "absent")
+    assert require_shared(tmp_path) == tmp_path
