@@ -139,5 +139,7 @@ def jobs_retry():
 
 
 def register(app: Flask) -> None:
-    for group in (users, tokens, seed, jobs):
+    from app.listings.cli import listings
+
+    for group in (users, tokens, seed, jobs, listings):
         app.cli.add_command(group)

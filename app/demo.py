@@ -57,4 +57,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         db.session.flush()
     rows.append(("admin@demo.kretslop.no", "(site admin)", "admin"))
     db.session.flush()
+    from app.listings.demo import load_demo_listings
+
+    load_demo_listings()
     return rows

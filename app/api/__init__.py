@@ -44,4 +44,11 @@ def authenticate():
     return None
 
 
-from app.api import me, openapi, tokens  # noqa: E402,F401 - routes register on import
+from app.api import (  # noqa: E402,F401 - routes register on import
+    categories,
+    listing_images,
+    listings,
+    me,
+    openapi,
+    tokens,
+)

@@ -1,0 +1,66 @@
+"""The bulk import page, its results and the downloadable templates."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.views import apply_errors
+from app.errors import PermissionDenied, ValidationFailed
+from app.listings import importer, services, spreadsheet
+from app.listings.forms import ImportForm, organization_choices
+from app.listings.views import bp
+
+
+def _organizations_form() -> ImportForm:
+    if not current_user.memberships:
+        raise PermissionDenied(_("Du må være medlem av en organisasjon for å importere "
+                                 "annonser."))
+    form = ImportForm()
+    form.organization_id.choices = organization_choices(current_user)
+    return form
+
+
+def _page(form: ImportForm, result=None, status: int = 200):
+    return render_template("listings/import.html", form=form, result=result,
+                           columns=importer.COLUMNS, descriptions=spreadsheet.descriptions(),
+                           max_rows=current_app.config["IMPORT_MAX_ROWS"]), status
+
+
+@bp.route("/listings/import", methods=["GET", "POST"])
+@login_required
+def import_page():
+    form = _organizations_form()
+    if not form.validate_on_submit():
+        return _page(form, status=422 if form.errors else 200)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": [_("Velg en CSV- eller XLSX-fil.")]})
+        organization = services.choose_organization(current_user, form.organization_id.data)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        return _page(form, status=422)
+    result = importer.import_listings(upload.read(), organization, current_user,
+                                      publish=bool(form.publish.data),
+                                      max_rows=current_app.config["IMPORT_MAX_ROWS"])
+    if result.file_errors:
+        form.file.errors = list(result.file_errors)
+        return _page(form, status=422)
+    status = 422 if result.errors and not result.created else 200
+    return _page(form, result=result, status=status)
+
+
+@bp.get("/listings/import/template.<fmt>")
+def import_template(fmt: str):
+    if fmt == "csv":
+        return Response(spreadsheet.template_csv(), mimetype="text/csv",
+                        headers={"Content-Disposition":
+                                 "attachment; filename=kretslop-annonser.csv"})
+    if fmt == "xlsx":
+        return Response(
+            spreadsheet.template_xlsx(),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": "attachment; filename=kretslop-annonser.xlsx"})
+    abort(404)

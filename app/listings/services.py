@@ -1,0 +1,258 @@
+"""Listing services: create, change, publish, withdraw, close, expire; who may see and change.
+
+Permissions, the same for pages and API:
+
+* draft and withdrawn listings exist only for members of the owning organisation;
+  for anyone else they are 404, for reading and for changing;
+* published, reserved, closed and expired listings are visible to everyone; changing
+  one without being a member of its organisation is 403.
+
+Every change that could affect search or matching emits ``listing.changed`` in the
+same transaction. Services flush and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
+
+from app import outbox
+from app.accounts.models import Organization, Role, User
+from app.db import db, utcnow
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.listings import CHANGED, rules
+from app.listings.categories import category_lookup
+from app.listings.models import EDITABLE_STATUSES, PUBLIC_STATUSES, Listing, Status
+
+STATUS_LABELS = {
+    Status.DRAFT: _l("utkast"), Status.PUBLISHED: _l("publisert"),
+    Status.RESERVED: _l("reservert"), Status.CLOSED: _l("avsluttet"),
+    Status.WITHDRAWN: _l("trukket tilbake"), Status.EXPIRED: _l("utløpt"),
+}
+PUBLISHABLE_FROM = frozenset({Status.DRAFT, Status.EXPIRED})
+WITHDRAWABLE_FROM = frozenset({Status.DRAFT, Status.PUBLISHED, Status.EXPIRED})
+CLOSABLE_FROM = frozenset({Status.PUBLISHED, Status.RESERVED, Status.EXPIRED})
+
+
+# --- events ------------------------------------------------------------------------
+
+
+def emit_changed(listing_ids: Iterable[int]) -> None:
+    """Write ``listing.changed`` outbox rows for many listings with one flush."""
+    from app.outbox import OutboxEvent
+
+    handlers = outbox.handlers_for(CHANGED)
+    ids = list(listing_ids)
+    if not handlers or not ids:
+        return
+    session = db.session()
+    rows = [OutboxEvent(topic=CHANGED, handler=name, payload={"listing_id": listing_id})
+            for listing_id in ids for name in handlers]
+    session.add_all(rows)
+    session.flush()
+    session.info.setdefault("outbox_ids", []).extend(row.id for row in rows)
+
+
+def changed(listing: Listing) -> None:
+    db.session.flush()
+    outbox.emit(CHANGED, listing_id=listing.id)
+
+
+# --- who may see and change ----------------------------------------------------------
+
+
+def is_member(user: User | None, listing: Listing) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and user.has_role(listing.organization_id, Role.MEMBER))
+
+
+def get_listing(listing_id: int) -> Listing | None:
+    return db.session.get(Listing, listing_id)
+
+
+def visible_listing(listing_id: int, user: User | None) -> Listing:
+    """The listing if ``user`` may see it; NotFound otherwise (also for private ones)."""
+    listing = get_listing(listing_id)
+    if listing is None or not (listing.status in PUBLIC_STATUSES or is_member(user, listing)):
+        raise NotFound(_("Annonsen finnes ikke."))
+    return listing
+
+
+def listing_for_change(listing_id: int, user: User | None) -> Listing:
+    """The listing if ``user`` may change it: 404 when they may not see it, else 403."""
+    listing = visible_listing(listing_id, user)
+    if not is_member(user, listing):
+        raise PermissionDenied(_("Bare medlemmer av organisasjonen som eier annonsen kan "
+                                 "endre den."))
+    return listing
+
+
+def choose_organization(user: User, organization_id: Any = None) -> Organization:
+    """The organisation a new listing belongs to: the given one (must be the user's), or
+    the user's first."""
+    memberships = sorted(user.memberships, key=lambda m: m.organization_id)
+    if not memberships:
+        raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge ut annonser."))
+    if organization_id in (None, ""):
+        return memberships[0].organization
+    for m in memberships:
+        if str(m.organization_id) == str(organization_id):
+            return m.organization
+    raise ValidationFailed({"organization_id": [_("Du er ikke medlem av denne organisasjonen.")]})
+
+
+def _state_conflict(listing: Listing, message: str) -> Conflict:
+    return Conflict(message % {"status": STATUS_LABELS[Status(listing.status)]},
+                    current_status=listing.status)
+
+
+# --- changes -----------------------------------------------------------------------
+
+
+def create_listing(user: User, organization: Organization, data: Mapping[str, Any],
+                   publish: bool = False, now: datetime | None = None) -> Listing:
+    """Check ``data`` (API field names) and add a draft, or a published listing."""
+    clean, errors = rules.check(data, category_lookup(), now=now)
+    if errors:
+        raise ValidationFailed(errors)
+    listing = Listing(organization=organization, created_by=user, status=Status.DRAFT.value,
+                      **{**_defaults(), **clean})
+    db.session.add(listing)
+    if publish:
+        _publish(listing, now)
+    changed(listing)
+    return listing
+
+
+def _defaults() -> dict[str, Any]:
+    return {"description": "", "address": "", "material": "", "dimensions": "",
+            "pickup_instructions": "", "waste_origin": False, "weight_estimated": False}
+
+
+def update_listing(listing: Listing, data: Mapping[str, Any],
+                   now: datetime | None = None) -> Listing:
+    """Change the given fields; the whole change is checked before anything is set."""
+    if listing.status not in EDITABLE_STATUSES:
+        raise _state_conflict(listing, _("Annonsen kan ikke endres fordi den er %(status)s."))
+    clean, errors = rules.check(data, category_lookup(), current=listing, now=now)
+    if errors:
+        raise ValidationFailed(errors)
+    for name, value in clean.items():
+        setattr(listing, name, value)
+    sync_availability(listing)
+    changed(listing)
+    return listing
+
+
+def _publish(listing: Listing, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if listing.available_until is not None and listing.available_until <= now:
+        raise ValidationFailed({"available_until": [
+            _("Sett en ny dato fram i tid før du publiserer.")]})
+    listing.status = Status.PUBLISHED.value
+    listing.published_at = now
+    sync_availability(listing)
+
+
+def publish(listing: Listing, now: datetime | None = None) -> Listing:
+    """Draft (or expired, after its end date was moved) -> published."""
+    if listing.status not in PUBLISHABLE_FROM:
+        raise _state_conflict(listing, _("Annonsen kan ikke publiseres fordi den er "
+                                         "%(status)s."))
+    _publish(listing, now)
+    changed(listing)
+    return listing
+
+
+def withdraw(listing: Listing) -> Listing:
+    """Take a listing off the market for good (not while it is reserved)."""
+    if listing.status not in WITHDRAWABLE_FROM:
+        raise _state_conflict(listing, _("Annonsen kan ikke trekkes tilbake fordi den er "
+                                         "%(status)s."))
+    listing.status = Status.WITHDRAWN.value
+    changed(listing)
+    return listing
+
+
+def close(listing: Listing) -> Listing:
+    """Everything is handed over (or the owner ends it): published/reserved -> closed."""
+    if listing.status not in CLOSABLE_FROM:
+        raise _state_conflict(listing, _("Annonsen kan ikke avsluttes fordi den er "
+                                         "%(status)s."))
+    listing.status = Status.CLOSED.value
+    changed(listing)
+    return listing
+
+
+def sync_availability(listing: Listing) -> None:
+    """published <-> reserved as ``quantity_available`` reaches 0 or comes back.
+
+    The reservation service calls this after it changes ``quantity_available``."""
+    if listing.status == Status.PUBLISHED and listing.quantity_available <= 0:
+        listing.status = Status.RESERVED.value
+    elif listing.status == Status.RESERVED and listing.quantity_available > 0:
+        listing.status = Status.PUBLISHED.value
+
+
+def expire_due(now: datetime | None = None) -> list[int]:
+    """Mark published listings whose ``available_until`` has passed as expired."""
+    now = now or utcnow()
+    query = sa.select(Listing.id).where(Listing.status == Status.PUBLISHED,
+                                        Listing.available_until.is_not(None),
+                                        Listing.available_until <= now)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(db.session.scalars(query))
+    if ids:
+        db.session.execute(
+            sa.update(Listing).where(Listing.id.in_(ids), Listing.status == Status.PUBLISHED)
+            .values(status=Status.EXPIRED.value, updated_at=now)
+            .execution_options(synchronize_session="fetch")
+        )
+        emit_changed(ids)
+    return ids
+
+
+# --- queries -------------------------------------------------------------------------
+
+
+def _with_relations(query):
+    return query.options(joinedload(Listing.category), joinedload(Listing.organization),
+                         selectinload(Listing.images))
+
+
+def published_listings(page: int, per_page: int,
+                       category_ids: list[int] | None = None) -> tuple[list[Listing], int]:
+    """Published listings, newest first."""
+    where = [Listing.status == Status.PUBLISHED]
+    if category_ids:
+        where.append(Listing.category_id.in_(category_ids))
+    total = db.session.scalar(sa.select(sa.func.count(Listing.id)).where(*where)) or 0
+    items = db.session.scalars(_with_relations(
+        sa.select(Listing).where(*where)
+        .order_by(Listing.published_at.desc(), Listing.id.desc())
+        .limit(per_page).offset((page - 1) * per_page))).unique().all()
+    return list(items), total
+
+
+def organization_listings(user: User, page: int, per_page: int,
+                          status: str | None = None) -> tuple[list[Listing], int]:
+    """Every listing (any status) of the organisations ``user`` belongs to."""
+    org_ids = [m.organization_id for m in user.memberships]
+    if not org_ids:
+        return [], 0
+    where = [Listing.organization_id.in_(org_ids)]
+    if status:
+        where.append(Listing.status == status)
+    total = db.session.scalar(sa.select(sa.func.count(Listing.id)).where(*where)) or 0
+    items = db.session.scalars(_with_relations(
+        sa.select(Listing).where(*where)
+        .order_by(Listing.updated_at.desc(), Listing.id.desc())
+        .limit(per_page).offset((page - 1) * per_page))).unique().all()
+    return list(items), total

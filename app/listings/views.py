@@ -1,0 +1,293 @@
+"""Listing pages: browse, our listings, create, edit (with photos), publish, withdraw.
+
+Permissions as in ``services``: private listings are 404 outside the organisation,
+changing a public one is 403.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.views import apply_errors
+from app.errors import PermissionDenied, ServiceError, ValidationFailed
+from app.listings import photos, rules, services
+from app.listings.categories import category_lookup
+from app.listings.forms import (
+    LISTING_FIELDS,
+    ActionForm,
+    ImageForm,
+    ListingForm,
+    category_choices,
+    category_groups,
+    organization_choices,
+)
+from app.listings.models import Listing, Status
+from app.listings.serialize import number
+
+bp = Blueprint("listings", __name__)
+PER_PAGE = 24
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+@bp.record_once
+def _configure(state) -> None:
+    """Defaults for the photo limits, overridable by the environment (bytes, pixels)."""
+    config = state.app.config
+    config.setdefault("IMAGE_MAX_BYTES", int(os.environ.get("IMAGE_MAX_BYTES") or 15 << 20))
+    config.setdefault("IMAGE_MAX_PIXELS", int(os.environ.get("IMAGE_MAX_PIXELS")
+                                              or 50_000_000))
+    config.setdefault("IMPORT_MAX_ROWS", int(os.environ.get("IMPORT_MAX_ROWS") or 10_000))
+    from app.listings import templating
+
+    templating.init_app(state.app)
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def _locale() -> str:
+    return str(get_locale() or "nb")
+
+
+def _page() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isdigit() and int(page) > 0 else 1
+
+
+# --- browse --------------------------------------------------------------------------
+
+
+@bp.get("/listings")
+def browse():
+    page = _page()
+    category = category_lookup().get((request.args.get("category") or "").lower())
+    ids = None
+    if category is not None:
+        from app.api.listings import _with_descendants
+
+        ids = _with_descendants(category.id)
+    items, total = services.published_listings(page, PER_PAGE, ids)
+    return render_template("listings/browse.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), category=category,
+                           categories=category_groups(_locale()))
+
+
+@bp.get("/listings/mine")
+@login_required
+def mine():
+    page = _page()
+    status = request.args.get("status") or None
+    if status not in {s.value for s in Status}:
+        status = None
+    items, total = services.organization_listings(current_user, page, PER_PAGE, status)
+    return render_template("listings/mine.html", items=items, total=total, page=page,
+                           pages=max(1, -(-total // PER_PAGE)), status=status)
+
+
+@bp.get("/listings/<int:listing_id>")
+def detail(listing_id: int):
+    listing = services.visible_listing(listing_id, _user())
+    return render_template("listings/detail.html", listing=listing,
+                           can_edit=services.is_member(_user(), listing),
+                           action_form=ActionForm())
+
+
+# --- create and edit -----------------------------------------------------------------
+
+
+def _prepare(form: ListingForm, listing: Listing | None = None) -> None:
+    form.category.choices = category_choices(_locale())
+    if listing is None:
+        form.organization_id.choices = organization_choices(current_user)
+    else:
+        del form.organization_id
+
+
+def _decimal_text(value) -> str:
+    return "" if value is None else str(number(value)).replace(".", ",")
+
+
+def initial_values(listing: Listing) -> dict[str, Any]:
+    """The form's strings for ``listing`` (an estimated weight shows as empty)."""
+    def day(dt):
+        return dt.astimezone(OSLO).date().isoformat() if dt else ""
+
+    price = listing.price_ore / 100
+    return {
+        "title": listing.title, "description": listing.description,
+        "category": listing.category.slug, "condition": listing.condition,
+        "quantity": _decimal_text(listing.quantity), "unit": listing.unit,
+        "unit_weight_kg": "" if listing.weight_estimated else
+        _decimal_text(listing.unit_weight_kg),
+        "price_nok": (f"{price:.2f}" if listing.price_ore % 100 else f"{price:.0f}")
+        .replace(".", ","),
+        "postcode": listing.postcode, "address": listing.address,
+        "lat": str(listing.lat), "lng": str(listing.lng),
+        "available_from": day(listing.available_from),
+        "available_until": day(listing.available_until),
+        "material": listing.material, "dimensions": listing.dimensions,
+        "pickup_instructions": listing.pickup_instructions,
+        "waste_origin": listing.waste_origin,
+    }
+
+
+def submitted(form: ListingForm, listing: Listing | None
+              ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Form values as service input: all of them for a new listing, the changed ones
+    for an edit. Dates become the start/end of the day in Oslo."""
+    initial = initial_values(listing) if listing is not None else None
+    data: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    for name in LISTING_FIELDS:
+        value = form[name].data
+        value = value.strip() if isinstance(value, str) else value
+        if initial is not None and value == initial[name]:
+            continue
+        if name in ("available_from", "available_until"):
+            if not value:
+                value = None
+            else:
+                try:
+                    day = date.fromisoformat(value)
+                except ValueError:
+                    errors[name] = [_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")]
+                    continue
+                value = (rules.start_of_day(day) if name == "available_from"
+                         else rules.end_of_day(day))
+        data[name] = value
+    if initial is not None and "postcode" in data and "lat" not in data and "lng" not in data:
+        data["lat"] = data["lng"] = ""  # a new postcode moves the point
+    return data, errors
+
+
+def _check_all(data, errors, listing=None) -> ValidationFailed:
+    _clean, more = rules.check(data, category_lookup(), current=listing)
+    return ValidationFailed({**more, **errors})
+
+
+@bp.route("/listings/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.memberships:
+        raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge ut annonser."))
+    form = ListingForm()
+    _prepare(form)
+    if form.validate_on_submit():
+        data, errors = submitted(form, None)
+        try:
+            if errors:
+                raise _check_all(data, errors)
+            organization = services.choose_organization(current_user, form.organization_id.data)
+            listing = services.create_listing(current_user, organization, data,
+                                              publish=request.form.get("action") == "publish")
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Annonsen er lagret. Legg gjerne til bilder."), "success")
+            return redirect(url_for("listings.edit", listing_id=listing.id))
+    status = 422 if form.errors else 200
+    return render_template("listings/form.html", form=form, listing=None), status
+
+
+def render_edit(listing: Listing, form: ListingForm | None = None,
+                image_form: ImageForm | None = None, status: int = 200):
+    if form is None:
+        form = ListingForm(formdata=None, data=initial_values(listing))
+        _prepare(form, listing)
+    return render_template(
+        "listings/form.html", form=form, listing=listing, image_form=image_form or ImageForm(),
+        action_form=ActionForm(), max_images=photos.MAX_IMAGES,
+        max_mb=current_app.config["IMAGE_MAX_BYTES"] // (1024 * 1024),
+    ), status
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    listing = services.listing_for_change(listing_id, current_user)
+    if request.method == "GET":
+        return render_edit(listing)
+    form = ListingForm()
+    _prepare(form, listing)
+    if form.validate_on_submit():
+        data, errors = submitted(form, listing)
+        try:
+            if errors:
+                raise _check_all(data, errors, listing)
+            services.update_listing(listing, data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(_("Endringene er lagret."), "success")
+            return redirect(url_for("listings.edit", listing_id=listing.id))
+    return render_edit(listing, form=form, status=422 if form.errors else 200)
+
+
+@bp.post("/listings/<int:listing_id>/publish")
+@login_required
+def publish(listing_id: int):
+    listing = services.listing_for_change(listing_id, current_user)
+    try:
+        services.publish(listing)
+    except ValidationFailed as exc:
+        form = ListingForm(formdata=None, data=initial_values(listing))
+        _prepare(form, listing)
+        apply_errors(form, exc)
+        return render_edit(listing, form=form, status=422)
+    flash(_("Annonsen er publisert."), "success")
+    return redirect(url_for("listings.detail", listing_id=listing.id))
+
+
+@bp.post("/listings/<int:listing_id>/withdraw")
+@login_required
+def withdraw(listing_id: int):
+    listing = services.listing_for_change(listing_id, current_user)
+    services.withdraw(listing)
+    flash(_("Annonsen er trukket tilbake."), "info")
+    return redirect(url_for("listings.mine"))
+
+
+# --- photos --------------------------------------------------------------------------
+
+
+@bp.post("/listings/<int:listing_id>/images")
+@login_required
+def upload_image(listing_id: int):
+    listing = services.listing_for_change(listing_id, current_user)
+    image_form = ImageForm()
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": [_("Velg en bildefil.")]})
+        photos.add_image(listing, upload.stream, upload.filename, upload.mimetype)
+    except ValidationFailed as exc:
+        image_form.file.errors = [m for ms in exc.errors.values() for m in ms]
+        return render_edit(listing, image_form=image_form, status=exc.status)
+    except ServiceError as exc:
+        if exc.status == 409:
+            raise
+        image_form.file.errors = [exc.detail]
+        return render_edit(listing, image_form=image_form, status=exc.status)
+    flash(_("Bildet er lagt til."), "success")
+    return redirect(url_for("listings.edit", listing_id=listing.id) + "#photos")
+
+
+@bp.post("/listings/<int:listing_id>/images/<int:image_id>/delete")
+@login_required
+def delete_image(listing_id: int, image_id: int):
+    listing = services.listing_for_change(listing_id, current_user)
+    photos.remove_image(listing, image_id)
+    flash(_("Bildet er slettet."), "info")
+    return redirect(url_for("listings.edit", listing_id=listing.id) + "#photos")
+
+
+from app.listings import import_views  # noqa: E402,F401 - routes register on import
