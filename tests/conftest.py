@@ -200,8 +200,16 @@ def truncate_all(engine) -> None:
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
             )
         else:
+            # Triggers may refuse DELETE (the append-only ledger): set them aside for the
+            # emptying and put them back, in the same transaction.
+            triggers = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+            for name, _sql in triggers:
+                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
             for table in tables:
                 conn.exec_driver_sql(f'DELETE FROM "{table}"')
+            for _name, sql in triggers:
+                conn.exec_driver_sql(sql)
 
 
 @pytest.fixture
