@@ -21,6 +21,7 @@ import io
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -187,11 +188,12 @@ def to_srgb(image: Image.Image) -> Image.Image:
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, rgba)
-    if icc and image.mode in ("RGB", "RGBA", "CMYK", "L"):
+        image = Image.alpha_composite(background, rgba).convert("RGB")
+    if icc and image.mode in ("RGB", "CMYK", "L"):
         try:
-            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, _SRGB, outputMode="RGB")
+            transform = _transform_to_srgb(icc, image.mode)
+            if transform is not None:
+                image = ImageCms.applyTransform(image, transform)
         except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
             pass
     if image.mode != "RGB":
@@ -201,6 +203,17 @@ def to_srgb(image: Image.Image) -> Image.Image:
             raise UnsupportedImage(_("Fargeformatet i bildet støttes ikke.")) from None
     image.info = {}
     return image
+
+
+@lru_cache(maxsize=32)
+def _transform_to_srgb(icc: bytes, mode: str) -> ImageCms.ImageCmsTransform | None:
+    """A colour transform from the embedded profile to sRGB; None when it is sRGB already
+    (most photos), which saves converting every pixel for nothing."""
+    source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+    if mode == "RGB" and "srgb" in ImageCms.getProfileDescription(source).lower():
+        return None
+    # NOCACHE: the transform is shared between threads; LittleCMS's one-pixel cache is not.
+    return ImageCms.buildTransform(source, _SRGB, mode, "RGB", flags=ImageCms.Flags.NOCACHE)
 
 
 def _fit(image: Image.Image, longest: int) -> Image.Image:

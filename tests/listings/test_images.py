@@ -247,3 +247,19 @@ def test_photos_of_a_withdrawn_listing_cannot_change(api, make_listing):
     response = api.upload(listing["id"], imaging.webp(), "a.webp")
     assert response.status_code == 409
     assert response.get_json()["current_status"] == "withdrawn"
+
+
+def test_colour_profiles_are_converted_or_ignored_never_fatal():
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    assert images._transform_to_srgb(srgb, "RGB") is None  # sRGB already: no work
+    for icc in (srgb, b"not a profile"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (200, 100, 50)).save(buffer, "JPEG", icc_profile=icc)
+        result = _no_metadata(images.process(buffer.getvalue(), "a.jpg").original.data)
+        assert result.getpixel((20, 15))[0] > 150
+    buffer = io.BytesIO()
+    Image.new("CMYK", (40, 30), (0, 128, 255, 0)).save(buffer, "JPEG")
+    cmyk = _no_metadata(images.process(buffer.getvalue(), "cmyk.jpg").original.data)
+    assert cmyk.mode == "RGB"
