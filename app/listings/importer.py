@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.accounts.models import Organization, User
@@ -277,7 +278,7 @@ def import_table(table: Table, organization: Organization, user: User | None,
     result = ImportResult(rows=len(table.rows), notices=list(table.notices))
     categories = category_lookup()
     now = utcnow()
-    valid: list[Listing] = []
+    valid: list[dict[str, Any]] = []
     for number, cells in table.rows:
         values, errors = row_values(cells, table.columns)
         clean, more = rules.check(values, categories, now=now)
@@ -311,23 +312,20 @@ def import_listings(data: bytes, organization: Organization, user: User | None,
 
 
 def _listing(clean: dict[str, Any], organization: Organization, user: User | None,
-             publish: bool, now: datetime) -> Listing:
+             publish: bool, now: datetime) -> dict[str, Any]:
+    """One row's column values for the bulk INSERT."""
     category = clean.pop("category")
-    values = {"description": "", "address": "", "material": "", "dimensions": "",
-              "pickup_instructions": "", "waste_origin": False, "weight_estimated": False,
-              "price_ore": 0, **clean}
-    return Listing(organization_id=organization.id, created_by_id=user.id if user else None,
-                   category_id=category.id,
-                   status=(Status.PUBLISHED if publish else Status.DRAFT).value,
-                   published_at=now if publish else None, created_at=now, updated_at=now,
-                   **values)
+    return {"description": "", "address": "", "material": "", "dimensions": "",
+            "pickup_instructions": "", "waste_origin": False, "weight_estimated": False,
+            "price_ore": 0, **clean, "organization_id": organization.id,
+            "created_by_id": user.id if user else None, "category_id": category.id,
+            "status": (Status.PUBLISHED if publish else Status.DRAFT).value,
+            "published_at": now if publish else None, "created_at": now, "updated_at": now}
 
 
-def _write(batch: list[Listing], result: ImportResult) -> None:
-    db.session.add_all(batch)
-    db.session.flush()
-    ids = [listing.id for listing in batch]
+def _write(batch: list[dict[str, Any]], result: ImportResult) -> None:
+    """One bulk INSERT ... RETURNING for the batch, then its outbox rows."""
+    ids = db.session.scalars(
+        sa.insert(Listing).returning(Listing.id, sort_by_parameter_order=True), batch).all()
     emit_changed(ids)
     result.created_ids.extend(ids)
-    for listing in batch:
-        db.session.expunge(listing)

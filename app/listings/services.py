@@ -44,7 +44,7 @@ CLOSABLE_FROM = frozenset({Status.PUBLISHED, Status.RESERVED, Status.EXPIRED})
 
 
 def emit_changed(listing_ids: Iterable[int]) -> None:
-    """Write ``listing.changed`` outbox rows for many listings with one flush."""
+    """Write ``listing.changed`` outbox rows for many listings in one bulk INSERT."""
     from app.outbox import OutboxEvent
 
     handlers = outbox.handlers_for(CHANGED)
@@ -52,11 +52,10 @@ def emit_changed(listing_ids: Iterable[int]) -> None:
     if not handlers or not ids:
         return
     session = db.session()
-    rows = [OutboxEvent(topic=CHANGED, handler=name, payload={"listing_id": listing_id})
+    rows = [{"topic": CHANGED, "handler": name, "payload": {"listing_id": listing_id}}
             for listing_id in ids for name in handlers]
-    session.add_all(rows)
-    session.flush()
-    session.info.setdefault("outbox_ids", []).extend(row.id for row in rows)
+    event_ids = session.scalars(sa.insert(OutboxEvent).returning(OutboxEvent.id), rows).all()
+    session.info.setdefault("outbox_ids", []).extend(event_ids)
 
 
 def changed(listing: Listing) -> None:
