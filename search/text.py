@@ -6,7 +6,7 @@ import html
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
@@ -50,12 +50,6 @@ def fold_variants(token: str) -> frozenset[str]:
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens (letters and digits; everything else separates)."""
     return _TOKEN_RE.findall(text.lower())
-
-
-def token_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """``(start, end, lower-case token)`` for each token in ``text``."""
-    for match in _TOKEN_RE.finditer(text):
-        yield match.start(), match.end(), match.group().lower()
 
 
 def query_words(q: str) -> tuple[list[str], bool]:

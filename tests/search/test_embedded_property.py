@@ -130,7 +130,12 @@ queries = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    database=None,  # write nothing into the work tree
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(q=queries)
 def test_matches_the_reference(backend: EmbeddedBackend, q: SearchQuery):
     if q.sort == "distance" and q.origin() is None:
