@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -103,15 +104,33 @@ SHAPES = {"chair": _chair, "desk": _desk, "door": _door, "window": _window, "bri
           "shelf": _shelf, "timber": _timber, "panel": _panel, "box": _box}
 
 
+FONTS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "Arial.ttf", "arial.ttf",
+         "Helvetica.ttc")
+FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "AE", "Ø": "O", "Å": "A"})
+
+
+@lru_cache(maxsize=1)
+def _font() -> tuple[ImageFont.FreeTypeFont | ImageFont.ImageFont, bool]:
+    """A system font with æ, ø and å (Pillow searches the usual font folders); else
+    Pillow's own font, whose text is then folded to ASCII so no letter shows as a box."""
+    for name in FONTS:
+        try:
+            return ImageFont.truetype(name, 34), True
+        except OSError:
+            continue
+    return ImageFont.load_default(size=34), False
+
+
 def draw(kind: str, title: str, seed: int = 0) -> bytes:
     """A JPEG of ``kind`` with ``title`` written under it."""
     background = PALETTE[seed % len(PALETTE)]
     image = Image.new("RGB", (W, H), background)
     d = ImageDraw.Draw(image)
-    light = sum(background) > 500
-    ink = (30, 30, 30) if light else INK
+    r, g, b = background
+    ink = (30, 30, 30) if 0.299 * r + 0.587 * g + 0.114 * b > 150 else INK
     SHAPES.get(kind, _box)(d, ink)
-    font = ImageFont.load_default(size=34)
+    font, full = _font()
+    title = title if full else title.translate(FOLD)
     lines = textwrap.wrap(title, 34)[:2]
     for i, line in enumerate(lines):
         width = d.textlength(line, font=font)

@@ -39,8 +39,8 @@ def category_groups(locale: str = "nb") -> dict[str, list[tuple[str, str]]]:
         name = category.name(locale)
         if depth(category) >= 2:
             name = f"{category.parent.name(locale)} › {name}"
-        elif depth(category) == 0:
-            name = f"{name} ({_l('annet')})"
+        elif depth(category) == 0 and category.slug != "other":
+            name = f"{name} ({_l('generelt')})"
         groups.setdefault(root.name(locale), []).append((category.slug, name))
     return groups
 
