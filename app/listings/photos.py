@@ -50,9 +50,9 @@ def add_image(listing: Listing, stream, filename: str | None,
     config = current_app.config
     _lock(listing)
     check_room(listing)
-    data = images.read_limited(stream, int(config.get("IMAGE_MAX_BYTES", 15 * 1024 * 1024)))
+    data = images.read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
     processed = images.process(data, filename, content_type,
-                               int(config.get("IMAGE_MAX_PIXELS", 50_000_000)))
+                               int(config["IMAGE_MAX_PIXELS"]))
     images.store(processed, config["MEDIA_ROOT"])
     last = db.session.scalar(sa.select(sa.func.max(ListingImage.position))
                              .where(ListingImage.listing_id == listing.id))

@@ -45,17 +45,7 @@ CLOSABLE_FROM = frozenset({Status.PUBLISHED, Status.RESERVED, Status.EXPIRED})
 
 def emit_changed(listing_ids: Iterable[int]) -> None:
     """Write ``listing.changed`` outbox rows for many listings in one bulk INSERT."""
-    from app.outbox import OutboxEvent
-
-    handlers = outbox.handlers_for(CHANGED)
-    ids = list(listing_ids)
-    if not handlers or not ids:
-        return
-    session = db.session()
-    rows = [{"topic": CHANGED, "handler": name, "payload": {"listing_id": listing_id}}
-            for listing_id in ids for name in handlers]
-    event_ids = session.scalars(sa.insert(OutboxEvent).returning(OutboxEvent.id), rows).all()
-    session.info.setdefault("outbox_ids", []).extend(event_ids)
+    outbox.emit_many(CHANGED, [{"listing_id": listing_id} for listing_id in listing_ids])
 
 
 def changed(listing: Listing) -> None:

@@ -6,7 +6,6 @@ changing a public one is 403.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,12 +38,6 @@ OSLO = ZoneInfo("Europe/Oslo")
 
 @bp.record_once
 def _configure(state) -> None:
-    """Defaults for the photo limits, overridable by the environment (bytes, pixels)."""
-    config = state.app.config
-    config.setdefault("IMAGE_MAX_BYTES", int(os.environ.get("IMAGE_MAX_BYTES") or 15 << 20))
-    config.setdefault("IMAGE_MAX_PIXELS", int(os.environ.get("IMAGE_MAX_PIXELS")
-                                              or 50_000_000))
-    config.setdefault("IMPORT_MAX_ROWS", int(os.environ.get("IMPORT_MAX_ROWS") or 10_000))
     from app.listings import templating
 
     templating.init_app(state.app)
