@@ -1,0 +1,167 @@
+"""A running Kretsløp for end-to-end tests: real processes, real ports.
+
+``embedded``: one gunicorn worker, SQLite, embedded search, inline jobs, as ``make run``.
+``scale``: gunicorn with two workers on PostgreSQL, Redis-backed RQ workers in their
+own process, the embedded search index shared on disk, as the README's production
+recipe (with Meilisearch replaced by the embedded engine, which cannot be installed
+here).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.conftest import (
+    REDIS_URL,
+    ROOT,
+    _drop_postgres_database,
+    _postgres_scratch_database,
+    service_missing,
+)
+
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveStack:
+    def __init__(self, tmp: Path, mode: str = "embedded") -> None:
+        self.tmp = tmp
+        self.mode = mode
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.processes: list[subprocess.Popen] = []
+        self._pg: tuple[str, str, str] | None = None  # (scratch url, name, server url)
+        self.env = dict(os.environ)
+        for key in ("MAIL_SERVER", "MEILI_URL", "STRIPE_SECRET_KEY", "TEST_DATABASE_URL"):
+            self.env.pop(key, None)
+        self.env.update({
+            "SECRET_KEY": secrets.token_hex(16),
+            "INSTANCE_PATH": str(tmp / "instance"),
+            "MAIL_DIR": str(tmp / "mail"),
+            "MEDIA_ROOT": str(tmp / "media"),
+            "SEARCH_PATH": str(tmp / "search"),
+            "BASE_URL": self.url,
+            "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
+            "RATELIMIT_ENABLED": "0",
+            "PYTHONUNBUFFERED": "1",
+        })
+        if mode == "scale":
+            self._pg = self._postgres()
+            self.env.update({
+                "DATABASE_URL": self._pg[0],
+                "REDIS_URL": REDIS_URL,
+                "JOBS_MODE": "redis",
+                "JOBS_QUEUE": f"e2e-{secrets.token_hex(4)}",
+                "JOBS_BACKOFF_SECONDS": "0.5",
+            })
+        else:
+            self.env["DATABASE_URL"] = f"sqlite:///{tmp / 'e2e.sqlite3'}"
+            self.env["JOBS_MODE"] = "inline"
+            self.env.pop("REDIS_URL", None)
+
+    @staticmethod
+    def _postgres() -> tuple[str, str, str]:
+        url = os.environ.get("TEST_DATABASE_URL") or os.environ.get(
+            "E2E_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+        if not url.startswith("postgres"):
+            url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        from app.config import _database_url
+
+        url = _database_url(url)
+        scratch, name = _postgres_scratch_database(url)
+        return scratch, name, url
+
+    def flask(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(  # noqa: S603
+            [PYTHON, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env,
+            capture_output=True, text=True, timeout=120)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result
+
+    def start(self) -> LiveStack:
+        if self.mode == "scale":
+            self._require_redis()
+        self.flask("db", "upgrade")
+        self.flask("seed", "demo")
+        workers = "2" if self.mode == "scale" else "1"
+        self._spawn("web.log", [PYTHON, "-m", "gunicorn", "--workers", workers, "--threads",
+                                "4", "--bind", f"127.0.0.1:{self.port}",
+                                "--access-logfile", "-", "wsgi:app"])
+        if self.mode == "scale":
+            self._spawn("worker.log", [PYTHON, "-m", "flask", "--app", "wsgi", "jobs", "worker"])
+        self._wait_until_up()
+        return self
+
+    def _spawn(self, log_name: str, command: list[str]) -> None:
+        with open(self.tmp / log_name, "wb") as log:  # the child keeps its own copy
+            self.processes.append(subprocess.Popen(  # noqa: S603
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
+
+    def _require_redis(self) -> None:
+        from redis import Redis
+        from redis.exceptions import ConnectionError as RedisDown
+
+        try:
+            Redis.from_url(REDIS_URL).ping()
+        except RedisDown as exc:
+            service_missing(f"Redis at {REDIS_URL} is not reachable: {exc}")
+
+    def _wait_until_up(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"a process exited early:\n{self.logs()}")
+            try:
+                if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"server did not come up:\n{self.logs()}")
+
+    def logs(self) -> str:
+        out = []
+        for name in ("web.log", "worker.log"):
+            path = self.tmp / name
+            if path.exists():
+                out.append(f"--- {name}\n" + path.read_text(errors="replace")[-5000:])
+        return "\n".join(out)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if self._pg:
+            _scratch, name, url = self._pg
+            _drop_postgres_database(url, name)
+
+    def token(self, email: str) -> str:
+        return self.flask("tokens", "create", email).stdout.strip().splitlines()[-1]
+
+    def wait_for(self, predicate, timeout: float = 30, interval: float = 0.2):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"condition not met in {timeout}s\n{self.logs()}")
