@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api import bp as api_bp
+    from app.exchange.views import bp as exchange_bp
     from app.listings.media import bp as media_bp
     from app.listings.views import bp as listings_bp
     from app.main import bp as main_bp
@@ -61,6 +62,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(exchange_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(media_bp)
     # The API checks CSRF itself, and only for writes made with the browser session.

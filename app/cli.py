@@ -139,7 +139,8 @@ def jobs_retry():
 
 
 def register(app: Flask) -> None:
+    from app.exchange.cli import exchange
     from app.listings.cli import listings
 
-    for group in (users, tokens, seed, jobs, listings):
+    for group in (users, tokens, seed, jobs, listings, exchange):
         app.cli.add_command(group)

@@ -60,4 +60,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     from app.listings.demo import load_demo_listings
 
     load_demo_listings()
+    from app.exchange.factors import ensure_emission_factors
+
+    ensure_emission_factors()
     return rows

@@ -194,22 +194,32 @@ def committed_app(app_config):
 
 def truncate_all(engine) -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
             conn.exec_driver_sql(
                 "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
             )
-        else:
-            # Triggers may refuse DELETE (the append-only ledger): set them aside for the
-            # emptying and put them back, in the same transaction.
-            triggers = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
-            for name, _sql in triggers:
-                conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')
-            for _name, sql in triggers:
-                conn.exec_driver_sql(sql)
+        return
+    with engine.connect() as conn:
+        # Like TRUNCATE: no foreign-key checks (self-references such as category parents
+        # are RESTRICT, which SQLite checks row by row). The pragma only takes effect
+        # outside a transaction, so it goes to the driver connection before BEGIN.
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with conn.begin():
+                # Triggers may refuse DELETE (the append-only ledger): set them aside for
+                # the emptying and put them back, in the same transaction.
+                triggers = conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all()
+                for name, _sql in triggers:
+                    conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+                for table in tables:
+                    conn.exec_driver_sql(f'DELETE FROM "{table}"')
+                for _name, sql in triggers:
+                    conn.exec_driver_sql(sql)
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
 
 
 @pytest.fixture

@@ -52,3 +52,4 @@ from app.api import (  # noqa: E402,F401 - routes register on import
     openapi,
     tokens,
 )
+from app.exchange import api as exchange_api  # noqa: E402,F401 - reservations, ledger

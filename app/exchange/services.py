@@ -1,0 +1,511 @@
+"""Reservation services: request, accept, decline, cancel, expire, payment hooks, messages.
+
+The state machine::
+
+    requested --accept--> accepted            (gift, or priced with payment at pickup)
+              --accept--> awaiting_payment --mark_paid--> paid     (online payment)
+    accepted | paid --hand-over confirmed (see handover.py)--> completed
+    requested --decline--> declined
+    any open state --cancel--> cancelled;  --expire--> expired;  (decline too, by the lister)
+
+Acceptance *holds* the quantity: one conditional ``UPDATE listings SET quantity_available
+= quantity_available - q WHERE id = :id AND status = 'published' AND quantity_available >=
+q`` - on PostgreSQL a concurrent acceptance waits for the row and re-checks the condition,
+on SQLite writers are serialised - so a listing is never oversold. Ending a holding
+reservation gives the quantity back. Every change of ``quantity_available`` goes through
+``listings.services.sync_availability`` (published <-> reserved) and emits
+``listing.changed``; every reservation change emits ``reservation.changed``.
+
+Reservation rows are locked (``SELECT ... FOR UPDATE`` on PostgreSQL) before their state
+is checked, always before the listing row, so two transitions never interleave and never
+deadlock. Services flush and never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app import outbox
+from app.accounts.models import Organization, User
+from app.db import db, utcnow
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.exchange import CHANGED
+from app.exchange.models import (
+    ENDED_STATUSES,
+    HOLDING_STATUSES,
+    OPEN_STATUSES,
+    PaymentMethod,
+    Reservation,
+    ReservationMessage,
+)
+from app.exchange.models import ReservationStatus as S
+from app.exchange.notify import notify, other_side
+from app.listings import rules
+from app.listings import services as listings
+from app.listings.models import Listing, Status, Unit
+from app.listings.serialize import number
+
+MESSAGE_MAX = 2000
+REASON_MAX = 500
+DEFAULTS = {
+    "RESERVATION_REQUEST_DAYS": 7,       # an unanswered request expires after this
+    "RESERVATION_PAYMENT_DAYS": 3,       # an unpaid online payment expires after this
+    "PICKUP_DEFAULT_DAYS": 3,            # pickup_at = accepted_at + this, unless agreed
+    "HANDOVER_REMINDERS_BEFORE_AUTO": 3,  # then the giver's confirmation stands alone
+    "HANDOVER_REMINDERS_MAX": 5,         # no more reminders after this many
+}
+STATUS_LABELS = {
+    S.REQUESTED: _l("forespurt"), S.ACCEPTED: _l("godtatt"),
+    S.AWAITING_PAYMENT: _l("venter på betaling"), S.PAID: _l("betalt"),
+    S.COMPLETED: _l("overlevert"), S.DECLINED: _l("avslått"), S.CANCELLED: _l("avbrutt"),
+    S.EXPIRED: _l("utløpt"),
+}
+
+
+def setting(name: str) -> int:
+    return int(current_app.config.get(name, DEFAULTS[name]))
+
+
+# --- who may see and act ----------------------------------------------------------------
+
+
+def side_of(reservation: Reservation, user: User | None) -> str | None:
+    """"seller" (the giver), "buyer" (the receiver) or None. Someone in both is the seller."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if user.has_role(reservation.seller_org_id):
+        return "seller"
+    if user.has_role(reservation.buyer_org_id):
+        return "buyer"
+    return None
+
+
+def visible_reservation(reservation_id: int, user: User | None) -> Reservation:
+    """The reservation if ``user`` is on one of its sides; NotFound for anyone else."""
+    reservation = db.session.get(Reservation, reservation_id)
+    if reservation is None or side_of(reservation, user) is None:
+        raise NotFound(_("Reservasjonen finnes ikke."))
+    return reservation
+
+
+def require_side(reservation: Reservation, user: User, side: str, message: str) -> None:
+    actual = side_of(reservation, user)
+    if actual is None:
+        raise NotFound(_("Reservasjonen finnes ikke."))
+    if actual != side:
+        raise PermissionDenied(message)
+
+
+def state_conflict(reservation: Reservation, message: str, **extra: Any) -> Conflict:
+    label = STATUS_LABELS.get(S(reservation.status), reservation.status)
+    return Conflict(message % {"status": label}, state=reservation.status, **extra)
+
+
+def lock(reservation: Reservation) -> Reservation:
+    """Re-read the reservation with a row lock (PostgreSQL; a no-op on SQLite)."""
+    db.session.flush()
+    return db.session.scalars(
+        sa.select(Reservation).where(Reservation.id == reservation.id).with_for_update()
+        .execution_options(populate_existing=True)).one()
+
+
+def emit(reservation: Reservation, event: str) -> None:
+    db.session.flush()
+    outbox.emit(CHANGED, reservation_id=reservation.id, event=event)
+
+
+# --- payment hooks -------------------------------------------------------------------------
+
+_payment_chooser: Callable[[Reservation], str] | None = None
+
+
+def set_payment_method_chooser(chooser: Callable[[Reservation], str] | None) -> None:
+    """Payments plug in here: ``chooser(reservation)`` returns "stripe" or "at_pickup"
+    for a priced reservation being accepted. Without one (no Stripe): "at_pickup"."""
+    global _payment_chooser
+    _payment_chooser = chooser
+
+
+def payment_method_for(reservation: Reservation) -> str | None:
+    if reservation.amount_ore == 0:
+        return None
+    method = _payment_chooser(reservation) if _payment_chooser else PaymentMethod.AT_PICKUP
+    return PaymentMethod(method).value
+
+
+def payment_status(reservation: Reservation) -> str:
+    """not_required | pending | due_at_pickup | paid_at_pickup | paid | refund_due |
+    refunded | void (derived from the stored facts)."""
+    if reservation.amount_ore == 0:
+        return "not_required"
+    if reservation.paid_at is not None:
+        if reservation.refunded_at is not None:
+            return "refunded"
+        return "refund_due" if reservation.status in ENDED_STATUSES else "paid"
+    if reservation.status in ENDED_STATUSES:
+        return "void"
+    if reservation.payment_method == PaymentMethod.AT_PICKUP:
+        return "paid_at_pickup" if reservation.status == S.COMPLETED else "due_at_pickup"
+    return "pending"
+
+
+def mark_paid(reservation: Reservation, provider_id: str,
+              now: datetime | None = None) -> Reservation:
+    """Record an online payment: awaiting_payment -> paid. Idempotent for the same
+    ``provider_id`` (webhooks repeat). A payment arriving after the reservation ended is
+    recorded too (payment status ``refund_due``) so that it gets refunded."""
+    now = now or utcnow()
+    reservation = lock(reservation)
+    if reservation.paid_at is not None:
+        if reservation.payment_provider_id == provider_id:
+            return reservation
+        raise state_conflict(reservation, _("Reservasjonen er allerede betalt."))
+    if reservation.status == S.AWAITING_PAYMENT:
+        reservation.status = S.PAID.value
+    elif reservation.status not in ENDED_STATUSES or reservation.payment_method is None:
+        raise state_conflict(reservation, _("Reservasjonen venter ikke på betaling (den er "
+                                            "%(status)s)."))
+    reservation.paid_at = now
+    reservation.payment_provider_id = provider_id
+    emit(reservation, "paid")
+    return reservation
+
+
+def mark_refunded(reservation: Reservation, provider_id: str | None = None,
+                  now: datetime | None = None) -> Reservation:
+    """Record that a payment of an ended reservation was refunded (idempotent)."""
+    reservation = lock(reservation)
+    if reservation.refunded_at is not None:
+        return reservation
+    if reservation.paid_at is None or reservation.status not in ENDED_STATUSES:
+        raise state_conflict(reservation, _("Det er ingen betaling å tilbakebetale (den er "
+                                            "%(status)s)."))
+    reservation.refunded_at = now or utcnow()
+    if provider_id:
+        reservation.payment_provider_id = provider_id
+    emit(reservation, "refunded")
+    return reservation
+
+
+# --- quantity ------------------------------------------------------------------------------
+
+
+def _take(listing: Listing, quantity: Decimal, now: datetime) -> bool:
+    """Hold ``quantity`` of a published listing; False when there is not enough."""
+    result = db.session.execute(
+        sa.update(Listing)
+        .where(Listing.id == listing.id, Listing.status == Status.PUBLISHED.value,
+               Listing.quantity_available >= quantity)
+        .values(quantity_available=Listing.quantity_available - quantity, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        _availability_changed(listing)
+        return True
+    return False
+
+
+def _give_back(listing: Listing, quantity: Decimal, now: datetime) -> None:
+    db.session.execute(
+        sa.update(Listing).where(Listing.id == listing.id)
+        .values(quantity_available=Listing.quantity_available + quantity, updated_at=now)
+        .execution_options(synchronize_session=False))
+    _availability_changed(listing)
+
+
+def _availability_changed(listing: Listing) -> None:
+    db.session.refresh(listing)
+    listings.sync_availability(listing)
+    listings.changed(listing)
+
+
+def amount_for(unit_price_ore: int, quantity: Decimal) -> int:
+    return int((Decimal(unit_price_ore) * quantity).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+# --- request -------------------------------------------------------------------------------
+
+
+def _buyer_org(user: User, listing: Listing, organization_id: Any) -> Organization:
+    memberships = sorted(user.memberships, key=lambda m: m.organization_id)
+    if not memberships:
+        raise PermissionDenied(_("Du må være medlem av en organisasjon for å reservere."))
+    own = _("Du kan ikke reservere din egen organisasjons annonse.")
+    if organization_id not in (None, ""):
+        chosen = [m.organization for m in memberships
+                  if str(m.organization_id) == str(organization_id)]
+        if not chosen:
+            raise ValidationFailed({"organization_id": [
+                _("Du er ikke medlem av denne organisasjonen.")]})
+        if chosen[0].id == listing.organization_id:
+            raise ValidationFailed({"listing_id": [own]})
+        return chosen[0]
+    others = [m.organization for m in memberships
+              if m.organization_id != listing.organization_id]
+    if not others:
+        raise ValidationFailed({"listing_id": [own]})
+    return others[0]
+
+
+def parse_quantity(value: Any, unit: str) -> Decimal:
+    """A positive quantity with at most 3 decimals (whole for pieces); 422 otherwise."""
+    try:
+        quantity = rules.parse_decimal(value, 3)
+    except rules.Invalid as exc:
+        raise ValidationFailed({"quantity": [str(exc)]}) from None
+    if quantity <= 0:
+        raise ValidationFailed({"quantity": [_("Må være større enn 0.")]})
+    if unit == Unit.PCS and quantity != quantity.to_integral_value():
+        raise ValidationFailed({"quantity": [_("Antall stykk må være et heltall.")]})
+    return quantity
+
+
+def request_reservation(user: User, listing_id: int, quantity: Any, *, message: str = "",
+                        match_id: int | None = None, organization_id: Any = None,
+                        now: datetime | None = None) -> Reservation:
+    """A buyer organisation asks for ``quantity`` of a published listing."""
+    now = now or utcnow()
+    listing = listings.visible_listing(listing_id, user)
+    amount = parse_quantity(quantity, listing.unit)
+    message = (message or "").strip()
+    if len(message) > MESSAGE_MAX:
+        raise ValidationFailed({"message": [
+            _("Kan ikke være lengre enn %(n)s tegn.", n=MESSAGE_MAX)]})
+    buyer = _buyer_org(user, listing, organization_id)
+    if listing.status != Status.PUBLISHED:
+        label = listings.STATUS_LABELS.get(Status(listing.status), listing.status)
+        raise Conflict(_("Annonsen kan ikke reserveres fordi den er %(status)s.", status=label),
+                       state=listing.status, listing_status=listing.status)
+    if amount > listing.quantity_available:
+        raise ValidationFailed({"quantity": [_("Det er bare %(n)s igjen.",
+                                               n=number(listing.quantity_available))]})
+    reservation = Reservation(
+        listing=listing, buyer_org=buyer, seller_org_id=listing.organization_id,
+        requested_by=user, match_id=match_id, status=S.REQUESTED.value, quantity=amount,
+        unit=listing.unit, unit_price_ore=listing.price_ore,
+        amount_ore=amount_for(listing.price_ore, amount), created_at=now, updated_at=now)
+    db.session.add(reservation)
+    db.session.flush()
+    if message:
+        db.session.add(ReservationMessage(reservation=reservation, author=user,
+                                          author_org_id=buyer.id, body=message, created_at=now))
+    notify(reservation, "seller", "reservation_requested", message=message[:500])
+    emit(reservation, "requested")
+    return reservation
+
+
+# --- the lister decides ----------------------------------------------------------------------
+
+
+def check_pickup(pickup_at: datetime | None, now: datetime) -> datetime | None:
+    if pickup_at is None:
+        return None
+    if pickup_at.tzinfo is None:
+        raise ValidationFailed({"pickup_at": [_("Tidspunktet må ha tidssone.")]})
+    if pickup_at < now - timedelta(days=1) or pickup_at > now + timedelta(days=366):
+        raise ValidationFailed({"pickup_at": [_("Velg et tidspunkt fra i dag og innen ett år.")]})
+    return pickup_at
+
+
+def accept(reservation: Reservation, user: User, pickup_at: datetime | None = None,
+           now: datetime | None = None) -> Reservation:
+    """requested -> accepted (or awaiting_payment for online payment); holds the quantity."""
+    now = now or utcnow()
+    require_side(reservation, user, "seller", _("Bare den som gir bort kan godta."))
+    pickup_at = check_pickup(pickup_at, now)
+    with db.session.begin_nested():
+        reservation = lock(reservation)
+        if reservation.status != S.REQUESTED:
+            raise state_conflict(reservation, _("Reservasjonen kan ikke godtas fordi den er "
+                                                "%(status)s."))
+        listing = reservation.listing
+        if not _take(listing, reservation.quantity, now):
+            db.session.refresh(listing)
+            raise state_conflict(
+                reservation, _("Det er ikke nok igjen av annonsen til å godta "
+                               "reservasjonen."),
+                listing_status=listing.status,
+                quantity_available=number(listing.quantity_available))
+        method = payment_method_for(reservation)
+        reservation.payment_method = method
+        reservation.status = (S.AWAITING_PAYMENT if method == PaymentMethod.STRIPE
+                              else S.ACCEPTED).value
+        reservation.accepted_at = now
+        reservation.pickup_at = pickup_at or now + timedelta(days=setting("PICKUP_DEFAULT_DAYS"))
+        reservation.updated_at = now
+        db.session.flush()
+    notify(reservation, "buyer", "reservation_accepted")
+    emit(reservation, "accepted")
+    return reservation
+
+
+def _end(reservation: Reservation, status: S, user: User | None, reason: str,
+         now: datetime, allowed=OPEN_STATUSES) -> Reservation:
+    reservation = lock(reservation)
+    if reservation.status not in allowed:
+        raise state_conflict(reservation, _("Reservasjonen kan ikke endres fordi den er "
+                                            "%(status)s."))
+    held = reservation.holds_quantity
+    reservation.status = status.value
+    reservation.ended_at = now
+    reservation.ended_by_id = user.id if user is not None else None
+    reservation.end_reason = reason
+    reservation.updated_at = now
+    db.session.flush()
+    if held:
+        _give_back(reservation.listing, reservation.quantity, now)
+    emit(reservation, status.value)
+    return reservation
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": [_("Kan ikke være lengre enn %(n)s tegn.",
+                                             n=REASON_MAX)]})
+    return reason
+
+
+def decline(reservation: Reservation, user: User, reason: str = "",
+            now: datetime | None = None) -> Reservation:
+    """The lister says no (from any open state; what was held comes back)."""
+    require_side(reservation, user, "seller", _("Bare den som gir bort kan avslå."))
+    reservation = _end(reservation, S.DECLINED, user, _reason(reason), now or utcnow())
+    notify(reservation, "buyer", "reservation_declined", reason=reservation.end_reason)
+    return reservation
+
+
+def cancel(reservation: Reservation, user: User, reason: str = "",
+           now: datetime | None = None) -> Reservation:
+    """Either side calls it off (from any open state; what was held comes back)."""
+    side = side_of(reservation, user)
+    if side is None:
+        raise NotFound(_("Reservasjonen finnes ikke."))
+    reservation = _end(reservation, S.CANCELLED, user, _reason(reason), now or utcnow())
+    notify(reservation, other_side(side), "reservation_cancelled",
+           reason=reservation.end_reason, by_org=(reservation.seller_org if side == "seller"
+                                                  else reservation.buyer_org).name)
+    return reservation
+
+
+def expire(reservation: Reservation, now: datetime | None = None) -> Reservation:
+    """The system ends an open reservation (what was held comes back)."""
+    reservation = _end(reservation, S.EXPIRED, None, "", now or utcnow())
+    for side in ("buyer", "seller"):
+        notify(reservation, side, "reservation_expired")
+    return reservation
+
+
+def expire_due(now: datetime | None = None) -> list[int]:
+    """Expire requests older than RESERVATION_REQUEST_DAYS and online payments not made
+    within RESERVATION_PAYMENT_DAYS of acceptance. Returns the expired ids."""
+    now = now or utcnow()
+    request_cutoff = now - timedelta(days=setting("RESERVATION_REQUEST_DAYS"))
+    payment_cutoff = now - timedelta(days=setting("RESERVATION_PAYMENT_DAYS"))
+    due = sa.or_(
+        sa.and_(Reservation.status == S.REQUESTED.value, Reservation.created_at <= request_cutoff),
+        sa.and_(Reservation.status == S.AWAITING_PAYMENT.value,
+                Reservation.accepted_at <= payment_cutoff))
+    expired = []
+    for reservation_id in list(db.session.scalars(
+            sa.select(Reservation.id).where(due).order_by(Reservation.id))):
+        reservation = lock(db.session.get(Reservation, reservation_id))
+        still_due = db.session.scalar(sa.select(Reservation.id).where(
+            Reservation.id == reservation_id, due))
+        if still_due is None:  # changed since the query (accepted, paid, cancelled)
+            continue
+        expire(reservation, now)
+        expired.append(reservation_id)
+    return expired
+
+
+# --- the thread ----------------------------------------------------------------------------
+
+
+def post_message(reservation: Reservation, user: User, body: str,
+                 now: datetime | None = None) -> ReservationMessage:
+    """A message from one side to the other (to agree on pickup); notifies the other."""
+    now = now or utcnow()
+    side = side_of(reservation, user)
+    if side is None:
+        raise NotFound(_("Reservasjonen finnes ikke."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed({"body": [_("Skriv en melding.")]})
+    if len(body) > MESSAGE_MAX:
+        raise ValidationFailed({"body": [_("Kan ikke være lengre enn %(n)s tegn.",
+                                           n=MESSAGE_MAX)]})
+    if reservation.status in ENDED_STATUSES:
+        raise state_conflict(reservation, _("Du kan ikke skrive i tråden fordi reservasjonen "
+                                            "er %(status)s."))
+    org_id = reservation.seller_org_id if side == "seller" else reservation.buyer_org_id
+    message = ReservationMessage(reservation=reservation, author=user, author_org_id=org_id,
+                                 body=body, created_at=now)
+    db.session.add(message)
+    reservation.updated_at = now
+    db.session.flush()
+    notify(reservation, other_side(side), "reservation_message", author=user.name,
+           author_org=message.author_org.name, message=body[:1000])
+    return message
+
+
+def set_pickup(reservation: Reservation, user: User, pickup_at: datetime,
+               now: datetime | None = None) -> Reservation:
+    """Either side records the agreed pickup time (while the reservation holds)."""
+    now = now or utcnow()
+    if side_of(reservation, user) is None:
+        raise NotFound(_("Reservasjonen finnes ikke."))
+    if pickup_at is None:
+        raise ValidationFailed({"pickup_at": [_("Velg et tidspunkt.")]})
+    pickup_at = check_pickup(pickup_at, now)
+    reservation = lock(reservation)
+    if reservation.status not in HOLDING_STATUSES:
+        raise state_conflict(reservation, _("Hentetidspunktet kan ikke endres fordi "
+                                            "reservasjonen er %(status)s."))
+    reservation.pickup_at = pickup_at
+    reservation.updated_at = now
+    emit(reservation, "pickup_changed")
+    return reservation
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def reservations_for(user: User, role: str | None, page: int, per_page: int,
+                     status: str | None = None) -> tuple[list[Reservation], int]:
+    """The reservations of the user's organisations, as buyer, seller or either."""
+    org_ids = [m.organization_id for m in user.memberships]
+    if not org_ids:
+        return [], 0
+    if role == "buyer":
+        where = [Reservation.buyer_org_id.in_(org_ids)]
+    elif role == "seller":
+        where = [Reservation.seller_org_id.in_(org_ids)]
+    else:
+        where = [sa.or_(Reservation.buyer_org_id.in_(org_ids),
+                        Reservation.seller_org_id.in_(org_ids))]
+    if status:
+        where.append(Reservation.status == status)
+    total = db.session.scalar(sa.select(sa.func.count(Reservation.id)).where(*where)) or 0
+    items = db.session.scalars(
+        sa.select(Reservation).where(*where)
+        .order_by(Reservation.updated_at.desc(), Reservation.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
+
+
+def message_counts(ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(ReservationMessage.reservation_id, sa.func.count())
+        .where(ReservationMessage.reservation_id.in_(ids))
+        .group_by(ReservationMessage.reservation_id)).all()
+    return {reservation_id: count for reservation_id, count in rows}

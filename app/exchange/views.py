@@ -1,0 +1,226 @@
+"""Reservation pages: reserve from a listing, "Mine reservasjoner", one reservation with its
+actions and thread, and the public emission-factor table.
+
+Bad input re-renders the page with field errors (422); a wrong state re-renders it with
+the reason (409). Only the two sides see a reservation (404 for anyone else).
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.accounts.views import apply_errors
+from app.errors import Conflict, ValidationFailed
+from app.exchange import factors, handover, ledger, services
+from app.exchange.forms import (
+    AcceptForm,
+    HandoverForm,
+    MessageForm,
+    PickupFields,
+    PickupForm,
+    ReasonForm,
+    ReserveForm,
+)
+from app.exchange.models import Reservation
+from app.listings import services as listing_services
+from app.listings.models import Listing, Status
+
+bp = Blueprint("exchange", __name__)
+PER_PAGE = 20
+
+
+@bp.record_once
+def _configure(state) -> None:
+    """Settings from the environment (defaults in ``services.DEFAULTS``), template helpers."""
+    config = state.app.config
+    for name, default in services.DEFAULTS.items():
+        value = os.environ.get(name)
+        config.setdefault(name, int(value) if value not in (None, "") else default)
+    from app.exchange import templating
+
+    templating.init_app(state.app)
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+# --- reserve ------------------------------------------------------------------------------
+
+
+def reserve_form(listing: Listing) -> ReserveForm | None:
+    """The form for ``listing`` if the current user could reserve it, else None."""
+    user = _user()
+    if user is None or listing.status != Status.PUBLISHED:
+        return None
+    choices = [(str(m.organization_id), m.organization.name)
+               for m in sorted(user.memberships, key=lambda m: m.organization_id)
+               if m.organization_id != listing.organization_id]
+    if not choices:
+        return None
+    form = ReserveForm(formdata=None) if request.method == "GET" else ReserveForm()
+    form.organization_id.choices = choices
+    return form
+
+
+@bp.route("/listings/<int:listing_id>/reserve", methods=["GET", "POST"])
+@login_required
+def reserve(listing_id: int):
+    listing = listing_services.visible_listing(listing_id, current_user)
+    form = ReserveForm()
+    form.organization_id.choices = [(str(m.organization_id), m.organization.name)
+                                    for m in sorted(current_user.memberships,
+                                                    key=lambda m: m.organization_id)
+                                    if m.organization_id != listing.organization_id]
+    if form.validate_on_submit():
+        try:
+            reservation = services.request_reservation(
+                current_user, listing.id, form.quantity.data, message=form.message.data or "",
+                organization_id=form.organization_id.data or None)
+        except ValidationFailed as exc:
+            apply_errors(form, exc, aliases={"listing_id": "organization_id"})
+        else:
+            flash(_("Forespørselen er sendt. Du får beskjed når den er besvart."), "success")
+            return redirect(url_for("exchange.detail", reservation_id=reservation.id))
+    status = 422 if form.errors else 200
+    return render_template("exchange/reserve.html", listing=listing, form=form), status
+
+
+# --- mine ---------------------------------------------------------------------------------
+
+
+@bp.get("/reservations")
+@login_required
+def mine():
+    role = request.args.get("role", "buyer")
+    role = role if role in ("buyer", "seller") else "buyer"
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    items, total = services.reservations_for(current_user, role, page, PER_PAGE)
+    return render_template("exchange/list.html", items=items, total=total, role=role,
+                           page=page, pages=max(1, -(-total // PER_PAGE)))
+
+
+# --- one reservation ----------------------------------------------------------------------
+
+
+def render_detail(reservation: Reservation, status: int = 200, **forms):
+    side = services.side_of(reservation, current_user)
+    defaults = {
+        "accept_form": AcceptForm(formdata=None), "decline_form": ReasonForm(formdata=None),
+        "cancel_form": ReasonForm(formdata=None), "handover_form": HandoverForm(formdata=None),
+        "message_form": MessageForm(formdata=None), "pickup_form": PickupForm(formdata=None),
+    }
+    defaults.update(forms)
+    return render_template(
+        "exchange/detail.html", reservation=reservation, side=side,
+        record=ledger.record_for_reservation(reservation.id),
+        estimate=handover.estimate_kg(reservation),
+        payment_status=services.payment_status(reservation), **defaults), status
+
+
+@bp.get("/reservations/<int:reservation_id>")
+@login_required
+def detail(reservation_id: int):
+    return render_detail(services.visible_reservation(reservation_id, current_user))
+
+
+def _act(reservation_id: int, form_name: str, form, action, success: str, anchor: str = ""):
+    """Validate ``form``, run ``action(reservation, form)`` (which may return its own
+    message instead of ``success``); re-render on 422/409."""
+    reservation = services.visible_reservation(reservation_id, current_user)
+    if form.validate_on_submit():
+        try:
+            message = action(reservation, form)
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        except Conflict as exc:
+            flash(exc.detail, "error")
+            return render_detail(reservation, 409)
+        else:
+            flash(message if isinstance(message, str) else success, "success")
+            return redirect(url_for("exchange.detail", reservation_id=reservation.id) + anchor)
+    return render_detail(reservation, 422, **{form_name: form})
+
+
+@bp.post("/reservations/<int:reservation_id>/accept")
+@login_required
+def accept(reservation_id: int):
+    def run(reservation, form):
+        pickup = PickupFields.parse(form.pickup_date.data, form.pickup_time.data)
+        services.accept(reservation, current_user, pickup)
+
+    return _act(reservation_id, "accept_form", AcceptForm(), run,
+                _("Reservasjonen er godtatt. Antallet er holdt av."))
+
+
+@bp.post("/reservations/<int:reservation_id>/decline")
+@login_required
+def decline(reservation_id: int):
+    return _act(reservation_id, "decline_form", ReasonForm(),
+                lambda r, f: services.decline(r, current_user, f.reason.data or ""),
+                _("Reservasjonen er avslått."))
+
+
+@bp.post("/reservations/<int:reservation_id>/cancel")
+@login_required
+def cancel(reservation_id: int):
+    return _act(reservation_id, "cancel_form", ReasonForm(),
+                lambda r, f: services.cancel(r, current_user, f.reason.data or ""),
+                _("Reservasjonen er avbrutt."))
+
+
+@bp.post("/reservations/<int:reservation_id>/handover")
+@login_required
+def confirm_handover(reservation_id: int):
+    def run(reservation, form):
+        weight = None
+        if services.side_of(reservation, current_user) == "seller" \
+                and form.weight_choice.data == "weighed":
+            weight = (form.weight_kg.data or "").strip()
+            if not weight:
+                raise ValidationFailed({"weight_kg": [_("Oppgi veid vekt i kg, eller velg "
+                                                        "anslaget.")]})
+        record = handover.confirm_handover(reservation, current_user, weight)
+        if record is None:
+            return _("Bekreftelsen er registrert. Overleveringen fullføres når begge har "
+                     "bekreftet.")
+        return None
+
+    return _act(reservation_id, "handover_form", HandoverForm(), run,
+                _("Takk! Overleveringen er registrert."))
+
+
+@bp.post("/reservations/<int:reservation_id>/pickup")
+@login_required
+def pickup(reservation_id: int):
+    def run(reservation, form):
+        when = PickupFields.parse(form.pickup_date.data, form.pickup_time.data, required=True)
+        services.set_pickup(reservation, current_user, when)
+
+    return _act(reservation_id, "pickup_form", PickupForm(), run,
+                _("Hentetidspunktet er endret."))
+
+
+@bp.post("/reservations/<int:reservation_id>/messages")
+@login_required
+def post_message(reservation_id: int):
+    return _act(reservation_id, "message_form", MessageForm(),
+                lambda r, f: services.post_message(r, current_user, f.body.data),
+                _("Meldingen er sendt."), "#thread")
+
+
+# --- emission factors ---------------------------------------------------------------------
+
+
+@bp.get("/emission-factors")
+def emission_factors():
+    rows = factors.all_factors()
+    if not rows:  # a fresh install: the documented table seeds itself on first use
+        factors.ensure_emission_factors()
+        rows = factors.all_factors()
+    return render_template("exchange/emission_factors.html", factors=rows)

@@ -1,0 +1,1 @@
+"""Tests for reservations, hand-over and the reuse ledger."""
