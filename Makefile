@@ -24,6 +24,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# axe-core for the browser accessibility tests (only where npm exists; they skip otherwise)
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: browser accessibility tests will skip"; fi
+
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || \
 	  $(BIN)/pybabel compile --use-fuzzy -d app/translations >/dev/null
@@ -36,7 +42,7 @@ run: install translations
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: install what the tests need, lint, run the whole suite
-test: install-test translations
+test: install-test translations tests/browser/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,0 +1,90 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live Kretsløp.
+
+Chromium comes from Debian (``apt-get install chromium``; Playwright's own browser
+download does not work here) and axe-core from npm (``npm ci --prefix tests/browser``).
+Screenshots are kept under ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, service_missing
+from tests.e2e.stack import LiveStack
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        service_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - it is a test dependency
+        service_missing("playwright is not installed")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    stack = LiveStack(tmp_path_factory.mktemp("live"), mode="embedded")
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def page(browser, live, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO",
+                                  base_url=live.url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core in the page; return the violations of the given impacts."""
+    if not AXE.exists():
+        service_missing(f"axe-core is not installed ({AXE}); run npm ci --prefix tests/browser")
+    # Served to the page by the test (not by the app): the CSP allows only our own
+    # scripts, so inject through the DevTools protocol rather than a <script src>.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in impacts
+    ]
+
+
+def login(page, email: str, password: str = "kretslop-demo") -> None:
+    page.goto("/login")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Passord").fill(password)
+    page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url("**/")

@@ -1,0 +1,27 @@
+"""axe-core on the main pages: no serious or critical violations; lang set; labels."""
+
+import pytest
+
+from tests.browser.conftest import axe_violations, login, screenshot
+
+PUBLIC_PAGES = ["/", "/login", "/register", "/password/forgot", "/listings"]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_pages_have_no_serious_violations(page, path):
+    page.goto(path)
+    assert page.locator("html").get_attribute("lang") == "nb"
+    violations = axe_violations(page)
+    screenshot(page, "a11y" + path.replace("/", "_"))
+    assert violations == []
+
+
+@pytest.mark.browser
+def test_signed_in_pages_have_no_serious_violations(page):
+    login(page, "kontor@demo.kretslop.no")
+    for path in ("/account", "/listings/mine", "/listings/new"):
+        page.goto(path)
+        violations = axe_violations(page)
+        screenshot(page, "a11y" + path.replace("/", "_"))
+        assert violations == [], path
