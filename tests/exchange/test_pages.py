@@ -46,10 +46,10 @@ def test_reserve_accept_talk_and_hand_over_in_the_browser(client, auth, make_lis
     assert response.status_code == 302
     rid = _reservation_id(response)
     html = client.get(f"/reservations/{rid}").get_data(as_text=True)
-    assert "Forespurt" in html and "Kan hente fredag" in html
-    assert "Godta og hold av" not in html  # the buyer cannot accept
+    assert "Requested" in html and "Kan hente fredag" in html  # the buyer reads English
+    assert "Accept and hold" not in html  # the buyer cannot accept
     mine = client.get("/reservations?role=buyer").get_data(as_text=True)
-    assert f"/reservations/{rid}" in mine and "Mine reservasjoner" in mine
+    assert f"/reservations/{rid}" in mine and "My reservations" in mine
     auth.logout()
 
     _login(auth, seller)
@@ -87,8 +87,7 @@ def test_reserve_accept_talk_and_hand_over_in_the_browser(client, auth, make_lis
     response = _post(client, auth, f"/reservations/{rid}/handover", {})
     assert response.status_code == 302
     html = client.get(f"/reservations/{rid}").get_data(as_text=True)
-    assert "Overlevert" in html and "CO2e" in html
-    assert "28.5 kg (veid)" in html  # the buyer reads English number formats
+    assert "Handed over" in html and "CO2e" in html and "28.5 kg (weighed)" in html
     record = db.session.scalar(sa.select(ReuseRecord))
     assert record.reservation_id == rid and str(record.kg) == "28.500"
 
@@ -97,8 +96,8 @@ def test_bad_reserve_input_is_422_and_changes_nothing(client, auth, make_listing
     listing = make_listing(quantity=3)
     _login(auth, buyer)
     before = snapshot(listing.id)
-    for quantity, message in (("0", "større enn 0"), ("4", "bare 3 igjen"), ("", "Oppgi antall"),
-                              ("1,5", "heltall")):
+    for quantity, message in (("0", "greater than 0"), ("4", "only 3 left"),
+                              ("", "Enter a quantity"), ("1,5", "whole number")):
         response = _post(client, auth, f"/listings/{listing.id}/reserve",
                          {"quantity": quantity}, f"/listings/{listing.id}")
         assert response.status_code == 422, quantity
@@ -162,3 +161,5 @@ def test_emission_factor_page_is_public_and_bilingual(client, categories):
     english = client.get("/emission-factors?lang=en")
     assert english.status_code == 200
     assert '<html lang="en">' in english.get_data(as_text=True)
+    assert "Emission factors with sources" in english.get_data(as_text=True)
+    assert "Fallback factor" in english.get_data(as_text=True)

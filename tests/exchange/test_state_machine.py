@@ -46,7 +46,9 @@ def test_request_accept_holds_quantity_and_emits(make_listing, reserve, seller, 
     assert ("listing.changed", {"listing_id": listing.id}) in events
     assert ("reservation.changed", {"reservation_id": reservation.id, "event": "accepted"}) \
         in events
-    assert mailbox.to(buyer.user.email)[-1]["Content-Language"] == "en"  # the reader's
+    mail = mailbox.to(buyer.user.email)[-1]  # in the reader's language
+    assert mail["Content-Language"] == "en"
+    assert mail["Subject"] == "The reservation is accepted: Kontorstoler, svarte"
 
 
 def test_last_units_reserve_the_listing_and_cancelling_brings_it_back(make_listing, reserve,
