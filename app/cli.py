@@ -141,6 +141,7 @@ def jobs_retry():
 def register(app: Flask) -> None:
     from app.exchange.cli import exchange
     from app.listings.cli import listings
+    from app.searching.cli import search
 
-    for group in (users, tokens, seed, jobs, listings, exchange):
+    for group in (users, tokens, seed, jobs, listings, exchange, search):
         app.cli.add_command(group)
