@@ -1,0 +1,171 @@
+"""The search page ``/search``: a GET form that works without JavaScript.
+
+Facet counts are *disjunctive* where it helps: while a filter group (say, condition)
+is active, that group's counts come from the same search without it, so the other
+choices in the group still show how many they would add. Bad parameters are shown next
+to their fields and left out of the search, which still runs with the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.listings.categories import all_categories
+from app.listings.forms import CONDITION_LABELS
+from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
+from app.searching.results import distance_label, price_label, quantity_label, run
+from app.templating import ORG_KIND_LABELS
+from search import Hit, SearchResult, SearchUnavailable
+
+bp = Blueprint("searching", __name__)
+PER_PAGE = 20
+MAX_PAGE_DEPTH = 10_000  # results beyond this are not worth paging to
+FACETS = ("category", "condition", "district", "org_kind")
+SORT_LABELS = {"relevance": _l("Relevans"), "newest": _l("Nyeste"),
+               "price_asc": _l("Pris stigende"), "price_desc": _l("Pris synkende"),
+               "distance": _l("Avstand")}
+RADII_KM = (1, 2, 5, 10, 20, 50)
+#: The "wanted request" feature registers this endpoint; the empty state links to it then.
+WANTED_ENDPOINT = "wanted.create"
+
+
+def _without(params: SearchParams, group: str) -> SearchParams:
+    field = {"category": "category", "condition": "conditions", "district": "districts",
+             "org_kind": "org_kinds"}[group]
+    return dataclasses.replace(params, **{field: None if group == "category" else []},
+                               page=1, per_page=1)
+
+
+def _active(params: SearchParams, group: str) -> bool:
+    return bool({"category": params.category, "condition": params.conditions,
+                 "district": params.districts, "org_kind": params.org_kinds}[group])
+
+
+def _facets(params: SearchParams, result: SearchResult) -> dict[str, dict[str, int]]:
+    facets = {name: dict(result.facets.get(name, {})) for name in FACETS}
+    for group in FACETS:
+        if _active(params, group):
+            other = run(_without(params, group).query(facets=(group,), highlight=False))
+            facets[group] = dict(other.facets.get(group, {}))
+    return facets
+
+
+def _category_tree(counts: dict[str, int], selected: str | None,
+                   locale: str) -> list[dict[str, Any]]:
+    """Roots with their children, keeping those with matches, the selected one and its
+    ancestors."""
+    nodes: dict[int, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for category in all_categories():  # tree order: parents come first
+        node = {"slug": category.slug, "name": category.name(locale),
+                "count": counts.get(category.slug, 0), "children": [],
+                "selected": category.slug == selected, "open": category.slug == selected}
+        nodes[category.id] = node
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent["children"] if parent else roots).append(node)
+
+    def keep(node: dict[str, Any]) -> bool:
+        node["children"] = [child for child in node["children"] if keep(child)]
+        node["open"] = node["open"] or any(c["open"] for c in node["children"])
+        return node["count"] > 0 or node["open"]
+
+    return [root for root in roots if keep(root)]
+
+
+def _card(hit: Hit, category_names: dict[str, str]) -> dict[str, Any]:
+    doc = hit.doc
+    return {
+        "id": hit.id, "title": doc.get("title") or "",
+        "title_html": hit.highlights.get("title"),
+        "url": url_for("listings.detail", listing_id=hit.id),
+        "thumb_url": doc.get("thumb_url"),
+        "price": price_label(doc), "is_free": not doc.get("price_ore"),
+        "quantity": quantity_label(doc), "distance": distance_label(hit.distance_m),
+        "org_name": doc.get("org_name") or "",
+        "org_kind": ORG_KIND_LABELS.get(doc.get("org_kind"), doc.get("org_kind") or ""),
+        "district": doc.get("district") or doc.get("postcode") or "",
+        "category": category_names.get(doc.get("category") or "", ""),
+    }
+
+
+def _page_url(page: int) -> str:
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for("searching.search_page", **args)
+
+
+def _price_text(price_ore: int | None) -> str:
+    if price_ore is None:
+        return ""
+    return (f"{price_ore / 100:.2f}" if price_ore % 100 else str(price_ore // 100)).replace(
+        ".", ",")
+
+
+def _form_values(params: SearchParams, errors: dict[str, list[str]]) -> dict[str, str]:
+    """What the text inputs show: the cleaned value, or what was typed when it was wrong."""
+    raw = request.args
+    return {
+        "min_price": raw.get("min_price", "") if "min_price" in errors
+        else _price_text(params.min_price_ore),
+        "max_price": raw.get("max_price", "") if "max_price" in errors
+        else _price_text(params.max_price_ore),
+        "postcode": raw.get("postcode", "") if "postcode" in errors else params.postcode,
+    }
+
+
+def _wanted_url(params: SearchParams) -> str | None:
+    """"Save this search as a wanted request", with the search's criteria filled in."""
+    if WANTED_ENDPOINT not in current_app.view_functions:
+        return None
+    args: dict[str, Any] = {"q": params.q or None, "category": params.category,
+                            "condition": params.conditions or None,
+                            "free": "1" if params.free else None,
+                            "max_price": _price_text(params.max_price_ore) or None,
+                            "radius_km": f"{params.radius_km:g}" if params.radius_km else None}
+    if params.postcode:
+        args["postcode"] = params.postcode
+    elif params.origin is not None:
+        args["lat"], args["lng"] = params.origin
+    return url_for(WANTED_ENDPOINT, **{k: v for k, v in args.items() if v is not None})
+
+
+@bp.get("/search")
+def search_page():
+    args = request.args.copy()
+    args.pop("per_page", None)  # the page shows a fixed number of results
+    params, errors = parse(args)
+    params.per_page = PER_PAGE
+    locale = str(get_locale() or "nb")
+    try:
+        result = run(params.query(facets=FACETS))
+        facets = _facets(params, result)
+    except SearchUnavailable:
+        current_app.logger.warning("search page: the search engine is unavailable")
+        return render_template("searching/unavailable.html"), 503
+    categories = {c.slug: c.name(locale) for c in all_categories()}
+    pages = max(1, min(math.ceil(result.total / PER_PAGE), MAX_PAGE_DEPTH // PER_PAGE))
+    return render_template(
+        "searching/search.html",
+        params=params, errors=errors, form_values=_form_values(params, errors),
+        result=result, pages=pages, page_url=_page_url,
+        cards=[_card(hit, categories) for hit in result.hits],
+        category_tree=_category_tree(facets["category"], params.category, locale),
+        condition_options=[(c, CONDITION_LABELS[c], facets["condition"].get(c, 0))
+                           for c in CONDITIONS],
+        district_options=[(d, n) for d, n in sorted(facets["district"].items())
+                          if n or d in params.districts]
+        + [(d, 0) for d in params.districts if d not in facets["district"]],
+        org_kind_options=[(k, ORG_KIND_LABELS[k], facets["org_kind"].get(k, 0))
+                          for k in ORG_KINDS],
+        sort_options=list(SORT_LABELS.items()),
+        radii=sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
+        wanted_url=_wanted_url(params),
+        title=_("Søk"),
+    )
