@@ -20,14 +20,32 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
+from app.accounts.models import Membership, Organization, User
 from app.db import db, utcnow
 from app.exchange.handover import complete_if_ready, completion_basis
 from app.exchange.models import HANDOVER_STATUSES, Reservation
 from app.exchange.notify import notify
 from app.exchange.services import emit, lock, setting
+from app.listings.models import Listing
 
 OSLO = ZoneInfo("Europe/Oslo")
+
+
+def _preload(ids: list[int]) -> list:
+    held: list = []
+    for start in range(0, len(ids), 500):
+        held.extend(db.session.scalars(
+            sa.select(Reservation).where(Reservation.id.in_(ids[start:start + 500]))
+            .options(joinedload(Reservation.listing).joinedload(Listing.created_by)
+                     .selectinload(User.memberships),
+                     joinedload(Reservation.requested_by).selectinload(User.memberships),
+                     joinedload(Reservation.buyer_org).selectinload(Organization.memberships)
+                     .joinedload(Membership.user),
+                     joinedload(Reservation.seller_org).selectinload(Organization.memberships)
+                     .joinedload(Membership.user))).unique().all())
+    return held
 
 
 @dataclass
@@ -57,6 +75,9 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
     run = ReminderRun()
     ids = list(db.session.scalars(sa.select(Reservation.id).where(_due(today, now))
                                   .order_by(Reservation.id)))
+    # What the e-mails need, loaded in a few queries and held here: the identity map
+    # only keeps objects something refers to, else every row would load them again.
+    _held = _preload(ids)  # noqa: F841
     for reservation_id in ids:
         reservation = lock(db.session.get(Reservation, reservation_id))
         if db.session.scalar(sa.select(Reservation.id).where(

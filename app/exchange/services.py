@@ -320,29 +320,35 @@ def accept(reservation: Reservation, user: User, pickup_at: datetime | None = No
     now = now or utcnow()
     require_side(reservation, user, "seller", _("Bare den som gir bort kan godta."))
     pickup_at = check_pickup(pickup_at, now)
-    with db.session.begin_nested():
-        reservation = lock(reservation)
-        if reservation.status != S.REQUESTED:
-            raise state_conflict(reservation, _("Reservasjonen kan ikke godtas fordi den er "
-                                                "%(status)s."))
-        listing = reservation.listing
-        if not _take(listing, reservation.quantity, now):
-            db.session.refresh(listing)
-            raise state_conflict(
-                reservation, _("Det er ikke nok igjen av annonsen til å godta "
-                               "reservasjonen."),
-                listing_status=listing.status,
-                quantity_available=number(listing.quantity_available))
-        method = payment_method_for(reservation)
-        reservation.payment_method = method
-        reservation.status = (S.AWAITING_PAYMENT if method == PaymentMethod.STRIPE
-                              else S.ACCEPTED).value
-        reservation.accepted_at = now
-        reservation.pickup_at = pickup_at or now + timedelta(days=setting("PICKUP_DEFAULT_DAYS"))
-        reservation.updated_at = now
-        db.session.flush()
-    notify(reservation, "buyer", "reservation_accepted")
-    emit(reservation, "accepted")
+    events_before = list(db.session.info.get("outbox_ids", []))
+    try:
+        with db.session.begin_nested():
+            reservation = lock(reservation)
+            if reservation.status != S.REQUESTED:
+                raise state_conflict(reservation, _("Reservasjonen kan ikke godtas fordi den "
+                                                    "er %(status)s."))
+            method = payment_method_for(reservation)
+            reservation.payment_method = method
+            reservation.status = (S.AWAITING_PAYMENT if method == PaymentMethod.STRIPE
+                                  else S.ACCEPTED).value
+            reservation.accepted_at = now
+            reservation.pickup_at = pickup_at or now + timedelta(
+                days=setting("PICKUP_DEFAULT_DAYS"))
+            reservation.updated_at = now
+            db.session.flush()
+            notify(reservation, "buyer", "reservation_accepted")
+            emit(reservation, "accepted")
+            # Last, so the listing row is locked for as short a time as possible.
+            listing = reservation.listing
+            if not _take(listing, reservation.quantity, now):
+                db.session.refresh(listing)
+                raise Conflict(_("Det er ikke nok igjen av annonsen til å godta "
+                                 "reservasjonen."), state=S.REQUESTED.value,
+                               listing_status=listing.status,
+                               quantity_available=number(listing.quantity_available))
+    except Conflict:
+        db.session.info["outbox_ids"] = events_before  # those rows were rolled back
+        raise
     return reservation
 
 

@@ -77,8 +77,11 @@ def test_a_request_above_what_is_left_and_accepting_beyond_it_are_refused(make_l
     services.accept(first, seller.user)
     commit()
     before = snapshot(listing.id)
+    pending = list(db.session.info.get("outbox_ids", []))
     with pytest.raises(Conflict) as info:
         services.accept(second, seller.user)
+    # the e-mail and event rows written before the refusal went with the savepoint
+    assert db.session.info.get("outbox_ids", []) == pending
     rollback()
     assert info.value.extra["state"] == "requested"
     assert info.value.extra["quantity_available"] == 1
