@@ -19,6 +19,15 @@ from tests.openapi_check import check_response
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
 
 
+@pytest.fixture(autouse=True)
+def _exchange_payment_default(monkeypatch):
+    """Tests here start from the exchange's own default (payment at pickup), whatever a
+    payments module installed; monkeypatch puts that back afterwards."""
+    from app.exchange import services
+
+    monkeypatch.setattr(services, "_payment_chooser", None)
+
+
 class Party:
     def __init__(self, org, user, token):
         self.org, self.user, self.token = org, user, token
