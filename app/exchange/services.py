@@ -342,9 +342,12 @@ def accept(reservation: Reservation, user: User, pickup_at: datetime | None = No
             listing = reservation.listing
             if not _take(listing, reservation.quantity, now):
                 db.session.refresh(listing)
-                raise Conflict(_("Det er ikke nok igjen av annonsen til å godta "
-                                 "reservasjonen."), state=S.REQUESTED.value,
-                               listing_status=listing.status,
+                if listing.status in (Status.PUBLISHED, Status.RESERVED):
+                    message = _("Det er ikke nok igjen av annonsen til å godta reservasjonen.")
+                else:
+                    message = _("Reservasjonen kan ikke godtas fordi annonsen er %(status)s.",
+                                status=listings.STATUS_LABELS[Status(listing.status)])
+                raise Conflict(message, state=S.REQUESTED.value, listing_status=listing.status,
                                quantity_available=number(listing.quantity_available))
     except Conflict:
         db.session.info["outbox_ids"] = events_before  # those rows were rolled back
