@@ -58,6 +58,7 @@ def register_blueprints(app: Flask) -> None:
     from app.listings.media import bp as media_bp
     from app.listings.views import bp as listings_bp
     from app.main import bp as main_bp
+    from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
 
     app.register_blueprint(main_bp)
@@ -66,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchange_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(reporting_bp)
     app.register_blueprint(searching_bp)
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf

@@ -141,7 +141,8 @@ def jobs_retry():
 def register(app: Flask) -> None:
     from app.exchange.cli import exchange
     from app.listings.cli import listings
+    from app.reporting.cli import reports
     from app.searching.cli import search
 
-    for group in (users, tokens, seed, jobs, listings, exchange, search):
+    for group in (users, tokens, seed, jobs, listings, exchange, search, reports):
         app.cli.add_command(group)

@@ -54,3 +54,4 @@ from app.api import (  # noqa: E402,F401 - routes register on import
 )
 from app.exchange import api as exchange_api  # noqa: E402,F401 - reservations, ledger
 from app.searching import api as search_api  # noqa: E402,F401 - GET /search
+from app.reporting import api as reporting_api  # noqa: E402,F401 - /reports
