@@ -1,4 +1,6 @@
-"""Reservation services: request, accept, decline, cancel, expire, payment hooks, messages.
+"""Reservation services: request, accept, decline, cancel, expire (payment hooks are in
+``payment``, the thread and pickup time in ``thread``, access rules in ``access``; all
+re-exported here).
 
 The state machine::
 
@@ -23,24 +25,32 @@ deadlock. Services flush and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from app import outbox
 from app.accounts.models import Organization, User
 from app.db import db, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.exchange import CHANGED
+
+# Re-exported: other domains (payments, the API, pages) call them as ``services.<name>``.
+from app.exchange.access import (  # noqa: F401
+    DEFAULTS,
+    MESSAGE_MAX,
+    REASON_MAX,
+    STATUS_LABELS,
+    emit,
+    lock,
+    require_side,
+    setting,
+    side_of,
+    state_conflict,
+    visible_reservation,
+)
 from app.exchange.models import (
-    ENDED_STATUSES,
-    HOLDING_STATUSES,
     OPEN_STATUSES,
     PaymentMethod,
     Reservation,
@@ -48,152 +58,18 @@ from app.exchange.models import (
 )
 from app.exchange.models import ReservationStatus as S
 from app.exchange.notify import notify, other_side
+from app.exchange.payment import (  # noqa: F401
+    mark_paid,
+    mark_refunded,
+    payment_method_for,
+    payment_status,
+    set_payment_method_chooser,
+)
+from app.exchange.thread import check_pickup, post_message, set_pickup  # noqa: F401
 from app.listings import rules
 from app.listings import services as listings
 from app.listings.models import Listing, Status, Unit
 from app.listings.serialize import number
-
-MESSAGE_MAX = 2000
-REASON_MAX = 500
-DEFAULTS = {
-    "RESERVATION_REQUEST_DAYS": 7,       # an unanswered request expires after this
-    "RESERVATION_PAYMENT_DAYS": 3,       # an unpaid online payment expires after this
-    "PICKUP_DEFAULT_DAYS": 3,            # pickup_at = accepted_at + this, unless agreed
-    "HANDOVER_REMINDERS_BEFORE_AUTO": 3,  # then the giver's confirmation stands alone
-    "HANDOVER_REMINDERS_MAX": 5,         # no more reminders after this many
-}
-STATUS_LABELS = {
-    S.REQUESTED: _l("forespurt"), S.ACCEPTED: _l("godtatt"),
-    S.AWAITING_PAYMENT: _l("venter på betaling"), S.PAID: _l("betalt"),
-    S.COMPLETED: _l("overlevert"), S.DECLINED: _l("avslått"), S.CANCELLED: _l("avbrutt"),
-    S.EXPIRED: _l("utløpt"),
-}
-
-
-def setting(name: str) -> int:
-    return int(current_app.config.get(name, DEFAULTS[name]))
-
-
-# --- who may see and act ----------------------------------------------------------------
-
-
-def side_of(reservation: Reservation, user: User | None) -> str | None:
-    """"seller" (the giver), "buyer" (the receiver) or None. Someone in both is the seller."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if user.has_role(reservation.seller_org_id):
-        return "seller"
-    if user.has_role(reservation.buyer_org_id):
-        return "buyer"
-    return None
-
-
-def visible_reservation(reservation_id: int, user: User | None) -> Reservation:
-    """The reservation if ``user`` is on one of its sides; NotFound for anyone else."""
-    reservation = db.session.get(Reservation, reservation_id)
-    if reservation is None or side_of(reservation, user) is None:
-        raise NotFound(_("Reservasjonen finnes ikke."))
-    return reservation
-
-
-def require_side(reservation: Reservation, user: User, side: str, message: str) -> None:
-    actual = side_of(reservation, user)
-    if actual is None:
-        raise NotFound(_("Reservasjonen finnes ikke."))
-    if actual != side:
-        raise PermissionDenied(message)
-
-
-def state_conflict(reservation: Reservation, message: str, **extra: Any) -> Conflict:
-    label = STATUS_LABELS.get(S(reservation.status), reservation.status)
-    return Conflict(message % {"status": label}, state=reservation.status, **extra)
-
-
-def lock(reservation: Reservation) -> Reservation:
-    """Re-read the reservation with a row lock (PostgreSQL; a no-op on SQLite)."""
-    db.session.flush()
-    return db.session.scalars(
-        sa.select(Reservation).where(Reservation.id == reservation.id).with_for_update()
-        .execution_options(populate_existing=True)).one()
-
-
-def emit(reservation: Reservation, event: str) -> None:
-    db.session.flush()
-    outbox.emit(CHANGED, reservation_id=reservation.id, event=event)
-
-
-# --- payment hooks -------------------------------------------------------------------------
-
-_payment_chooser: Callable[[Reservation], str] | None = None
-
-
-def set_payment_method_chooser(chooser: Callable[[Reservation], str] | None) -> None:
-    """Payments plug in here: ``chooser(reservation)`` returns "stripe" or "at_pickup"
-    for a priced reservation being accepted. Without one (no Stripe): "at_pickup"."""
-    global _payment_chooser
-    _payment_chooser = chooser
-
-
-def payment_method_for(reservation: Reservation) -> str | None:
-    if reservation.amount_ore == 0:
-        return None
-    method = _payment_chooser(reservation) if _payment_chooser else PaymentMethod.AT_PICKUP
-    return PaymentMethod(method).value
-
-
-def payment_status(reservation: Reservation) -> str:
-    """not_required | pending | due_at_pickup | paid_at_pickup | paid | refund_due |
-    refunded | void (derived from the stored facts)."""
-    if reservation.amount_ore == 0:
-        return "not_required"
-    if reservation.paid_at is not None:
-        if reservation.refunded_at is not None:
-            return "refunded"
-        return "refund_due" if reservation.status in ENDED_STATUSES else "paid"
-    if reservation.status in ENDED_STATUSES:
-        return "void"
-    if reservation.payment_method == PaymentMethod.AT_PICKUP:
-        return "paid_at_pickup" if reservation.status == S.COMPLETED else "due_at_pickup"
-    return "pending"
-
-
-def mark_paid(reservation: Reservation, provider_id: str,
-              now: datetime | None = None) -> Reservation:
-    """Record an online payment: awaiting_payment -> paid. Idempotent for the same
-    ``provider_id`` (webhooks repeat). A payment arriving after the reservation ended is
-    recorded too (payment status ``refund_due``) so that it gets refunded."""
-    now = now or utcnow()
-    reservation = lock(reservation)
-    if reservation.paid_at is not None:
-        if reservation.payment_provider_id == provider_id:
-            return reservation
-        raise state_conflict(reservation, _("Reservasjonen er allerede betalt."))
-    if reservation.status == S.AWAITING_PAYMENT:
-        reservation.status = S.PAID.value
-    elif reservation.status not in ENDED_STATUSES or reservation.payment_method is None:
-        raise state_conflict(reservation, _("Reservasjonen venter ikke på betaling (den er "
-                                            "%(status)s)."))
-    reservation.paid_at = now
-    reservation.payment_provider_id = provider_id
-    emit(reservation, "paid")
-    return reservation
-
-
-def mark_refunded(reservation: Reservation, provider_id: str | None = None,
-                  now: datetime | None = None) -> Reservation:
-    """Record that a payment of an ended reservation was refunded (idempotent)."""
-    reservation = lock(reservation)
-    if reservation.refunded_at is not None:
-        return reservation
-    if reservation.paid_at is None or reservation.status not in ENDED_STATUSES:
-        raise state_conflict(reservation, _("Det er ingen betaling å tilbakebetale (den er "
-                                            "%(status)s)."))
-    reservation.refunded_at = now or utcnow()
-    if provider_id:
-        reservation.payment_provider_id = provider_id
-    emit(reservation, "refunded")
-    return reservation
-
 
 # --- quantity ------------------------------------------------------------------------------
 
@@ -302,18 +178,6 @@ def request_reservation(user: User, listing_id: int, quantity: Any, *, message: 
 
 
 # --- the lister decides ----------------------------------------------------------------------
-
-
-def check_pickup(pickup_at: datetime | None, now: datetime) -> datetime | None:
-    if pickup_at is None:
-        return None
-    if pickup_at.tzinfo is None:
-        raise ValidationFailed({"pickup_at": [_("Tidspunktet må ha tidssone.")]})
-    if pickup_at < now - timedelta(days=1) or pickup_at > now + timedelta(days=366):
-        raise ValidationFailed({"pickup_at": [_("Velg et tidspunkt fra i dag og innen ett år.")]})
-    return pickup_at
-
-
 def accept(reservation: Reservation, user: User, pickup_at: datetime | None = None,
            now: datetime | None = None) -> Reservation:
     """requested -> accepted (or awaiting_payment for online payment); holds the quantity."""
@@ -433,57 +297,6 @@ def expire_due(now: datetime | None = None) -> list[int]:
         expire(reservation, now)
         expired.append(reservation_id)
     return expired
-
-
-# --- the thread ----------------------------------------------------------------------------
-
-
-def post_message(reservation: Reservation, user: User, body: str,
-                 now: datetime | None = None) -> ReservationMessage:
-    """A message from one side to the other (to agree on pickup); notifies the other."""
-    now = now or utcnow()
-    side = side_of(reservation, user)
-    if side is None:
-        raise NotFound(_("Reservasjonen finnes ikke."))
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed({"body": [_("Skriv en melding.")]})
-    if len(body) > MESSAGE_MAX:
-        raise ValidationFailed({"body": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                           n=MESSAGE_MAX)]})
-    if reservation.status in ENDED_STATUSES:
-        raise state_conflict(reservation, _("Du kan ikke skrive i tråden fordi reservasjonen "
-                                            "er %(status)s."))
-    org_id = reservation.seller_org_id if side == "seller" else reservation.buyer_org_id
-    message = ReservationMessage(reservation=reservation, author=user, author_org_id=org_id,
-                                 body=body, created_at=now)
-    db.session.add(message)
-    reservation.updated_at = now
-    db.session.flush()
-    notify(reservation, other_side(side), "reservation_message", author=user.name,
-           author_org=message.author_org.name, message=body[:1000])
-    return message
-
-
-def set_pickup(reservation: Reservation, user: User, pickup_at: datetime,
-               now: datetime | None = None) -> Reservation:
-    """Either side records the agreed pickup time (while the reservation holds)."""
-    now = now or utcnow()
-    if side_of(reservation, user) is None:
-        raise NotFound(_("Reservasjonen finnes ikke."))
-    if pickup_at is None:
-        raise ValidationFailed({"pickup_at": [_("Velg et tidspunkt.")]})
-    pickup_at = check_pickup(pickup_at, now)
-    reservation = lock(reservation)
-    if reservation.status not in HOLDING_STATUSES:
-        raise state_conflict(reservation, _("Hentetidspunktet kan ikke endres fordi "
-                                            "reservasjonen er %(status)s."))
-    reservation.pickup_at = pickup_at
-    reservation.updated_at = now
-    emit(reservation, "pickup_changed")
-    return reservation
-
-
 # --- queries -------------------------------------------------------------------------------
 
 

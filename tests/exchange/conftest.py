@@ -23,9 +23,9 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, 10:00 in Oslo
 def _exchange_payment_default(monkeypatch):
     """Tests here start from the exchange's own default (payment at pickup), whatever a
     payments module installed; monkeypatch puts that back afterwards."""
-    from app.exchange import services
+    from app.exchange import payment
 
-    monkeypatch.setattr(services, "_payment_chooser", None)
+    monkeypatch.setattr(payment, "_payment_chooser", None)
 
 
 class Party:
