@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,20 @@ def register_errorhandlers(app: Flask) -> None:
     def _integrity(exc: IntegrityError):
         log.info("integrity error answered as 409: %s", exc.orig)
         return _respond(409, _("Konflikt"), _("Endringen kolliderer med eksisterende data."))
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError):
+        # SQLite allows one writer at a time; a writer that waited past the busy timeout
+        # is told to come back rather than shown an error. Anything else is a 500.
+        if "database is locked" not in str(exc.orig):
+            return _unexpected(exc)
+        log.warning("database busy; answered 503")
+        response = _respond(503, _("Tjenesten er opptatt"),
+                            _("Mange lagrer samtidig akkurat nå. Prøv igjen om et øyeblikk."))
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
