@@ -5,7 +5,9 @@ from app.accounts import models as accounts  # noqa: F401
 from app.exchange import models as exchange  # noqa: F401
 from app.listings import models as listings  # noqa: F401
 from app.listings import photos as listing_photos  # noqa: F401 - image-removal handler
+from app.matching import models as matching  # noqa: F401
 from app.outbox import OutboxEvent  # noqa: F401
 from app.reporting import models as reporting  # noqa: F401
 from app.reporting import rollups as reporting_rollups  # noqa: F401 - ledger flush listener
 from app.searching import indexer as search_indexer  # noqa: F401 - listing.changed -> index
+from app.wanted import models as wanted  # noqa: F401

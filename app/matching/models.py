@@ -1,0 +1,127 @@
+"""Matches between listings and wanted requests, and the in-app notifications."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.listings.models import Listing
+from app.wanted.models import WantedRequest
+
+
+class MatchState(enum.StrEnum):
+    SUGGESTED = "suggested"
+    INTERESTED = "interested"
+    DISMISSED = "dismissed"
+    #: The listing is gone or the request closed: kept, no longer offered.
+    WITHDRAWN = "withdrawn"
+
+
+#: Offered to the people involved (the others are kept for history).
+VISIBLE_STATES = (MatchState.SUGGESTED.value, MatchState.INTERESTED.value)
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class Match(TimestampMixin, db.Model):
+    """One listing for one request. ``score`` is an integer 0..100 (higher is better);
+    ``reasons`` is a list of ``{"code": ..., "params": {...}}`` rendered at display time."""
+
+    __tablename__ = "matches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(sa.ForeignKey("listings.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("wanted_requests.id", ondelete="CASCADE"))
+    score: Mapped[int] = mapped_column(sa.SmallInteger)
+    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    distance_m: Mapped[float | None] = mapped_column(sa.Float)
+    state: Mapped[str] = mapped_column(sa.String(10), default=MatchState.SUGGESTED.value)
+    interested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When each side was told (never twice for the same match).
+    requester_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lister_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    listing: Mapped[Listing] = relationship()
+    request: Mapped[WantedRequest] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("listing_id", "request_id"),
+        sa.CheckConstraint(f"state IN ({_in(MatchState)})", name="state"),
+        sa.CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        sa.Index("ix_matches_request_state_score", "request_id", "state", "score"),
+        sa.Index("ix_matches_listing_state_score", "listing_id", "state", "score"),
+    )
+
+    @property
+    def is_visible(self) -> bool:
+        return self.state in VISIBLE_STATES
+
+    def __repr__(self) -> str:
+        return f"<Match {self.id} L{self.listing_id} R{self.request_id} {self.score} {self.state}>"
+
+
+class NotificationKind(enum.StrEnum):
+    #: To the requester's members: a listing matches your request.
+    MATCH_FOR_REQUEST = "match_for_request"
+    #: To the lister's members: a request matches your listing.
+    REQUEST_FOR_LISTING = "request_for_listing"
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    match_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matches.id", ondelete="CASCADE"))
+    #: Ids only (listing_id, request_id); texts are rendered when shown.
+    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set when an e-mail (immediate or digest) has covered it.
+    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+    match: Mapped[Match | None] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind", "match_id"),
+        sa.CheckConstraint(f"kind IN ({_in(NotificationKind)})", name="kind"),
+        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
+        sa.Index("ix_notifications_user_created", "user_id", "created_at"),
+        sa.Index("ix_notifications_match", "match_id"),
+        sa.Index("ix_notifications_unsent", "emailed_at", "user_id"),
+    )
+
+
+class EmailMode(enum.StrEnum):
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
+    OFF = "off"
+
+
+class NotificationPreference(db.Model):
+    """A user's e-mail choice for match notifications (no row = immediate)."""
+
+    __tablename__ = "notification_preferences"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    email_mode: Mapped[str] = mapped_column(sa.String(10), default=EmailMode.IMMEDIATE.value)
+    #: The Oslo date of the last digest sent: at most one per day.
+    last_digest_on: Mapped[date | None] = mapped_column(sa.Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(f"email_mode IN ({_in(EmailMode)})", name="email_mode"),
+    )
