@@ -58,8 +58,10 @@ def register_blueprints(app: Flask) -> None:
     from app.listings.media import bp as media_bp
     from app.listings.views import bp as listings_bp
     from app.main import bp as main_bp
+    from app.matching.views import bp as matching_bp
     from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
+    from app.wanted.views import bp as wanted_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
@@ -69,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp)
     app.register_blueprint(reporting_bp)
     app.register_blueprint(searching_bp)
+    app.register_blueprint(wanted_bp)
+    app.register_blueprint(matching_bp)
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 

@@ -141,8 +141,11 @@ def jobs_retry():
 def register(app: Flask) -> None:
     from app.exchange.cli import exchange
     from app.listings.cli import listings
+    from app.matching.cli import matching
     from app.reporting.cli import reports
     from app.searching.cli import search
+    from app.wanted.cli import wanted
 
-    for group in (users, tokens, seed, jobs, listings, exchange, search, reports):
+    for group in (users, tokens, seed, jobs, listings, exchange, search, reports, wanted,
+                  matching):
         app.cli.add_command(group)

@@ -5,6 +5,7 @@ from app.accounts import models as accounts  # noqa: F401
 from app.exchange import models as exchange  # noqa: F401
 from app.listings import models as listings  # noqa: F401
 from app.listings import photos as listing_photos  # noqa: F401 - image-removal handler
+from app.matching import handlers as matching_handlers  # noqa: F401 - matching runs
 from app.matching import models as matching  # noqa: F401
 from app.outbox import OutboxEvent  # noqa: F401
 from app.reporting import models as reporting  # noqa: F401

@@ -53,5 +53,7 @@ from app.api import (  # noqa: E402,F401 - routes register on import
     tokens,
 )
 from app.exchange import api as exchange_api  # noqa: E402,F401 - reservations, ledger
-from app.searching import api as search_api  # noqa: E402,F401 - GET /search
+from app.matching import api as matching_api  # noqa: E402,F401 - matches
 from app.reporting import api as reporting_api  # noqa: E402,F401 - /reports
+from app.searching import api as search_api  # noqa: E402,F401 - GET /search
+from app.wanted import api as wanted_api  # noqa: E402,F401 - wanted requests

@@ -1,0 +1,128 @@
+"""Matches in the API: a request's and a listing's matches, interested, dismiss.
+
+A request's matches are for the requesting organisation, a listing's for the listing's
+organisation; anyone else gets 404. Reasons come as text in the caller's language
+(``reasons``) and as codes with parameters (``reason_codes``).
+"""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.api import bp
+from app.api.helpers import envelope, login_required, page_args
+from app.api.openapi import component, list_of, operation, path_id, query
+from app.errors import NotFound, ValidationFailed
+from app.listings import services as listing_services
+from app.matching import services
+from app.matching.models import VISIBLE_STATES, MatchState
+from app.matching.serialize import match_json
+from app.wanted import services as wanted_services
+
+STATES = tuple(s.value for s in MatchState)
+
+_REF = {"type": "object", "required": ["id", "title", "status", "url"], "properties": {
+    "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"type": "string"},
+    "url": {"type": "string"},
+    "organization": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}}}}}
+component("Match", {
+    "type": "object",
+    "required": ["id", "listing_id", "request_id", "score", "reasons", "reason_codes",
+                 "state"],
+    "properties": {
+        "id": {"type": "integer"}, "listing_id": {"type": "integer"},
+        "request_id": {"type": "integer"},
+        "score": {"type": "integer", "minimum": 0, "maximum": 100,
+                  "description": "0..100, higher is better: category 25, words 20, "
+                  "quantity covered 15, closeness within the radius 15, price 10, "
+                  "condition 10, availability by the needed-by date 5."},
+        "reasons": {"type": "array", "items": {"type": "string"},
+                    "description": "Why it matches, in the caller's language."},
+        "reason_codes": {"type": "array", "items": {
+            "type": "object", "required": ["code", "params"],
+            "properties": {"code": {"type": "string"}, "params": {"type": "object"}}}},
+        "state": {"type": "string", "enum": list(STATES)},
+        "distance_km": {"type": ["number", "null"]},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+        "listing": _REF, "request": _REF,
+        "reserve_url": {"type": "string",
+                        "description": "The reservation form for this match."},
+    },
+})
+
+
+def _states() -> tuple[str, ...]:
+    raw = request.args.get("state")
+    if not raw:
+        return VISIBLE_STATES
+    if raw == "all":
+        return STATES
+    states = tuple(s.strip() for s in raw.split(",") if s.strip())
+    if not states or any(s not in STATES for s in states):
+        raise ValidationFailed({"state": [_("Ukjent tilstand. Gyldige verdier: %(v)s.",
+                                            v=", ".join(("all", *STATES)))]})
+    return states
+
+
+@bp.get("/requests/<int:request_id>/matches")
+@login_required
+def request_matches(request_id: int):
+    page, per_page = page_args()
+    states = _states()
+    wanted = wanted_services.visible_request(request_id, current_user)
+    if not wanted_services.is_member(current_user, wanted):
+        raise NotFound(_("Ønsket finnes ikke."))
+    items, total = services.matches_for_request(wanted.id, page, per_page, states)
+    return jsonify(envelope([match_json(m) for m in items], total, page, per_page))
+
+
+@bp.get("/listings/<int:listing_id>/matches")
+@login_required
+def listing_matches(listing_id: int):
+    page, per_page = page_args()
+    states = _states()
+    listing = listing_services.visible_listing(listing_id, current_user)
+    if not listing_services.is_member(current_user, listing):
+        raise NotFound(_("Annonsen finnes ikke."))
+    items, total = services.matches_for_listing(listing.id, page, per_page, states)
+    return jsonify(envelope([match_json(m) for m in items], total, page, per_page))
+
+
+@bp.post("/matches/<int:match_id>/interested")
+@login_required
+def match_interested(match_id: int):
+    match = services.match_for_requester(match_id, current_user)
+    return jsonify(match_json(services.mark_interested(match)))
+
+
+@bp.post("/matches/<int:match_id>/dismiss")
+@login_required
+def match_dismiss(match_id: int):
+    match = services.match_for_requester(match_id, current_user)
+    return jsonify(match_json(services.dismiss(match)))
+
+
+_LIST_PARAMS = [query("state", {"type": "string"},
+                      "Comma-separated states, or all; default suggested,interested"),
+                query("page", {"type": "integer", "minimum": 1}),
+                query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
+_TAGS = ("matching",)
+operation("/requests/{request_id}/matches", "get",
+          "Listings that match a request, best first (the requesting organisation only)",
+          params=[path_id("request_id"), *_LIST_PARAMS], responses={200: list_of("Match")},
+          errors=(404, 422), tags=_TAGS)
+operation("/listings/{listing_id}/matches", "get",
+          "Requests that match a listing, best first (the listing's organisation only)",
+          params=[path_id("listing_id"), *_LIST_PARAMS], responses={200: list_of("Match")},
+          errors=(404, 422), tags=_TAGS)
+operation("/matches/{match_id}/interested", "post",
+          "The requester wants it; then reserve with match_id (see reserve_url)",
+          params=[path_id("match_id")], responses={200: "Match"}, errors=(404, 409),
+          tags=_TAGS)
+operation("/matches/{match_id}/dismiss", "post", "The requester does not want it",
+          params=[path_id("match_id")], responses={200: "Match"}, errors=(404, 409),
+          tags=_TAGS)

@@ -1,0 +1,290 @@
+"""Candidates: never score every row, ask indexes for the few that could match.
+
+* **listing -> requests**: one indexed SQL query. ``wanted_request_categories`` is
+  indexed by category, so only requests in the listing's category, its ancestors and its
+  related siblings are read; the rest of the hard limits (open, needed-by, the request's
+  bounding box around its radius, price, condition, least quantity, own organisation)
+  are in the same WHERE clause.
+* **request -> listings**: the app's search backend (category filter with descendants,
+  geo radius, price, allowed conditions, ``active_at``), nearest first, at most
+  ``MATCHING_SEARCH_LIMIT`` per category; then the listings' current rows are read by id,
+  so scoring never trusts a stale index. Without a search backend (or when it is
+  unavailable) an indexed SQL query on listings does the same. ``bench/bench_matching.py``
+  measures both. The request's text is *not* sent as ``q``: the engine wants every word
+  to match, which would drop synonym and compound matches the scorer values.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
+
+from app.db import db
+from app.listings.models import Category, Listing, Status
+from app.matching import taxonomy
+from app.matching.batch import RequestColumns
+from app.matching.scoring import ListingFacts, RequestFacts
+from app.matching.text import listing_profile
+from app.wanted.models import CONDITION_RANK, WantedRequest, WantedRequestCategory
+from app.wanted.rules import bounding_box, today_in_oslo
+
+log = logging.getLogger(__name__)
+RANKS = {str(k): v for k, v in CONDITION_RANK.items()}
+CHUNK = 500
+
+
+# --- facts ---------------------------------------------------------------------------
+
+
+def request_facts(request: WantedRequest) -> RequestFacts:
+    return RequestFacts(
+        id=request.id, org_id=request.organization_id,
+        categories=tuple(request.category_slugs), terms=request.match_terms or "",
+        quantity=float(request.quantity), min_quantity=float(request.min_quantity),
+        unit=request.unit, max_price_ore=request.max_price_ore,
+        min_condition_rank=request.min_condition_rank, lat=request.lat, lng=request.lng,
+        radius_km=float(request.radius_km), needed_by=request.needed_by)
+
+
+_LISTING_COLUMNS = (Listing.id, Listing.organization_id, Category.slug, Listing.title,
+                    Listing.description, Listing.material, Listing.quantity_available,
+                    Listing.unit, Listing.price_ore, Listing.condition, Listing.lat,
+                    Listing.lng, Listing.available_from, Listing.available_until,
+                    Listing.status)
+
+
+def _listing_from_row(row) -> ListingFacts:
+    (id_, org, slug, title, description, material, available, unit, price, condition,
+     lat, lng, starts, until, status) = row
+    return ListingFacts(
+        id=id_, org_id=org, category=slug,
+        profile=listing_profile(title, description or "", material or "", slug),
+        quantity_available=float(available), unit=unit, price_ore=price,
+        condition_rank=RANKS[condition], lat=lat, lng=lng, available_from=starts,
+        available_until=until, active=status == Status.PUBLISHED and available > 0)
+
+
+def listing_facts_by_id(ids: Iterable[int]) -> dict[int, ListingFacts]:
+    ids = list(ids)
+    out: dict[int, ListingFacts] = {}
+    connection = db.session.connection()
+    for start in range(0, len(ids), CHUNK):
+        rows = connection.execute(
+            sa.select(*_LISTING_COLUMNS).join(Category, Category.id == Listing.category_id)
+            .where(Listing.id.in_(ids[start:start + CHUNK])))
+        for row in rows:
+            out[row[0]] = _listing_from_row(row)
+    return out
+
+
+def listing_facts(listing: Listing) -> ListingFacts:
+    return listing_facts_by_id([listing.id])[listing.id]
+
+
+_REQUEST_COLUMNS = (WantedRequest.id, WantedRequest.organization_id, WantedRequest.match_terms,
+                    WantedRequest.quantity, WantedRequest.min_quantity, WantedRequest.unit,
+                    WantedRequest.max_price_ore, WantedRequest.min_condition_rank,
+                    WantedRequest.lat, WantedRequest.lng, WantedRequest.radius_km,
+                    WantedRequest.needed_by)
+
+
+def _requests_from_rows(rows) -> list[RequestFacts]:
+    by_id: dict[int, RequestFacts] = {}
+    for row in rows:
+        slug = row[-1]
+        facts = by_id.get(row[0])
+        if facts is not None:
+            facts.categories = (*facts.categories, slug)
+            continue
+        (id_, org, terms, quantity, least, unit, price, rank, lat, lng, radius,
+         needed_by) = row[:-1]
+        by_id[id_] = RequestFacts(
+            id=id_, org_id=org, categories=(slug,), terms=terms or "",
+            quantity=float(quantity), min_quantity=float(least), unit=unit,
+            max_price_ore=price, min_condition_rank=rank, lat=lat, lng=lng,
+            radius_km=float(radius), needed_by=needed_by)
+    return list(by_id.values())
+
+
+def request_facts_by_id(ids: Iterable[int]) -> dict[int, RequestFacts]:
+    ids = list(ids)
+    out: dict[int, RequestFacts] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = db.session.execute(
+            sa.select(*_REQUEST_COLUMNS, Category.slug)
+            .join(WantedRequestCategory, WantedRequestCategory.request_id == WantedRequest.id)
+            .join(Category, Category.id == WantedRequestCategory.category_id)
+            .where(WantedRequest.id.in_(ids[start:start + CHUNK])))
+        out.update((f.id, f) for f in _requests_from_rows(rows))
+    return out
+
+
+# --- listing -> requests -------------------------------------------------------------
+
+
+class unindexed(ColumnElement):  # noqa: N801 - reads like a SQL function
+    """A column SQLite must not pick an index for (``+column``; as is elsewhere).
+
+    SQLite keeps no statistics, so for "status = 'published'" it would walk every
+    published listing through a status index instead of starting from the categories."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw) -> str:
+    return "+" + compiler.process(element.column, **kw)
+
+
+
+def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns:
+    """Open requests that could take ``listing`` (hard limits applied in SQL), as columns.
+
+    Reads only ``wanted_request_categories`` (the matching copy, clustered by category),
+    on the connection without ORM row processing; one row per (request, category), folded
+    into one entry per request."""
+    slugs = taxonomy.request_categories_for_listing(listing.category)
+    w = WantedRequestCategory
+    query = sa.select(
+        w.request_id, w.organization_id, w.match_terms, w.unit, w.quantity, w.min_quantity,
+        w.max_price_ore, w.min_condition_rank, w.lat, w.lng, w.radius_km, w.needed_by,
+        Category.slug,
+    ).join(Category, Category.id == w.category_id).where(
+            Category.slug.in_(slugs), w.is_open.is_(True),
+            w.min_lat <= listing.lat, w.max_lat >= listing.lat,
+            w.min_lng <= listing.lng, w.max_lng >= listing.lng,
+            sa.or_(w.max_price_ore.is_(None), w.max_price_ore >= listing.price_ore),
+            w.min_condition_rank <= listing.condition_rank,
+            sa.or_(w.unit != listing.unit, w.min_quantity <= listing.quantity_available),
+            w.organization_id != listing.org_id,
+            sa.or_(w.needed_by.is_(None), w.needed_by >= today_in_oslo(now)))
+    rows = db.session.connection().execute(query).all()
+    index: dict[int, int] = {}
+    ids, slugs_of, kept = [], [], []
+    for row in rows:
+        at = index.get(row[0])
+        if at is not None:
+            slugs_of[at] = (*slugs_of[at], row[12])
+            continue
+        index[row[0]] = len(ids)
+        ids.append(row[0])
+        slugs_of.append((row[12],))
+        kept.append(row)
+    if not kept:
+        return RequestColumns.from_facts([])
+    cols = list(zip(*kept, strict=True))
+    return RequestColumns(
+        ids=ids, orgs=np.array(cols[1]), categories=slugs_of,
+        terms=[t or "" for t in cols[2]], units=list(cols[3]),
+        quantity=np.array(cols[4], dtype=np.float64),
+        min_quantity=np.array(cols[5], dtype=np.float64),
+        max_price=np.array([np.nan if v is None else v for v in cols[6]], dtype=np.float64),
+        min_rank=np.array(cols[7], dtype=np.int64), lat=np.array(cols[8], dtype=np.float64),
+        lng=np.array(cols[9], dtype=np.float64), radius_km=np.array(cols[10], dtype=np.float64),
+        needed_by=[_as_date(v) for v in cols[11]])
+
+
+def _as_date(value) -> date | None:
+    """SQLite hands dates back as text on the bare connection."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+# --- request -> listings -------------------------------------------------------------
+
+
+def _allowed_conditions(request: RequestFacts) -> list[str]:
+    return [c for c, rank in RANKS.items() if rank >= request.min_condition_rank]
+
+
+def listings_for_request(request: RequestFacts, now: datetime,
+                         strategy: str | None = None) -> list[ListingFacts]:
+    """Published listings that could serve ``request``: search backend, else SQL."""
+    strategy = strategy or current_app.config.get("MATCHING_CANDIDATES", "search")
+    if strategy == "search":
+        from search import SearchError
+
+        try:
+            backend = search_backend()
+            ids = listing_ids_from_search(backend, request, now) if backend else None
+        except SearchError as exc:  # unavailable or refused: SQL gives the same answer
+            log.warning("matching falls back to SQL candidates: %s", exc)
+        else:
+            if ids is not None:
+                return list(listing_facts_by_id(ids).values())
+    return listings_from_sql(request, now)
+
+
+def search_backend():
+    """The app's search backend (``app.searching``), or None in a setup without it."""
+    try:
+        from app.searching.backend import search_backend as backend
+    except ImportError:
+        return None
+    return backend()
+
+
+def listing_ids_from_search(backend, request: RequestFacts, now: datetime) -> list[int]:
+    from search import SearchQuery
+
+    limit = int(current_app.config.get("MATCHING_SEARCH_LIMIT", 1000))
+    ids: dict[int, None] = {}
+    for slug in taxonomy.without_descendants(tuple(
+            s for c in request.categories for s in taxonomy.listing_categories_for_request(c))):
+        query = SearchQuery(
+            category=slug, conditions=_allowed_conditions(request) or None,
+            max_price_ore=request.max_price_ore,
+            free_only=request.max_price_ore == 0,
+            geo=(request.lat, request.lng, request.radius_km * 1000), sort="distance",
+            per_page=limit, active_at=int(now.timestamp()))
+        for hit in backend.search(query).hits:
+            doc = hit.doc
+            if doc.get("org_id") == request.org_id:
+                continue
+            if doc.get("unit") == request.unit and \
+                    float(doc.get("quantity_available") or 0) < request.min_quantity:
+                continue
+            ids[hit.id] = None
+    return list(ids)
+
+
+def listings_from_sql(request: RequestFacts, now: datetime) -> list[ListingFacts]:
+    """The same candidates by indexed SQL (category index, then the other limits)."""
+    box = bounding_box(request.lat, request.lng, request.radius_km)
+    slugs = {d for c in request.categories for s in taxonomy.listing_categories_for_request(c)
+             for d in taxonomy.descendants(s)}
+    where = [Category.slug.in_(sorted(slugs)), unindexed(Listing.status) == Status.PUBLISHED,
+             Listing.quantity_available > 0,
+             Listing.lat.between(box["min_lat"], box["max_lat"]),
+             Listing.lng.between(box["min_lng"], box["max_lng"]),
+             Listing.condition.in_(_allowed_conditions(request)),
+             Listing.organization_id != request.org_id,
+             sa.or_(Listing.available_until.is_(None), Listing.available_until > now),
+             sa.or_(Listing.unit != request.unit,
+                    Listing.quantity_available >= request.min_quantity)]
+    if request.max_price_ore is not None:
+        where.append(Listing.price_ore <= request.max_price_ore)
+    rows = db.session.connection().execute(
+        sa.select(*_LISTING_COLUMNS).join(Category, Category.id == Listing.category_id)
+        .where(*where))
+    return [_listing_from_row(row) for row in rows]
+

@@ -1,0 +1,101 @@
+"""Candidates come from indexes: the search backend (or SQL) for a request, indexed SQL for
+a listing; both directions agree with scoring every row."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from app.db import db, utcnow
+from app.matching import candidates, services
+from app.matching.batch import score_requests
+from app.matching.models import Match
+from app.matching.scoring import Scored, score
+from app.wanted.models import WantedRequest
+from search import SearchUnavailable
+
+
+@pytest.fixture
+def market(make_request, make_listing, requester, lister):
+    """Listings around Asker and requests that fit some of them."""
+    listings = [
+        make_listing(title="Kontorstoler Håg", postcode="1383"),
+        make_listing(title="Kontorstoler", postcode="3440", price_nok=50),
+        make_listing(title="Arbeidsstoler", postcode="1389", condition="fair"),
+        make_listing(title="Spisestoler", category="chair", postcode="1394"),
+        make_listing(title="Skrivebord", category="desk", postcode="1394"),
+        make_listing(title="Kontorstoler", postcode="3484"),  # Holmsbu, far
+        make_listing(title="Kontorstoler, utkast", publish=False),
+    ]
+    requests = [
+        make_request(),
+        make_request(title="Stoler", categories=["chair"], min_condition=None),
+        make_request(title="Møbler", categories=["furniture"], radius_km=50, max_price_nok=None,
+                     min_condition=None),
+        make_request(title="Office chairs", min_condition="fair", max_price_nok=0),
+    ]
+    return listings, requests
+
+
+def _scored_everything(request_id: int) -> set[int]:
+    """The reference: score every listing row."""
+    wanted = db.session.get(WantedRequest, request_id)
+    facts = candidates.request_facts(wanted)
+    from app.listings.models import Listing
+
+    ids = db.session.scalars(sa.select(Listing.id)).all()
+    return {lid for lid, lf in candidates.listing_facts_by_id(ids).items()
+            if isinstance(score(facts, lf, utcnow()), Scored)}
+
+
+def test_both_strategies_find_what_scoring_everything_finds(app, market):
+    _listings, requests = market
+    assert candidates.search_backend() is not None
+    for wanted in requests:
+        facts = candidates.request_facts(db.session.get(WantedRequest, wanted["id"]))
+        expected = _scored_everything(wanted["id"])
+        for strategy in ("search", "sql"):
+            found = candidates.listings_for_request(facts, utcnow(), strategy)
+            kept = {lf.id for lf in found if isinstance(score(facts, lf, utcnow()), Scored)}
+            assert kept == expected, (wanted["title"], strategy)
+    assert any(_scored_everything(w["id"]) for w in requests)
+
+
+def test_listing_side_finds_what_scoring_every_request_finds(app, market):
+    listings, requests = market
+    now = utcnow()
+    every = [candidates.request_facts(db.session.get(WantedRequest, w["id"])) for w in requests]
+    for listing in listings:
+        facts = candidates.listing_facts_by_id([listing["id"]])[listing["id"]]
+        expected = {r.id for r in every if isinstance(score(r, facts, now), Scored)}
+        found = {rid for rid, _ in score_requests(
+            facts, candidates.requests_for_listing(facts, now), now)}
+        assert found == expected, listing["title"]
+
+
+def test_search_unavailable_falls_back_to_sql(app, market):
+    from app.searching.backend import set_backend
+
+    class Down:
+        def search(self, query):
+            raise SearchUnavailable("down for the test")
+
+        def __getattr__(self, name):
+            raise SearchUnavailable("down for the test")
+
+    _listings, requests = market
+    facts = candidates.request_facts(db.session.get(WantedRequest, requests[0]["id"]))
+    expected = {lf.id for lf in candidates.listings_for_request(facts, utcnow(), "sql")}
+    set_backend(app, Down())
+    assert {lf.id for lf in candidates.listings_for_request(facts, utcnow())} == expected
+    assert expected
+
+
+def test_inserting_an_existing_pair_is_skipped(app, market):
+    match = db.session.scalars(sa.select(Match)).first()
+    row = {"listing_id": match.listing_id, "request_id": match.request_id, "score": 1,
+           "reasons": [], "distance_m": 0.0, "state": "suggested",
+           "created_at": utcnow(), "updated_at": utcnow()}
+    assert services._insert([row]) == []
+    assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(
+        Match.listing_id == match.listing_id, Match.request_id == match.request_id)) == 1
