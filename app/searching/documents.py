@@ -55,14 +55,23 @@ def _lineage(category: Category) -> list[Category]:
     return chain
 
 
-def listing_document(listing: Listing) -> dict[str, Any]:
-    """The search document for ``listing`` (whatever its status; see :func:`is_indexable`)."""
-    chain = _lineage(listing.category)
+def category_fields(category: Category) -> tuple[str, list[str], list[str]]:
+    """(leaf slug, path root..leaf, nb+en names of the category and its ancestors)."""
+    chain = _lineage(category)
     names: list[str] = []
-    for category in chain:
-        for name in (category.name_nb, category.name_en):
+    for node in chain:
+        for name in (node.name_nb, node.name_en):
             if name and name not in names:
                 names.append(name)
+    return category.slug, [c.slug for c in reversed(chain)], names
+
+
+def listing_document(listing: Listing,
+                     category: tuple[str, list[str], list[str]] | None = None) -> dict[str, Any]:
+    """The search document for ``listing`` (whatever its status; see :func:`is_indexable`).
+
+    ``category`` is :func:`category_fields` of its category, when the caller has it."""
+    slug, path, names = category or category_fields(listing.category)
     organization = listing.organization
     place = postcodes.lookup(listing.postcode)
     thumb = listing.images[0] if listing.images else None
@@ -71,9 +80,9 @@ def listing_document(listing: Listing) -> dict[str, Any]:
         "title": listing.title,
         "description": listing.description or "",
         "material": listing.material or "",
-        "category": listing.category.slug,
-        "category_path": [c.slug for c in reversed(chain)],
-        "category_names": names,
+        "category": slug,
+        "category_path": list(path),
+        "category_names": list(names),
         "condition": listing.condition,
         "condition_rank": CONDITION_RANK.get(listing.condition, 0),
         "price_ore": int(listing.price_ore or 0),
@@ -112,11 +121,11 @@ def indexable_documents(batch_size: int = 2000,
                         now: datetime | None = None) -> Iterator[list[dict[str, Any]]]:
     """Documents of every listing that belongs in the index, in batches (keyset by id).
 
-    Categories are loaded once, so a document costs no query of its own; each batch's
-    listings leave the session once their documents are built.
+    Category paths and names are worked out once; a batch's rows are dropped once its
+    documents are built (the session holds them weakly), so memory stays flat.
     """
     now = now or utcnow()
-    categories = db.session.scalars(sa.select(Category)).all()  # kept in the identity map
+    fields = {c.id: category_fields(c) for c in db.session.scalars(sa.select(Category))}
     last_id = 0
     while True:
         batch = db.session.scalars(
@@ -126,8 +135,7 @@ def indexable_documents(batch_size: int = 2000,
         ).all()
         if not batch:
             break
-        yield [listing_document(listing) for listing in batch]
+        docs = [listing_document(listing, fields[listing.category_id]) for listing in batch]
         last_id = batch[-1].id
-        for listing in batch:
-            db.session.expunge(listing)
-    del categories
+        del batch  # the session's identity map is weak: the batch's objects go with it
+        yield docs

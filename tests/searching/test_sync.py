@@ -175,6 +175,7 @@ def test_an_unreachable_meilisearch_keeps_events_pending(app_config, tmp_path):
 
             truncate_all(db.engine)
             db.session.remove()
+            db.engine.dispose()
 
 
 def test_a_second_process_sees_the_writes_of_the_first(tmp_path):
