@@ -59,6 +59,8 @@ def register_blueprints(app: Flask) -> None:
     from app.listings.views import bp as listings_bp
     from app.main import bp as main_bp
     from app.matching.views import bp as matching_bp
+    from app.payments.views import bp as payments_bp
+    from app.payments.webhooks import bp as stripe_webhooks_bp
     from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
     from app.wanted.views import bp as wanted_bp
@@ -69,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exchange_bp)
     app.register_blueprint(listings_bp)
     app.register_blueprint(media_bp)
+    app.register_blueprint(payments_bp)
+    app.register_blueprint(stripe_webhooks_bp)  # CSRF-exempt: Stripe signs its webhooks
     app.register_blueprint(reporting_bp)
     app.register_blueprint(searching_bp)
     app.register_blueprint(wanted_bp)

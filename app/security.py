@@ -6,6 +6,10 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
 
+STRIPE_JS_ORIGIN = "https://js.stripe.com"
+STRIPE_API_ORIGIN = "https://api.stripe.com"
+STRIPE_HOOKS_ORIGIN = "https://hooks.stripe.com"
+
 
 def _origin(url: str | None) -> str | None:
     if not url:
@@ -19,13 +23,17 @@ def content_security_policy() -> str:
     frame = ["'none'"]
     connect = ["'self'"]
     # Stripe.js is the one third-party script, and only when payments are configured.
+    # Real Stripe.js talks to api.stripe.com and shows 3-D Secure from hooks.stripe.com
+    # (Stripe's documented CSP); a STRIPE_API_BASE (localstripe) replaces the API origin.
     if current_app.config.get("STRIPE_PUBLISHABLE_KEY"):
         stripe_origin = _origin(current_app.config.get("STRIPE_JS_URL"))
-        api_origin = _origin(current_app.config.get("STRIPE_API_BASE"))
-        for origin in filter(None, {stripe_origin, api_origin}):
+        api_origin = _origin(current_app.config.get("STRIPE_API_BASE")) or STRIPE_API_ORIGIN
+        for origin in sorted(filter(None, {stripe_origin, api_origin})):
             script.append(origin)
             connect.append(origin)
             frame = [o for o in frame if o != "'none'"] + [origin]
+        if stripe_origin == STRIPE_JS_ORIGIN:
+            frame.append(STRIPE_HOOKS_ORIGIN)
     return "; ".join(
         [
             "default-src 'self'",
