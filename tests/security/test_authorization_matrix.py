@@ -1,0 +1,217 @@
+"""Every route and API endpoint against every kind of caller.
+
+Each (rule, method) has a policy: the set of roles that get through. "Through" means
+anything but a denial; a denial is 401, 403, 404 or a redirect to the login page. The
+roles: anonymous, a member of another organisation (outsider), member, admin and owner
+of the seller organisation, the buyer organisation's owner (the other party), a
+municipal officer and a site admin. A new route without a policy fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+
+from app.db import db
+from tests.conftest import bearer
+from tests.security.world import ROLES, build, fill
+
+ALL = set(ROLES)
+SIGNED_IN = ALL - {"anonymous"}
+SELLER = {"member", "admin", "owner"}
+PARTIES = SELLER | {"buyer"}
+NOBODY: set[str] = set()
+BUYER = {"buyer"}
+ORG_ADMINS = {"admin", "owner", "site_admin"}
+REPORTING = {"officer", "site_admin"}  # municipality members and site admins
+ORG_MEMBERS = SIGNED_IN - {"site_admin"}  # a site admin without an organisation cannot list
+
+# Token links (invitations, password reset) are checked with a made-up token here, so
+# nobody gets through; their real flows are tested in tests/accounts.
+
+
+EXPECTED = {
+    ('/', 'GET'): ALL,
+    ('/account', 'GET'): SIGNED_IN,
+    ('/account', 'POST'): SIGNED_IN,
+    ('/account/tokens/<int:token_id>/revoke', 'POST'): {'owner'},
+    ('/api/v1/categories', 'GET'): ALL,
+    ('/api/v1/emission-factors', 'GET'): ALL,
+    ('/api/v1/ledger/<int:record_id>', 'GET'): PARTIES | REPORTING,
+    # Reversals: the giver organisation's admins and owners, and site admins.
+    ('/api/v1/ledger/<int:record_id>/reverse', 'POST'): ORG_ADMINS,
+    ('/api/v1/listings', 'GET'): ALL,
+    ('/api/v1/listings', 'POST'): SIGNED_IN,
+    ('/api/v1/listings/<int:listing_id>', 'GET'): ALL,
+    ('/api/v1/listings/<int:listing_id>', 'PATCH'): SELLER,
+    ('/api/v1/listings/<int:listing_id>/images', 'POST'): SELLER,
+    ('/api/v1/listings/<int:listing_id>/images/<int:image_id>', 'DELETE'): SELLER,
+    ('/api/v1/listings/<int:listing_id>/matches', 'GET'): SELLER,
+    ('/api/v1/listings/<int:listing_id>/publish', 'POST'): SELLER,
+    ('/api/v1/listings/<int:listing_id>/withdraw', 'POST'): SELLER,
+    ('/api/v1/matches/<int:match_id>/dismiss', 'POST'): BUYER,
+    ('/api/v1/matches/<int:match_id>/interested', 'POST'): BUYER,
+    ('/api/v1/me', 'GET'): SIGNED_IN,
+    ('/api/v1/openapi.json', 'GET'): ALL,
+    ('/api/v1/reports/eu-2021-19', 'GET'): REPORTING,
+    ('/api/v1/reports/records', 'GET'): REPORTING,
+    ('/api/v1/reports/reuse', 'GET'): REPORTING,
+    ('/api/v1/requests', 'GET'): ALL,
+    ('/api/v1/requests', 'POST'): SIGNED_IN,
+    ('/api/v1/requests/<int:request_id>', 'GET'): ALL,
+    ('/api/v1/requests/<int:request_id>', 'PATCH'): BUYER,
+    ('/api/v1/requests/<int:request_id>/close', 'POST'): BUYER,
+    ('/api/v1/requests/<int:request_id>/matches', 'GET'): BUYER,
+    ('/api/v1/reservations', 'GET'): SIGNED_IN,
+    ('/api/v1/reservations', 'POST'): SIGNED_IN,
+    ('/api/v1/reservations/<int:reservation_id>', 'GET'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/accept', 'POST'): SELLER,
+    ('/api/v1/reservations/<int:reservation_id>/cancel', 'POST'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/decline', 'POST'): SELLER,
+    ('/api/v1/reservations/<int:reservation_id>/handover', 'POST'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/messages', 'GET'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/messages', 'POST'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/messages/<int:message_id>', 'GET'): PARTIES,
+    ('/api/v1/reservations/<int:reservation_id>/payment', 'POST'): BUYER,
+    ('/api/v1/reservations/<int:reservation_id>/pickup', 'POST'): PARTIES,
+    ('/api/v1/search', 'GET'): ALL,
+    ('/api/v1/tokens', 'GET'): SIGNED_IN,
+    ('/api/v1/tokens', 'POST'): SIGNED_IN,
+    ('/api/v1/tokens/<int:token_id>', 'DELETE'): {'owner'},
+    ('/emission-factors', 'GET'): ALL,
+    ('/healthz', 'GET'): ALL,
+    ('/inbox', 'GET'): SIGNED_IN,
+    ('/inbox/<int:notification_id>/read', 'POST'): BUYER,
+    ('/inbox/read-all', 'POST'): SIGNED_IN,
+    ('/inbox/settings', 'GET'): SIGNED_IN,
+    ('/inbox/settings', 'POST'): SIGNED_IN,
+    ('/invitations/<token>', 'GET'): NOBODY,
+    ('/invitations/<token>', 'POST'): NOBODY,
+    ('/language', 'POST'): ALL,
+    ('/listings', 'GET'): ALL,
+    ('/listings/<int:listing_id>', 'GET'): ALL,
+    ('/listings/<int:listing_id>/edit', 'GET'): SELLER,
+    ('/listings/<int:listing_id>/edit', 'POST'): SELLER,
+    ('/listings/<int:listing_id>/images', 'POST'): SELLER,
+    ('/listings/<int:listing_id>/images/<int:image_id>/delete', 'POST'): SELLER,
+    ('/listings/<int:listing_id>/publish', 'POST'): SELLER,
+    ('/listings/<int:listing_id>/reserve', 'GET'): SIGNED_IN,
+    ('/listings/<int:listing_id>/reserve', 'POST'): SIGNED_IN,
+    ('/listings/<int:listing_id>/withdraw', 'POST'): SELLER,
+    ('/listings/import', 'GET'): ORG_MEMBERS,
+    ('/listings/import', 'POST'): ORG_MEMBERS,
+    ('/listings/import/template.<fmt>', 'GET'): ALL,
+    ('/listings/mine', 'GET'): SIGNED_IN,
+    ('/listings/new', 'GET'): ORG_MEMBERS,
+    ('/listings/new', 'POST'): ORG_MEMBERS,
+    ('/login', 'GET'): ALL,
+    ('/login', 'POST'): ALL,
+    ('/logout', 'POST'): ALL,
+    ('/media/<path:path>', 'GET'): ALL,
+    ('/ombruk-i-tall', 'GET'): ALL,
+    ('/open-data', 'GET'): ALL,
+    ('/open-data/', 'GET'): ALL,
+    ('/open-data/reuse-<any(eu_category, district):dimension>.<any(csv, json):ext>', 'GET'): ALL,
+    ('/open-data/reuse.jsonld', 'GET'): ALL,
+    ('/organizations/<int:org_id>', 'GET'): {'member', 'admin', 'owner', 'site_admin'},
+    ('/organizations/<int:org_id>', 'POST'): {'admin', 'owner'},
+    ('/organizations/<int:org_id>/payments', 'GET'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/payments/connect', 'POST'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/payments/connect/refresh', 'GET'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/payments/connect/return', 'GET'): ORG_ADMINS,
+    ('/password/forgot', 'GET'): ALL,
+    ('/password/forgot', 'POST'): ALL,
+    ('/password/reset/<token>', 'GET'): NOBODY,
+    ('/password/reset/<token>', 'POST'): NOBODY,
+    ('/register', 'GET'): ALL,
+    ('/register', 'POST'): ALL,
+    ('/reporting', 'GET'): REPORTING,
+    ('/reporting/download', 'GET'): REPORTING,
+    ('/reporting/mine', 'GET'): SIGNED_IN,
+    ('/reservations', 'GET'): SIGNED_IN,
+    ('/reservations/<int:reservation_id>', 'GET'): PARTIES,
+    ('/reservations/<int:reservation_id>/accept', 'POST'): SELLER,
+    ('/reservations/<int:reservation_id>/cancel', 'POST'): PARTIES,
+    ('/reservations/<int:reservation_id>/decline', 'POST'): SELLER,
+    ('/reservations/<int:reservation_id>/handover', 'POST'): PARTIES,
+    ('/reservations/<int:reservation_id>/messages', 'POST'): PARTIES,
+    ('/reservations/<int:reservation_id>/pickup', 'POST'): PARTIES,
+    ('/search', 'GET'): ALL,
+    ('/stripe/connect-webhook', 'POST'): ALL,
+    ('/stripe/webhook', 'POST'): ALL,
+    ('/wanted', 'GET'): ALL,
+    ('/wanted/<int:request_id>', 'GET'): ALL,
+    ('/wanted/<int:request_id>/close', 'POST'): BUYER,
+    ('/wanted/<int:request_id>/edit', 'GET'): BUYER,
+    ('/wanted/<int:request_id>/edit', 'POST'): BUYER,
+    ('/wanted/matches/<int:match_id>/dismiss', 'POST'): BUYER,
+    ('/wanted/matches/<int:match_id>/interested', 'POST'): BUYER,
+    ('/wanted/mine', 'GET'): SIGNED_IN,
+    ('/wanted/new', 'GET'): ORG_MEMBERS,
+    ('/wanted/new', 'POST'): ORG_MEMBERS,
+}
+
+
+def test_every_route_against_every_role(app, make, client):
+    world = build(app, make, client)
+    # Reads first: the database is rolled back after every call, files on disk are not
+    # (deleting a photo removes its files after commit), so /media is checked early.
+    calls = sorted(((rule, method) for rule in app.url_map.iter_rules()
+                    for method in rule.methods - {"HEAD", "OPTIONS"}
+                    if rule.endpoint != "static"),
+                   key=lambda c: (c[1] != "GET", c[0].rule, c[1]))
+    undocumented = {(rule.rule, method) for rule, method in calls} - set(EXPECTED)
+    assert not undocumented, f"routes without an authorisation policy: {sorted(undocumented)}"
+    wrong = []
+    for rule, method in calls:
+        path = fill(rule.rule, world)
+        allowed = set()
+        for role in ROLES:
+            # Each call starts from the same world: its changes are rolled back.
+            savepoint = db.session.connection().begin_nested()
+            try:
+                status = _call(app, world, role, method, path)
+            finally:
+                savepoint.rollback()
+                db.session.expire_all()
+            assert status == "L" or status < 500, (method, rule.rule, role, status)
+            if status not in DENIED:
+                allowed.add(role)
+        if allowed != EXPECTED[(rule.rule, method)]:
+            wrong.append((method, rule.rule, sorted(allowed),
+                          sorted(EXPECTED[(rule.rule, method)])))
+    assert wrong == []
+
+
+DENIED = {401, 403, 404, "L"}
+#: Valid bodies where an empty one would fail validation before permission is decided.
+BODIES = {"reverse": {"reason": "Feil vekt registrert"}}
+
+
+def _call(app, world, role, method, path):
+    c = app.test_client()
+    headers = {}
+    if path.startswith("/api/"):
+        if role != "anonymous":
+            headers = bearer(world.tokens[role])
+        kwargs = {"json": BODIES.get(path.split("/")[-1], {})} \
+            if method in ("POST", "PATCH") else {}
+        response = c.open(path, method=method, headers=headers, **kwargs)
+    else:
+        data = {}
+        if role != "anonymous":
+            html = c.get("/login").get_data(as_text=True)
+            token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+            c.post("/login", data={"email": f"{role}@matrix.no",
+                                   "password": "correct horse battery", "csrf_token": token})
+        if method == "POST":
+            html = c.get("/").get_data(as_text=True)
+            data["csrf_token"] = re.search(r'name="csrf-token" content="([^"]+)"',
+                                           html).group(1)
+            response = c.post(path, data=data)
+        else:
+            response = c.open(path, method=method)
+    status = response.status_code
+    response.close()
+    if status in (301, 302, 303) and "/login" in response.headers.get("Location", ""):
+        return "L"
+    return status

@@ -1,0 +1,114 @@
+"""A small world for the authorisation matrix: three organisations, every role, and one
+object of each kind, built through the real API."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+
+from tests.conftest import bearer
+
+ROLES = ("anonymous", "outsider", "member", "admin", "owner", "buyer", "officer", "site_admin")
+
+
+@dataclass
+class World:
+    users: dict[str, object] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    media_path: str = ""
+
+
+def build(app, make, client) -> World:
+    from app.db import commit
+    from app.listings.categories import ensure_categories
+
+    ensure_categories()
+    commit()
+    world = World()
+    seller = make.org("business", name="Selger AS", postcode="1383")
+    buyer = make.org("reuse_shop", name="Kjøper Ombruk", postcode="1384")
+    other = make.org("business", name="Utenforstående AS")
+    municipality = make.org("municipality", name="Asker kommune")
+    for role, org, org_role in [("member", seller, "member"), ("admin", seller, "admin"),
+                                ("owner", seller, "owner"), ("buyer", buyer, "owner"),
+                                ("outsider", other, "owner"),
+                                ("officer", municipality, "member")]:
+        world.users[role] = make.user(org, org_role, email=f"{role}@matrix.no")
+    world.users["site_admin"] = make.user(None, email="site_admin@matrix.no", site_admin=True)
+    for role, user in world.users.items():
+        world.tokens[role] = make.token(user)
+    world.ids.update(seller_org=seller.id, buyer_org=buyer.id, other_org=other.id,
+                     municipality_org=municipality.id)
+
+    def api(role, method, path, **kwargs):
+        response = client.open("/api/v1" + path, method=method,
+                               headers=bearer(world.tokens[role]), **kwargs)
+        assert response.status_code < 300, (path, response.status_code, response.get_json())
+        return response.get_json()
+
+    listing = {"title": "Kontorstoler, matrise", "category": "office-chair",
+               "condition": "good", "quantity": 10, "unit": "pcs", "price_nok": 0,
+               "postcode": "1383"}
+    published = {**listing, "publish": True}
+    world.ids["listing"] = api("owner", "POST", "/listings", json=published)["id"]
+    world.ids["draft"] = api("owner", "POST", "/listings", json=listing)["id"]
+    image = api("owner", "POST", f"/listings/{world.ids['listing']}/images",
+                data={"file": (io.BytesIO(_png()), "stol.png")},
+                content_type="multipart/form-data")
+    world.ids["image"] = image["id"]
+    world.media_path = image["urls"]["thumb"].split("/media/", 1)[1]
+    world.ids["request"] = api("buyer", "POST", "/requests", json={
+        "title": "Kontorstoler ønskes", "categories": ["office-chair"], "quantity": 5,
+        "min_quantity": 1, "max_price_nok": 0, "min_condition": "fair", "postcode": "1384",
+        "radius_km": 30})["id"]
+    reservation = api("buyer", "POST", "/reservations",
+                      json={"listing_id": world.ids["listing"], "quantity": 2,
+                            "message": "Vi henter gjerne"})
+    world.ids["reservation"] = reservation["id"]
+    messages = api("buyer", "GET", f"/reservations/{reservation['id']}/messages")
+    world.ids["message"] = messages["items"][0]["id"]
+    completed = api("buyer", "POST", "/reservations",
+                    json={"listing_id": world.ids["listing"], "quantity": 1})
+    api("owner", "POST", f"/reservations/{completed['id']}/accept", json={})
+    api("buyer", "POST", f"/reservations/{completed['id']}/handover", json={})
+    record = api("owner", "POST", f"/reservations/{completed['id']}/handover",
+                 json={"weight_kg": 14})
+    world.ids["record"] = record["reuse_record"]["id"]
+    matches = api("buyer", "GET", f"/requests/{world.ids['request']}/matches")
+    world.ids["match"] = matches["items"][0]["id"] if matches["items"] else 0
+    token_list = api("owner", "GET", "/tokens")
+    world.ids["token"] = token_list["items"][0]["id"]
+    from sqlalchemy import select
+
+    from app.db import db
+    from app.matching.models import Notification
+
+    note = db.session.scalar(select(Notification).order_by(Notification.id))
+    world.ids["notification"] = note.id if note else 0
+    return world
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def fill(rule: str, world: World) -> str:
+    """Turn a URL rule into a path with the world's ids."""
+    names = {"listing_id": "listing", "reservation_id": "reservation", "request_id": "request",
+             "match_id": "match", "record_id": "record", "token_id": "token",
+             "org_id": "seller_org", "message_id": "message", "image_id": "image",
+             "notification_id": "notification"}
+    fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
+             "token": "not-a-real-token"}
+
+    def replace(match: re.Match) -> str:
+        name = match.group(1)
+        return str(world.ids[names[name]]) if name in names else fixed[name]
+
+    return re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>", replace, rule)
