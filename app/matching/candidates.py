@@ -133,8 +133,10 @@ def request_facts_by_id(ids: Iterable[int]) -> dict[int, RequestFacts]:
 class unindexed(ColumnElement):  # noqa: N801 - reads like a SQL function
     """A column SQLite must not pick an index for (``+column``; as is elsewhere).
 
-    SQLite keeps no statistics, so for "status = 'published'" it would walk every
-    published listing through a status index instead of starting from the categories."""
+    SQLite keeps no statistics and takes the index with the most matching columns: for
+    "status = 'published'" it would walk every published listing through a status index
+    instead of starting from the categories, and for the requests it would leave the
+    primary key range for a secondary index plus a look-up per row."""
 
     inherit_cache = True
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
@@ -162,13 +164,17 @@ def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns
     on the connection without ORM row processing; one row per (request, category), folded
     into one entry per request."""
     slugs = taxonomy.request_categories_for_listing(listing.category)
+    # Ids, not a join: PostgreSQL plans an index scan only when it sees them.
+    slug_of = dict(db.session.connection().execute(
+        sa.select(Category.id, Category.slug).where(Category.slug.in_(slugs))).all())
     w = WantedRequestCategory
     query = sa.select(
         w.request_id, w.organization_id, w.match_terms, w.unit, w.quantity, w.min_quantity,
         w.max_price_ore, w.min_condition_rank, w.lat, w.lng, w.radius_km, w.needed_by,
-        Category.slug,
-    ).join(Category, Category.id == w.category_id).where(
-            Category.slug.in_(slugs), w.is_open.is_(True),
+        w.category_id,
+    ).where(w.category_id.in_(list(slug_of)),
+            # SQLite: stay on the primary key (one contiguous range, no look-ups).
+            unindexed(w.is_open) == sa.true(),
             w.min_lat <= listing.lat, w.max_lat >= listing.lat,
             w.min_lng <= listing.lng, w.max_lng >= listing.lng,
             sa.or_(w.max_price_ore.is_(None), w.max_price_ore >= listing.price_ore),
@@ -182,11 +188,11 @@ def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns
     for row in rows:
         at = index.get(row[0])
         if at is not None:
-            slugs_of[at] = (*slugs_of[at], row[12])
+            slugs_of[at] = (*slugs_of[at], slug_of[row[12]])
             continue
         index[row[0]] = len(ids)
         ids.append(row[0])
-        slugs_of.append((row[12],))
+        slugs_of.append((slug_of[row[12]],))
         kept.append(row)
     if not kept:
         return RequestColumns.from_facts([])

@@ -142,5 +142,10 @@ class WantedRequestCategory(db.Model):
 
     __table_args__ = (
         sa.Index("ix_wanted_request_categories_request", "request_id"),
+        # For PostgreSQL, whose heap is not ordered by category: the box is checked in
+        # the index, so only rows whose box holds the listing are read (SQLite keeps to
+        # the primary key, see app.matching.candidates).
+        sa.Index("ix_wanted_request_categories_box", "category_id", "is_open", "min_lat",
+                 "max_lat", "min_lng", "max_lng"),
         {"sqlite_with_rowid": False},
     )

@@ -126,6 +126,7 @@ def upgrade():
     sqlite_with_rowid=False
     )
     with op.batch_alter_table('wanted_request_categories', schema=None) as batch_op:
+        batch_op.create_index('ix_wanted_request_categories_box', ['category_id', 'is_open', 'min_lat', 'max_lat', 'min_lng', 'max_lng'], unique=False)
         batch_op.create_index('ix_wanted_request_categories_request', ['request_id'], unique=False)
 
     op.create_table('notifications',
@@ -163,6 +164,7 @@ def downgrade():
     op.drop_table('notifications')
     with op.batch_alter_table('wanted_request_categories', schema=None) as batch_op:
         batch_op.drop_index('ix_wanted_request_categories_request')
+        batch_op.drop_index('ix_wanted_request_categories_box')
 
     op.drop_table('wanted_request_categories')
     with op.batch_alter_table('matches', schema=None) as batch_op:
