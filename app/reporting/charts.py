@@ -10,7 +10,7 @@ stacked segments are separated by white lines so neighbours never depend on hue 
 from __future__ import annotations
 
 import itertools
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from html import escape
 
 from flask_babel import format_decimal
@@ -21,6 +21,7 @@ from app.reporting.labels import EU_CATEGORIES
 EU_COLOURS = {"textiles": "#AA3377", "eee": "#0072B2", "furniture": "#D55E00",
               "construction": "#009E73", "other": "#6B6B6B"}
 SINGLE = "#0072B2"
+WEIGHED, ESTIMATED = "#0072B2", "#D55E00"
 INK = "#1b1f1c"
 GRID = "#c9d1cb"
 _ids = itertools.count(1)
@@ -44,9 +45,11 @@ def nice_step(top: Decimal, ticks: int = 4) -> Decimal:
     return magnitude * 10
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Markup:
+def _svg(width: int, height: int, title: str, desc: str, body: list[str],
+         css: str = "chart") -> Markup:
     n = next(_ids)
-    head = (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+    head = (f'<svg class="{css}" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img" '
             f'aria-labelledby="chart-{n}-t chart-{n}-d" xmlns="http://www.w3.org/2000/svg" '
             f'font-family="system-ui, sans-serif" font-size="14">'
             f'<title id="chart-{n}-t">{escape(title)}</title>'
@@ -57,15 +60,19 @@ def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> Mar
 def stacked_bars(title: str, desc: str, bars: list[tuple[str, dict[str, Decimal]]],
                  unit: str, series: tuple[str, ...] = EU_CATEGORIES,
                  colours: dict[str, str] | None = None,
-                 names: dict[str, str] | None = None) -> Markup:
-    """Vertical bars, one per label, stacked by series (bottom first)."""
+                 names: dict[str, str] | None = None,
+                 ticks: list[tuple[str, str]] | None = None) -> Markup:
+    """Vertical bars, one per label, stacked by series (bottom first). ``ticks`` gives
+    short axis labels (a first line and an optional second, e.g. the year), else the
+    labels themselves are used."""
     colours = colours or EU_COLOURS
     names = names or {}
-    width, height, left, right, top, bottom = 720, 340, 72, 12, 16, 56
+    width, height, left, right, top, bottom = 720, 360, 64, 12, 36, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum((v for v in values.values() if v > 0), Decimal(0)) for _, values in bars]
-    step = nice_step(max(totals, default=Decimal(0)))
-    y_max = step * max(1, -(-max(totals, default=Decimal(0)) // step))
+    peak = max(totals, default=Decimal(0))
+    step = nice_step(peak)
+    y_max = step * max(1, int((peak / step).to_integral_value(ROUND_CEILING)))
     body = []
     n_ticks = int(y_max / step)
     for i in range(n_ticks + 1):
@@ -78,6 +85,7 @@ def stacked_bars(title: str, desc: str, bars: list[tuple[str, dict[str, Decimal]
     slot = plot_w / max(len(bars), 1)
     bar_w = max(2.0, slot * 0.7)
     every = max(1, -(-len(bars) // 12))
+    ticks = ticks or [(label, "") for label, _v in bars]
     for index, (label, values) in enumerate(bars):
         x = left + index * slot + (slot - bar_w) / 2
         base = top + plot_h
@@ -91,14 +99,19 @@ def stacked_bars(title: str, desc: str, bars: list[tuple[str, dict[str, Decimal]
             body.append(f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar_w:.1f}" '
                         f'height="{h:.1f}" fill="{colours.get(key, SINGLE)}" stroke="#ffffff" '
                         f'stroke-width="1.5"><title>{escape(tip)}</title></rect>')
+        first, second = ticks[index]
+        cx = left + index * slot + slot / 2
         if index % every == 0:
-            cx = left + index * slot + slot / 2
             body.append(f'<text x="{cx:.1f}" y="{top + plot_h + 20}" text-anchor="middle" '
-                        f'fill="{INK}">{escape(label)}</text>')
+                        f'fill="{INK}">{escape(first)}</text>')
+        if second:
+            body.append(f'<text x="{cx:.1f}" y="{top + plot_h + 40}" text-anchor="middle" '
+                        f'fill="{INK}" font-weight="600">{escape(second)}</text>')
     body.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                 f'y2="{top + plot_h}" stroke="{INK}" stroke-width="1.5"/>')
-    body.append(f'<text x="{left}" y="{height - 8}" fill="{INK}">{escape(unit)}</text>')
-    return _svg(width, height, title, desc, body)
+    body.append(f'<text x="{left - 6}" y="{top - 16}" text-anchor="end" fill="{INK}" '
+                f'font-weight="600">{escape(unit)}</text>')
+    return _svg(width, height, title, desc, body, "chart chart-wide")
 
 
 def hbars(title: str, desc: str, items: list[tuple[str, Decimal]], unit: str,

@@ -25,7 +25,7 @@ class Chart:
 def _mass_unit(values: list[Decimal]) -> tuple[str, Decimal]:
     """Show tonnes when the biggest bar passes 10 tonnes, else kilograms."""
     peak = max(values, default=Decimal(0))
-    return ("t", Decimal(1000)) if peak >= 10_000 else ("kg", Decimal(1))
+    return (_("tonn"), Decimal(1000)) if peak >= 10_000 else (_("kg"), Decimal(1))
 
 
 def monthly_chart(period: Period) -> tuple[Chart, list]:
@@ -38,21 +38,24 @@ def monthly_chart(period: Period) -> tuple[Chart, list]:
             for eu, f in cells.items():
                 target[eu].add(f.as_tuple())
         rows = [(str(y), cells) for y, cells in by_year.items()]
+        ticks = [(label, "") for label, _c in rows]
     else:
         rows = [(labels.month_label(y, m), cells) for (y, m), cells in months]
+        ticks = [(str(labels.MONTHS[m - 1]), str(y) if i == 0 or m == 1 else "")
+                 for i, ((y, m), _c) in enumerate(months)]
     totals = [sum((c.kg for c in cells.values()), Decimal(0)) for _l, cells in rows]
     unit, divisor = _mass_unit(totals)
     bars = [(label, {eu: f.kg / divisor for eu, f in cells.items()}) for label, cells in rows]
     names = {eu: labels.eu_label(eu) for eu in labels.EU_CATEGORIES}
     best = max(range(len(rows)), key=lambda i: totals[i], default=None)
-    desc = _("Stablede søyler: kilo ombrukt per periode, fordelt på EU-kategori. Totalt "
+    desc = _("Stablede søyler: vekt ombrukt per periode, fordelt på EU-kategori. Totalt "
              "%(total)s kg.", total=charts.number(sum(totals, Decimal(0))))
     if best is not None and totals[best] > 0:
         desc += " " + _("Mest i %(when)s: %(kg)s kg.", when=rows[best][0],
                         kg=charts.number(totals[best]))
-    title = _("Kilo ombrukt per måned etter EU-kategori") if len(months) <= 36 else \
-        _("Kilo ombrukt per år etter EU-kategori")
-    svg = charts.stacked_bars(title, desc, bars, unit, names=names)
+    title = _("Ombrukt per måned etter EU-kategori") if len(months) <= 36 else \
+        _("Ombrukt per år etter EU-kategori")
+    svg = charts.stacked_bars(title, desc, bars, unit, names=names, ticks=ticks)
     return Chart(svg, title), rows
 
 
@@ -79,17 +82,17 @@ def dashboard_data(period: Period) -> dict:
         _("Andel veid og anslått vekt"),
         _("Veid: %(w)s kg, anslått: %(e)s kg.", w=charts.number(weighed),
           e=charts.number(estimated)),
-        [(_("Veid"), weighed, "#0072B2"), (_("Anslått"), estimated, "#D55E00")])
+        [(_("Veid"), weighed, charts.WEIGHED), (_("Anslått"), estimated, charts.ESTIMATED)])
     return {
         "period": period, "totals": totals, "weighed": weighed, "estimated": estimated,
         "preparing": preparing, "active": queries.active_organizations(period),
         "share": share, "monthly": chart, "month_rows": month_rows,
         "categories": categories, "top_chart": bar_chart(
-            _("De %(n)s største kategoriene (kilo)", n=TOP), categories.rows[:TOP]),
+            _("De %(n)s største kategoriene etter vekt", n=TOP), categories.rows[:TOP]),
         "districts": districts, "district_chart": bar_chart(
-            _("Kilo per bydel/lokalsamfunn"), districts.rows),
+            _("Ombrukt per bydel/lokalsamfunn"), districts.rows),
         "kinds": kinds, "kind_chart": bar_chart(
-            _("Kilo etter type organisasjon som ga bort"), kinds["giver"].rows),
+            _("Ombrukt etter type organisasjon som ga bort"), kinds["giver"].rows),
         "eu_tables": [eu_table(p) for p in year_slices(period)],
     }
 
@@ -122,6 +125,6 @@ def public_data() -> dict:
         f"{year}: " + (_("skjult") if total.suppressed else
                        f"{charts.number(total.figures.tonnes, 2)} t")
         for (cells, total), (year, _b) in zip(eu, bars, strict=True))
-    chart = Chart(charts.stacked_bars(title, desc, bars, "t", names=names), title)
+    chart = Chart(charts.stacked_bars(title, desc, bars, _("tonn"), names=names), title)
     return {"eu": eu, "districts": districts[-1] if districts else None, "chart": chart,
             "current": eu[-1] if eu else None, "min_records": opendata.MIN_RECORDS}

@@ -4,12 +4,16 @@ value, kind, substitution rate, source, version and the date it was taken."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.exchange.factors import all_factors
 from app.reporting.exports import Column, Table
 from app.reporting.periods import Period
 
-ROUTES = {"reuse": "direkte ombruk", "preparing_for_reuse": "forberedelse til ombruk"}
+ROUTES = {"reuse": _l("direkte ombruk"), "preparing_for_reuse": _l("forberedelse til ombruk")}
+KINDS = {"gross": _l("brutto"), "net": _l("netto")}
+SCOPES = {"category": _l("kategori"), "eu_category": _l("EU-kategori"),
+          "default": _l("standard for alle")}
 
 
 def method_notes(period: Period | None = None) -> list[str]:
@@ -62,10 +66,10 @@ def factor_columns() -> list[Column]:
 
 
 def factor_rows() -> list[tuple]:
-    kinds = {"gross": "brutto", "net": "netto"}
-    return [(f.id, f.scope, f.key, ROUTES.get(f.route, f.route), f.version, f.value,
-             kinds.get(f.kind, f.kind), f.substitution_rate, f.kg_co2e_per_kg, f.is_default,
-             f.valid_from, f.taken_on, f.source, f.source_url, f.notes)
+    return [(f.id, str(SCOPES.get(f.scope, f.scope)), f.key, str(ROUTES.get(f.route, f.route)),
+             f.version, f.value, str(KINDS.get(f.kind, f.kind)), f.substitution_rate,
+             f.kg_co2e_per_kg, f.is_default, f.valid_from, f.taken_on, f.source, f.source_url,
+             f.notes)
             for f in all_factors()]
 
 

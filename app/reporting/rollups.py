@@ -144,14 +144,33 @@ def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> 
             _write_finished(connection, eu, dims, last_day)
         if progress:
             progress(len(batch))
-    add_to_rollups(connection, eu, dims)
+    _insert(connection, eu, dims)
     return count
+
+
+def _insert(connection: sa.Connection, eu: dict, dims: dict) -> None:
+    """Plain inserts for a rebuild (every key is written once): COPY on PostgreSQL."""
+    for model, keys, sums in ((RollupEU, EU_KEYS, eu), (RollupDim, DIM_KEYS, dims)):
+        rows = _rows(sums, keys)
+        if not rows:
+            continue
+        table = model.__table__
+        if connection.dialect.name == "postgresql":
+            names = [c.name for c in table.columns]
+            raw = connection.connection.driver_connection
+            with raw.cursor() as cursor, cursor.copy(
+                    f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[n] for n in names])
+        else:
+            for start in range(0, len(rows), BATCH):
+                connection.execute(sa.insert(table), rows[start:start + BATCH])
 
 
 def _write_finished(connection, eu: dict, dims: dict, open_day: date) -> None:
     done_eu = {k: v for k, v in eu.items() if k[0] != open_day}
     done_dims = {k: v for k, v in dims.items() if k[1] != open_day}
-    add_to_rollups(connection, done_eu, done_dims)
+    _insert(connection, done_eu, done_dims)
     for key in done_eu:
         del eu[key]
     for key in done_dims:

@@ -45,4 +45,5 @@ def init_app(app: Flask) -> None:
         report_num=num, kg_text=kg_text, tonnes_text=tonnes_text, mass_text=mass_text,
         co2e_text=co2e_text, pct=pct, eu_label=labels.eu_label, eu_colours=charts.EU_COLOURS,
         eu_categories=labels.EU_CATEGORIES, colour_swatch=charts.swatch,
-        report_org_kind_label=labels.org_kind_label)
+        report_org_kind_label=labels.org_kind_label, weighed_colour=charts.WEIGHED,
+        estimated_colour=charts.ESTIMATED)
