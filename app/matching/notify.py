@@ -68,6 +68,13 @@ def notify_matches(match_ids: list[int], now: datetime | None = None) -> list[No
         sa.select(Match).where(Match.id.in_(match_ids), Match.state.in_(VISIBLE_STATES))
         .order_by(Match.score.desc(), Match.id)))
     created: list[Notification] = []
+    members: dict[int, list[User]] = {}
+
+    def people(org_id: int) -> list[User]:
+        if org_id not in members:
+            members[org_id] = _members(org_id)
+        return members[org_id]
+
     sides = (("requester_notified_at", NotificationKind.MATCH_FOR_REQUEST, "request_id",
               lambda m: m.request.organization_id),
              ("lister_notified_at", NotificationKind.REQUEST_FOR_LISTING, "listing_id",
@@ -84,19 +91,16 @@ def notify_matches(match_ids: list[int], now: datetime | None = None) -> list[No
             if told[key] >= cap:
                 continue
             told[key] += 1
-            for user in _members(org_of(match)):
+            for user in people(org_of(match)):
                 created.append(_add(user, kind, match, now))
     db.session.flush()
-    _email_immediately([n for n in created if n is not None], now)
+    _email_immediately(created, now)
     return created
 
 
-def _add(user: User, kind: NotificationKind, match: Match, now: datetime) -> Notification | None:
-    exists = db.session.scalar(sa.select(Notification.id).where(
-        Notification.user_id == user.id, Notification.kind == kind.value,
-        Notification.match_id == match.id))
-    if exists:
-        return None
+def _add(user: User, kind: NotificationKind, match: Match, now: datetime) -> Notification:
+    """A new notification. The side's ``*_notified_at`` flag keeps it to one per match;
+    should two workers race, the unique (user, kind, match) makes one of them retry."""
     notification = Notification(user_id=user.id, kind=kind.value, match_id=match.id,
                                 payload={"listing_id": match.listing_id,
                                          "request_id": match.request_id},
@@ -136,8 +140,11 @@ def _email_immediately(notifications: list[Notification], now: datetime) -> None
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for n in notifications:
         by_user[n.user_id].append(n)
+    modes = dict(db.session.execute(
+        sa.select(NotificationPreference.user_id, NotificationPreference.email_mode)
+        .where(NotificationPreference.user_id.in_(list(by_user)))).all()) if by_user else {}
     for user_id, items in by_user.items():
-        mode = email_mode(user_id)
+        mode = modes.get(user_id, EmailMode.IMMEDIATE.value)
         if mode == EmailMode.IMMEDIATE:
             _send(db.session.get(User, user_id), "match_notification", items, now)
         elif mode == EmailMode.OFF:
