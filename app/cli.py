@@ -6,7 +6,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.db import commit, db
 from app.errors import ValidationFailed
@@ -138,7 +138,23 @@ def jobs_retry():
     click.echo(f"{result.rowcount} events pending again")
 
 
+@click.command("copy-database")
+@click.option("--to", "target", required=True, help="SQLAlchemy URL of the empty target.")
+@with_appcontext
+def copy_database_command(target):
+    """Copy every row to another database (SQLite -> PostgreSQL); reindex search after."""
+    from app.config import _database_url
+    from app.copydb import copy_database
+
+    with click.progressbar(length=0, label="copying", show_pos=True) as bar:
+        counts = copy_database(_database_url(target), progress=lambda _t, n: bar.update(n))
+    for table, count in counts.items():
+        click.echo(f"{table:32} {count}")
+    click.echo("done; now run `flask --app wsgi search reindex` against the new database")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(copy_database_command)
     from app.exchange.cli import exchange
     from app.listings.cli import listings
     from app.matching.cli import matching

@@ -1,0 +1,54 @@
+"""Copy every row from this app's database to another one (the move from the embedded
+SQLite to PostgreSQL). The target must be empty and upgraded to the same migration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from app.db import db
+
+
+def copy_database(target_url: str, batch: int = 2000,
+                  progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+    """Copy all tables in foreign-key order; returns rows copied per table."""
+    import app.models  # noqa: F401 - every table is known
+
+    source = db.engine
+    target = sa.create_engine(target_url)
+    counts: dict[str, int] = {}
+    try:
+        with source.connect() as src, target.begin() as dst:
+            source_version = src.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            target_version = dst.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            if source_version != target_version:
+                raise RuntimeError(f"the target is at migration {target_version}, the source at "
+                                   f"{source_version}: run `flask db upgrade` on both first")
+            for table in db.metadata.sorted_tables:
+                if dst.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+                    raise RuntimeError(f"the target table {table.name} is not empty")
+            for table in db.metadata.sorted_tables:
+                counts[table.name] = 0
+                result = src.execution_options(yield_per=batch).execute(sa.select(table))
+                for rows in result.partitions():
+                    dst.execute(table.insert(), [dict(row._mapping) for row in rows])
+                    counts[table.name] += len(rows)
+                    if progress:
+                        progress(table.name, len(rows))
+            if target.dialect.name == "postgresql":
+                _reset_sequences(dst)
+    finally:
+        target.dispose()
+    return counts
+
+
+def _reset_sequences(conn) -> None:
+    """After inserting explicit ids, move each serial sequence past the highest id."""
+    for table in db.metadata.sorted_tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not isinstance(pk[0].type, sa.Integer):
+            continue
+        conn.execute(sa.text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+            f"COALESCE((SELECT MAX({pk[0].name}) FROM \"{table.name}\"), 0) + 1, false)"))
