@@ -20,8 +20,9 @@ def copy_database(target_url: str, batch: int = 2000,
     counts: dict[str, int] = {}
     try:
         with source.connect() as src, target.begin() as dst:
-            source_version = src.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-            target_version = dst.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            version = sa.text("SELECT version_num FROM alembic_version")
+            source_version = src.execute(version).scalar()
+            target_version = dst.execute(version).scalar()
             if source_version != target_version:
                 raise RuntimeError(f"the target is at migration {target_version}, the source at "
                                    f"{source_version}: run `flask db upgrade` on both first")
@@ -49,6 +50,7 @@ def _reset_sequences(conn) -> None:
         pk = list(table.primary_key.columns)
         if len(pk) != 1 or not isinstance(pk[0].type, sa.Integer):
             continue
+        # Names come from our own metadata, not from input.
         conn.execute(sa.text(
-            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "  # noqa: S608
             f"COALESCE((SELECT MAX({pk[0].name}) FROM \"{table.name}\"), 0) + 1, false)"))
