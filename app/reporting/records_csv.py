@@ -144,6 +144,21 @@ class _OsloHours(dict):
         return value
 
 
+class _Formatted(dict):
+    """number -> its text with fixed decimals, made once per distinct value (quantities,
+    factors and prices repeat a lot; a dict hit is cheaper than formatting a float)."""
+
+    def __init__(self, pattern: str, scale: int = 1):
+        super().__init__()
+        self.pattern, self.scale = pattern, scale
+
+    def __missing__(self, value) -> str:
+        if len(self) > 100_000:
+            self.clear()
+        text = self[value] = self.pattern.format(value / self.scale)
+        return text
+
+
 class _OsloTime:
     """Stored UTC text ('YYYY-MM-DD HH:MM:SS.ffffff') -> ISO 8601 in Oslo, to the second."""
 
@@ -173,6 +188,7 @@ def _sqlite(connection, period: Period, excel: bool) -> Iterator[str]:
     cursor.execute(f"SELECT {columns} FROM reuse_records WHERE {plus}completed_at >= ? AND "  # noqa: S608
                    f"{plus}completed_at < ? ORDER BY id", bounds)
     iso = _OsloTime()
+    formats = (_Formatted("{:.3f}"), _Formatted("{:.2f}", 100), _Formatted("{:.4f}"))
     line = _excel_line if excel else _plain_line
     slow = _Slow(excel, iso)
     try:
@@ -180,20 +196,21 @@ def _sqlite(connection, period: Period, excel: bool) -> Iterator[str]:
             rows = cursor.fetchmany(BATCH)
             if not rows:
                 break
-            text = None if excel else _plain_batch(rows, iso.local, iso.offset)
+            text = None if excel else _plain_batch(rows, iso.local, iso.offset, formats)
             yield text or "".join([line(row, iso) or slow(row) for row in rows])
     finally:
         cursor.close()
 
 
-def _plain_batch(rows, local, offset) -> str | None:
+def _plain_batch(rows, local, offset, formats) -> str | None:
     """The whole batch in one comprehension (no call per row), or None if any value in it
     needs quoting - then the rows go one by one."""
+    quantity, money, factor = formats
     text = "".join([
         f"{i},{kind},{rev or ''},{rep or ''},{local[ca[:13]]}{ca[13:19]}{offset[ca[:13]]},"
-        f"{mun},{dist},{gid},{gnr or ''},{gk},{rid},{rnr or ''},{rk},{eu},{cat},{qty:.3f},"
-        f"{unit},{kg:.3f},{wm},{ch},{B[wo]},{price / 100:.2f},{B[gift == 0]},{pay or ''},"
-        f"{fid},{fv},{fval:.4f},{B[fd]},{co2:.3f},{reason},"
+        f"{mun},{dist},{gid},{gnr or ''},{gk},{rid},{rnr or ''},{rk},{eu},{cat},"
+        f"{quantity[qty]},{unit},{kg:.3f},{wm},{ch},{B[wo]},{money[price]},{B[gift == 0]},"
+        f"{pay or ''},{fid},{fv},{factor[fval]},{B[fd]},{co2:.3f},{reason},"
         f"{local[ra[:13]]}{ra[13:19]}{offset[ra[:13]]}\r\n"
         for (i, kind, rev, rep, ca, mun, dist, gid, gnr, gk, rid, rnr, rk, eu, cat, qty, unit,
              kg, wm, ch, wo, price, gift, pay, fid, fv, fval, fd, co2, reason, ra) in rows])
