@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import format_datetime
+from flask_babel import format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 ORG_KIND_LABELS = {
@@ -25,8 +25,15 @@ def api_tokens(user):
     ).all()
 
 
+def money(ore: int | None) -> str:
+    """Kroner from øre with two decimals in the reader's locale ("1 250,50" / "1,250.50")."""
+    return format_decimal((ore or 0) / 100, format="#,##0.00")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetimeformat"] = lambda dt, fmt="short": format_datetime(dt, fmt)
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["decimal"] = lambda value: format_decimal(value)
     app.jinja_env.globals.update(
         org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k),
         role_label=lambda r: ROLE_LABELS.get(r, r),
