@@ -47,7 +47,7 @@ def test_publishing_a_listing_matches_notifies_and_mails(app, api, requester, li
         f"{match.id}"
     english = api.get(f"/listings/{listing['id']}/matches", token=lister.token).get_json()
     assert english["items"][0]["id"] == match.id
-    assert english["items"][0]["reasons"][0].endswith("Office chair")  # the lister reads en
+    assert english["items"][0]["reasons"][0] == "same category: Office chair"  # reads en
 
     kinds = dict(db.session.execute(sa.select(Notification.user_id, Notification.kind)).all())
     assert kinds == {requester.user.id: "match_for_request",
@@ -60,7 +60,10 @@ def test_publishing_a_listing_matches_notifies_and_mails(app, api, requester, li
     text = to_requester.get_payload(decode=True).decode()
     assert "Kontorstoler Håg H05" in text and "40 av 50 stk" in text
     assert f"/wanted/{wanted['id']}#match-{match.id}" in text
-    assert mails[lister.user.email]["Content-Language"] == "en"
+    to_lister = mails[lister.user.email]
+    assert to_lister["Content-Language"] == "en"
+    assert _subject(to_lister) == "New matches on Kretsløp"
+    assert "same category: Office chair" in to_lister.get_payload(decode=True).decode()
 
 
 def test_a_new_request_finds_published_listings(api, requester, make_request, make_listing):

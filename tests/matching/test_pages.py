@@ -98,10 +98,12 @@ def test_listing_page_shows_matching_requests_to_its_owners(client, auth, lister
     make_request(title="Kontorstoler til nytt kontor")
     listing = make_listing()
     path = f"/listings/{listing['id']}"
-    auth.login(lister.user.email)
+    auth.login(lister.user.email)  # reads English
     html = client.get(path).get_data(as_text=True)
-    assert "Ønsker som passer" in html and "Kontorstoler til nytt kontor" in html
-    assert "Miljøsofa Asker" in html
+    assert "Matching wanted requests" in html and "Kontorstoler til nytt kontor" in html
+    assert "Miljøsofa Asker" in html and "same category: Office chair" in html
+    assert "km away" in html
     auth.logout()
     auth.login(requester.user.email)
-    assert "Ønsker som passer" not in client.get(path).get_data(as_text=True)
+    html = client.get(path).get_data(as_text=True)
+    assert "Ønsker som passer" not in html and "Matching wanted requests" not in html
