@@ -78,9 +78,11 @@ def reserve(listing_id: int):
                                     if m.organization_id != listing.organization_id]
     if form.validate_on_submit():
         try:
+            match_id = request.args.get("match_id", "")  # from "Interessert – reserver"
             reservation = services.request_reservation(
                 current_user, listing.id, form.quantity.data, message=form.message.data or "",
-                organization_id=form.organization_id.data or None)
+                organization_id=form.organization_id.data or None,
+                match_id=int(match_id) if match_id.isdigit() else None)
         except ValidationFailed as exc:
             apply_errors(form, exc, aliases={"listing_id": "organization_id"})
         else:

@@ -129,6 +129,7 @@ def test_shop_finds_reserves_pays_and_both_confirm(browser, market):
         screenshot(office, "journey2-completed")
         final = _api(stack, SHOP, "GET", f"/reservations/{reservation_id}")
         assert (final["status"], final["payment"]["status"]) == ("completed", "paid")
+        assert final["match_id"]  # the reservation came from the match
         assert "287,5 kg (veid)" in office.content()
     finally:
         shop_ctx.close()
