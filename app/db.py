@@ -88,6 +88,14 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN")
 
 
+def paginate(query: sa.Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of an ORM select (newest-first order given by the caller) and the total."""
+    counted = query.order_by(None).options().subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return list(rows.unique().all()), total
+
+
 def commit() -> None:
     """Commit the current unit of work, then deliver the outbox events it wrote."""
     from app import jobs

@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import outbox
 from app.accounts.models import Organization, Role, User
-from app.db import db, utcnow
+from app.db import db, paginate, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.listings import CHANGED, rules
 from app.listings.categories import category_lookup
@@ -222,12 +222,9 @@ def published_listings(page: int, per_page: int,
     where = [Listing.status == Status.PUBLISHED]
     if category_ids:
         where.append(Listing.category_id.in_(category_ids))
-    total = db.session.scalar(sa.select(sa.func.count(Listing.id)).where(*where)) or 0
-    items = db.session.scalars(_with_relations(
-        sa.select(Listing).where(*where)
-        .order_by(Listing.published_at.desc(), Listing.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))).unique().all()
-    return list(items), total
+    query = (sa.select(Listing).where(*where)
+             .order_by(Listing.published_at.desc(), Listing.id.desc()))
+    return paginate(_with_relations(query), page, per_page)
 
 
 def organization_listings(user: User, page: int, per_page: int,
@@ -239,9 +236,6 @@ def organization_listings(user: User, page: int, per_page: int,
     where = [Listing.organization_id.in_(org_ids)]
     if status:
         where.append(Listing.status == status)
-    total = db.session.scalar(sa.select(sa.func.count(Listing.id)).where(*where)) or 0
-    items = db.session.scalars(_with_relations(
-        sa.select(Listing).where(*where)
-        .order_by(Listing.updated_at.desc(), Listing.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))).unique().all()
-    return list(items), total
+    query = (sa.select(Listing).where(*where)
+             .order_by(Listing.updated_at.desc(), Listing.id.desc()))
+    return paginate(_with_relations(query), page, per_page)

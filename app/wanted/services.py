@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import outbox
 from app.accounts.models import Organization, Role, User
-from app.db import db, utcnow
+from app.db import db, paginate, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.listings.categories import category_lookup
 from app.wanted import CHANGED, rules
@@ -202,12 +202,9 @@ def open_requests(page: int, per_page: int,
         where.append(WantedRequest.id.in_(
             sa.select(WantedRequestCategory.request_id)
             .where(WantedRequestCategory.category_id.in_(category_ids))))
-    total = db.session.scalar(sa.select(sa.func.count(WantedRequest.id)).where(*where)) or 0
-    items = db.session.scalars(_with_relations(
-        sa.select(WantedRequest).where(*where)
-        .order_by(WantedRequest.created_at.desc(), WantedRequest.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))).unique().all()
-    return list(items), total
+    query = (sa.select(WantedRequest).where(*where)
+             .order_by(WantedRequest.created_at.desc(), WantedRequest.id.desc()))
+    return paginate(_with_relations(query), page, per_page)
 
 
 def organization_requests(user: User, page: int, per_page: int,
@@ -219,9 +216,6 @@ def organization_requests(user: User, page: int, per_page: int,
     where = [WantedRequest.organization_id.in_(org_ids)]
     if status:
         where.append(WantedRequest.status == status)
-    total = db.session.scalar(sa.select(sa.func.count(WantedRequest.id)).where(*where)) or 0
-    items = db.session.scalars(_with_relations(
-        sa.select(WantedRequest).where(*where)
-        .order_by(WantedRequest.updated_at.desc(), WantedRequest.id.desc())
-        .limit(per_page).offset((page - 1) * per_page))).unique().all()
-    return list(items), total
+    query = (sa.select(WantedRequest).where(*where)
+             .order_by(WantedRequest.updated_at.desc(), WantedRequest.id.desc()))
+    return paginate(_with_relations(query), page, per_page)
