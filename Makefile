@@ -50,6 +50,7 @@ worker: install
 	$(FLASK) jobs worker
 
 bench: install-test
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
