@@ -1,0 +1,136 @@
+"""Load benchmark: requests/s and p95 for the main pages under gunicorn, each against a
+minimal Flask "hello" app measured in the same run with the same server settings.
+
+Needs `wrk` (Debian package). Runs everything on 127.0.0.1 and stops by itself.
+
+    .venv/bin/python bench/bench_load.py [--seconds 10] [--connections 16] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("P95_US=%d\\n", latency:percentile(95)))
+  io.write(string.format("P50_US=%d\\n", latency:percentile(50)))
+end
+"""
+HELLO = """
+from flask import Flask
+app = Flask(__name__)
+
+@app.get("/")
+def hello():
+    return "hello"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_up(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def gunicorn(app_path: str, port: int, workers: int, env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "--workers", str(workers), "--threads", "1",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", app_path],
+        cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def run_wrk(url: str, seconds: int, connections: int, script: Path) -> tuple[float, float]:
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script), url],
+        capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} error responses\n{out}")
+    p95 = int(re.search(r"P95_US=(\d+)", out).group(1)) / 1000
+    return rps, p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="kretslop-load-"))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'load.sqlite3'}",
+           "INSTANCE_PATH": str(tmp / "instance"), "SECRET_KEY": "bench",
+           "RATELIMIT_ENABLED": "0", "JOBS_MODE": "inline"}
+    for key in ("REDIS_URL", "MEILI_URL", "STRIPE_SECRET_KEY"):
+        env.pop(key, None)
+    flask = [PYTHON, "-m", "flask", "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    subprocess.run([*flask, "seed", "demo"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    (tmp / "hello_app.py").write_text(HELLO)
+    script = tmp / "p95.lua"
+    script.write_text(LUA)
+
+    app_port, hello_port = free_port(), free_port()
+    servers = [gunicorn("wsgi:app", app_port, args.workers, env, ROOT),
+               gunicorn("hello_app:app", hello_port, args.workers, env, tmp)]
+    try:
+        base = f"http://127.0.0.1:{app_port}"
+        wait_up(base + "/healthz")
+        wait_up(f"http://127.0.0.1:{hello_port}/")
+        listing = re.search(r'href="/listings/(\d+)"',
+                            urllib.request.urlopen(base + "/listings").read().decode())  # noqa: S310
+        paths = {"home": "/", "search page": "/search?q=stol",
+                 "listing page": f"/listings/{listing.group(1)}",
+                 "API search": "/api/v1/search?q=stol"}
+        nproc = os.cpu_count()
+        cpu = next((line.split(":", 1)[1].strip() for line in
+                    Path("/proc/cpuinfo").read_text().splitlines()
+                    if line.startswith("model name")), "unknown")
+        print(f"machine: nproc={nproc}, CPU={cpu}; gunicorn --workers {args.workers} "
+              f"(sync); wrk -t2 -c{args.connections} -d{args.seconds}s; SQLite, demo data")
+        for name, path in paths.items():
+            # The baseline is measured right before each page, in the same run.
+            hello_rps, hello_p95 = run_wrk(f"http://127.0.0.1:{hello_port}/", args.seconds,
+                                           args.connections, script)
+            rps, p95 = run_wrk(base + path, args.seconds, args.connections, script)
+            print(f"{name:13} {rps:8.1f} req/s  p95 {p95:7.1f} ms   | hello {hello_rps:8.1f} "
+                  f"req/s  p95 {hello_p95:6.1f} ms   | ratio {rps / hello_rps:6.1%}")
+    finally:
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=20)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
