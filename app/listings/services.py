@@ -62,7 +62,10 @@ def is_member(user: User | None, listing: Listing) -> bool:
 
 
 def get_listing(listing_id: int) -> Listing | None:
-    return db.session.get(Listing, listing_id)
+    """The listing with what every page shows of it (category, organisation, photos)."""
+    return db.session.get(Listing, listing_id, options=[
+        joinedload(Listing.category), joinedload(Listing.organization),
+        selectinload(Listing.images)])
 
 
 def visible_listing(listing_id: int, user: User | None) -> Listing:
