@@ -19,7 +19,7 @@ from app.api.helpers import Unauthorized, created, envelope, json_body, login_re
 from app.api.openapi import component, list_of, operation, path_id, query
 from app.errors import ValidationFailed
 from app.listings import rules, services
-from app.listings.categories import all_categories, category_lookup
+from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.models import Condition, Status, Unit
 from app.listings.serialize import listing_json
 from app.validation import Field, Schema
@@ -144,7 +144,7 @@ def list_listings():
         if category is None:
             errors["category"] = [_("Ukjent kategori.")]
         else:
-            category_ids = _with_descendants(category.id)
+            category_ids = ids_with_descendants(category)
     if errors:
         raise ValidationFailed(errors)
     if scope == "mine":
@@ -154,18 +154,6 @@ def list_listings():
     else:
         items, total = services.published_listings(page, per_page, category_ids)
     return jsonify(envelope([listing_json(x) for x in items], total, page, per_page))
-
-
-def _with_descendants(category_id: int) -> list[int]:
-    children: dict[int | None, list[int]] = {}
-    for c in all_categories():
-        children.setdefault(c.parent_id, []).append(c.id)
-    ids, stack = [], [category_id]
-    while stack:
-        current = stack.pop()
-        ids.append(current)
-        stack.extend(children.get(current, []))
-    return ids
 
 
 @bp.get("/listings/<int:listing_id>")

@@ -52,14 +52,19 @@ def _user():
 # --- reserve ------------------------------------------------------------------------------
 
 
+def _buyer_choices(user, listing: Listing) -> list[tuple[str, str]]:
+    """The user's organisations that may reserve ``listing`` (not the one giving it)."""
+    return [(str(m.organization_id), m.organization.name)
+            for m in sorted(user.memberships, key=lambda m: m.organization_id)
+            if m.organization_id != listing.organization_id]
+
+
 def reserve_form(listing: Listing) -> ReserveForm | None:
     """The form for ``listing`` if the current user could reserve it, else None."""
     user = _user()
     if user is None or listing.status != Status.PUBLISHED:
         return None
-    choices = [(str(m.organization_id), m.organization.name)
-               for m in sorted(user.memberships, key=lambda m: m.organization_id)
-               if m.organization_id != listing.organization_id]
+    choices = _buyer_choices(user, listing)
     if not choices:
         return None
     form = ReserveForm(formdata=None) if request.method == "GET" else ReserveForm()
@@ -72,10 +77,7 @@ def reserve_form(listing: Listing) -> ReserveForm | None:
 def reserve(listing_id: int):
     listing = listing_services.visible_listing(listing_id, current_user)
     form = ReserveForm()
-    form.organization_id.choices = [(str(m.organization_id), m.organization.name)
-                                    for m in sorted(current_user.memberships,
-                                                    key=lambda m: m.organization_id)
-                                    if m.organization_id != listing.organization_id]
+    form.organization_id.choices = _buyer_choices(current_user, listing)
     if form.validate_on_submit():
         try:
             match_id = request.args.get("match_id", "")  # from "Interessert – reserver"

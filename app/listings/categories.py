@@ -242,3 +242,16 @@ def depth(category: Category) -> int:
     while node is not None:
         n, node = n + 1, node.parent
     return n
+
+
+def ids_with_descendants(category: Category) -> list[int]:
+    """The ids of ``category`` and everything below it (a parent includes its children)."""
+    children: dict[int | None, list[int]] = {}
+    for c in all_categories():
+        children.setdefault(c.parent_id, []).append(c.id)
+    ids, stack = [], [category.id]
+    while stack:
+        current = stack.pop()
+        ids.append(current)
+        stack.extend(children.get(current, []))
+    return ids

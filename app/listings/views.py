@@ -18,7 +18,7 @@ from flask_login import current_user, login_required
 from app.accounts.views import apply_errors
 from app.errors import PermissionDenied, ServiceError, ValidationFailed
 from app.listings import photos, rules, services
-from app.listings.categories import category_lookup
+from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.forms import (
     LISTING_FIELDS,
     ActionForm,
@@ -65,9 +65,7 @@ def browse():
     category = category_lookup().get((request.args.get("category") or "").lower())
     ids = None
     if category is not None:
-        from app.api.listings import _with_descendants
-
-        ids = _with_descendants(category.id)
+        ids = ids_with_descendants(category)
     items, total = services.published_listings(page, PER_PAGE, ids)
     return render_template("listings/browse.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), category=category,

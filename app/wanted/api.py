@@ -16,9 +16,8 @@ from app.api import bp
 from app.api.helpers import Unauthorized, created, envelope, json_body, login_required, page_args
 from app.api.openapi import component, list_of, operation, path_id, query
 from app.errors import ValidationFailed
-from app.listings.categories import category_lookup
+from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.models import Condition, Unit
-from app.matching.taxonomy import descendants
 from app.validation import Field, Schema
 from app.wanted import rules, services
 from app.wanted.models import RequestStatus
@@ -121,8 +120,7 @@ def list_requests():
         if category is None:
             errors["category"] = [_("Ukjent kategori.")]
         else:
-            lookup = category_lookup()
-            category_ids = [lookup[s].id for s in descendants(category.slug) if s in lookup]
+            category_ids = ids_with_descendants(category)
     if errors:
         raise ValidationFailed(errors)
     if scope == "mine":

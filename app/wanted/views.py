@@ -16,12 +16,11 @@ from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
 from app.errors import PermissionDenied, ValidationFailed
-from app.listings.categories import category_lookup
+from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.forms import category_choices, category_groups, organization_choices
 from app.listings.serialize import number
 from app.matching import services as matching
 from app.matching.models import MatchState
-from app.matching.taxonomy import descendants
 from app.wanted import rules, services
 from app.wanted.forms import REQUEST_FIELDS, ActionForm, CloseForm, WantedForm
 from app.wanted.models import CONDITION_RANK, RequestStatus, WantedRequest
@@ -56,8 +55,7 @@ def browse():
     category = category_lookup().get((request.args.get("category") or "").lower())
     ids = None
     if category is not None:
-        lookup = category_lookup()
-        ids = [lookup[s].id for s in descendants(category.slug) if s in lookup]
+        ids = ids_with_descendants(category)
     items, total = services.open_requests(page, PER_PAGE, ids)
     return render_template("wanted/browse.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), category=category,
