@@ -34,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import security, templating
+    from app import pagecache, security, templating
     from app.db import db
     from app.extensions import babel, csrf, limiter, login_manager, migrate
     from app.i18n import select_locale, select_timezone
@@ -48,6 +48,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    pagecache.init_app(app)  # before the request hooks: it stores after the commit
     import app.models  # noqa: F401 - every model and outbox handler registered
 
 
@@ -126,9 +127,12 @@ def register_request_hooks(app: Flask) -> None:
     def _template_globals():
         from flask_wtf.csrf import generate_csrf
 
+        from app.pagecache import is_public_page
+
         return {
             "current_locale": str(get_locale() or "nb"),
             "csrf_token": generate_csrf,
+            "public_page": is_public_page,
             "languages": app.config["LANGUAGES"],
         }
 

@@ -61,6 +61,9 @@ def from_environment() -> dict:
         "JOBS_QUEUE": env("JOBS_QUEUE", "kretslop"),
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 12),
         "JOBS_BACKOFF_SECONDS": _float("JOBS_BACKOFF_SECONDS", 5.0),
+        # Rendered public pages for anonymous visitors (app/pagecache.py); 0 turns it off.
+        "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
+        "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         "MEILI_URL": env("MEILI_URL") or None,
         "MEILI_MASTER_KEY": env("MEILI_MASTER_KEY") or None,
         "MEILI_INDEX": env("MEILI_INDEX", "listings"),

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
 
 from app.db import db
+from app.extensions import csrf
+from app.pagecache import public_page
 
 bp = Blueprint("main", __name__)
 
@@ -25,11 +27,13 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 
 
 @bp.get("/")
+@public_page
 def home():
     return render_template("home.html")
 
 
 @bp.post("/language")
+@csrf.exempt  # a display preference: without a token, anonymous pages need no session
 def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:

@@ -28,6 +28,7 @@ from app.exchange.forms import (
 from app.exchange.models import Reservation
 from app.listings import services as listing_services
 from app.listings.models import Listing, Status
+from app.pagecache import public_page
 
 bp = Blueprint("exchange", __name__)
 PER_PAGE = 20
@@ -222,6 +223,7 @@ def post_message(reservation_id: int):
 
 
 @bp.get("/emission-factors")
+@public_page
 def emission_factors():
     rows = factors.all_factors()
     if not rows:  # a fresh install: the documented table seeds itself on first use

@@ -30,6 +30,7 @@ from app.listings.forms import (
 )
 from app.listings.models import Listing, Status
 from app.listings.serialize import number
+from app.pagecache import public_page
 
 bp = Blueprint("listings", __name__)
 PER_PAGE = 24
@@ -60,6 +61,7 @@ def _page() -> int:
 
 
 @bp.get("/listings")
+@public_page
 def browse():
     page = _page()
     category = category_lookup().get((request.args.get("category") or "").lower())
@@ -85,11 +87,11 @@ def mine():
 
 
 @bp.get("/listings/<int:listing_id>")
+@public_page
 def detail(listing_id: int):
     listing = services.visible_listing(listing_id, _user())
     return render_template("listings/detail.html", listing=listing,
-                           can_edit=services.is_member(_user(), listing),
-                           action_form=ActionForm())
+                           can_edit=services.is_member(_user(), listing))
 
 
 # --- create and edit -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import ValidationFailed
+from app.pagecache import public_page
 from app.reporting import dashboard as pages
 from app.reporting import opendata, periods
 from app.reporting.downloads import attachment, records_download, table_download
@@ -111,6 +112,7 @@ def mine():
 
 
 @bp.get("/ombruk-i-tall")
+@public_page
 def public():
     return render_template("reporting/public.html", data=pages.public_data())
 

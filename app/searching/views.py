@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.listings.categories import all_categories
 from app.listings.forms import CONDITION_LABELS
+from app.pagecache import public_page
 from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
 from app.searching.results import distance_label, price_label, quantity_label, run
 from app.templating import ORG_KIND_LABELS
@@ -137,6 +138,7 @@ def _wanted_url(params: SearchParams) -> str | None:
 
 
 @bp.get("/search")
+@public_page
 def search_page():
     args = request.args.copy()
     args.pop("per_page", None)  # the page shows a fixed number of results

@@ -21,6 +21,7 @@ from app.listings.forms import category_choices, category_groups, organization_c
 from app.listings.serialize import number
 from app.matching import services as matching
 from app.matching.models import MatchState
+from app.pagecache import public_page
 from app.wanted import rules, services
 from app.wanted.forms import REQUEST_FIELDS, ActionForm, CloseForm, WantedForm
 from app.wanted.models import CONDITION_RANK, RequestStatus, WantedRequest
@@ -50,6 +51,7 @@ def _user():
 
 
 @bp.get("/wanted")
+@public_page
 def browse():
     page = _page()
     category = category_lookup().get((request.args.get("category") or "").lower())
@@ -75,12 +77,16 @@ def mine():
 
 
 @bp.get("/wanted/<int:request_id>")
+@public_page
 def detail(request_id: int):
     wanted = services.visible_request(request_id, _user())
     owner = services.is_member(_user(), wanted)
     matches, total = (matching.matches_for_request(wanted.id, 1, 50) if owner else ([], 0))
     return render_template("wanted/detail.html", wanted=wanted, owner=owner, matches=matches,
-                           match_total=total, close_form=CloseForm(), action_form=ActionForm())
+                           match_total=total,
+                           # only owners see the forms (a token would tie the page to a session)
+                           close_form=CloseForm() if owner else None,
+                           action_form=ActionForm() if owner else None)
 
 
 # --- create and edit -----------------------------------------------------------------
