@@ -3,12 +3,19 @@
 Chromium comes from Debian (``apt-get install chromium``; Playwright's own browser
 download does not work here) and axe-core from npm (``npm ci --prefix tests/browser``).
 Screenshots are kept under ``test-artifacts/screenshots/``.
+
+The live server is the shape ``KRETSLOP_TEST_STACK`` names (``tests/e2e/stack.py``): the
+embedded one by default, gunicorn x2 on PostgreSQL with an RQ worker in CI's second
+pass. There the worker's side effects (search, matches, mail) arrive a moment after the
+request that caused them; a journey waits for them as a user would, by reloading the
+page until they show (:func:`reload_until_visible`), never by sleeping.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -42,7 +49,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    stack = LiveStack(tmp_path_factory.mktemp("live"), mode="embedded")
+    stack = LiveStack(tmp_path_factory.mktemp("live"))  # KRETSLOP_TEST_STACK decides
     try:
         yield stack.start()
     finally:
@@ -88,3 +95,22 @@ def login(page, email: str, password: str = "kretslop-demo") -> None:
     page.get_by_label("Passord").fill(password)
     page.get_by_role("button", name="Logg inn").click()
     page.wait_for_url("**/")
+
+
+def reload_until_visible(page, locator, timeout: float = 30) -> None:
+    """Reload ``page`` until ``locator`` is visible, at most ``timeout`` seconds.
+
+    For side effects done by the job worker in the scale stack (a match in the inbox,
+    a listing in search): the user reloads until it shows. In the embedded stack the
+    job ran before the response, so the first look succeeds."""
+    from playwright.sync_api import expect
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            expect(locator).to_be_visible(timeout=1_000)
+            return
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        page.reload()

@@ -29,20 +29,22 @@ from tests.payments.stripe_doubles import LocalStripe, stripe_settings
 
 @pytest.fixture(scope="module")
 def paying(tmp_path_factory):
-    server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
-    stack = LiveStack(tmp_path_factory.mktemp("paylive"), mode="embedded")
-    settings = stripe_settings(server.url)
-    settings.pop("STRIPE_TIMEOUT_SECONDS")
-    stack.env.update(settings)
-    stack.env.update({"STRIPE_JS_URL": f"{server.url}/js.stripe.com/v3/",
-                      "PLATFORM_OPERATOR_ORGNR": orgnr.make(94402865)})  # Asker kommune
+    stack = LiveStack(tmp_path_factory.mktemp("paylive"))  # KRETSLOP_TEST_STACK decides
+    server = None
     try:
+        server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
+        settings = stripe_settings(server.url)
+        settings.pop("STRIPE_TIMEOUT_SECONDS")
+        stack.env.update(settings)
+        stack.env.update({"STRIPE_JS_URL": f"{server.url}/js.stripe.com/v3/",
+                          "PLATFORM_OPERATOR_ORGNR": orgnr.make(94402865)})  # Asker kommune
         stack.start()
         server.register_webhook(f"{stack.url}/stripe/webhook")
         yield stack, server
     finally:
         stack.stop()
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 def _api(stack, token, method, path, **kw):

@@ -5,6 +5,11 @@
 own process, the embedded search index shared on disk, as the README's production
 recipe (with Meilisearch replaced by the embedded engine, which cannot be installed
 here).
+
+Which one a test gets by default comes from ``KRETSLOP_TEST_STACK`` (``embedded``, the
+default, or ``scale``; CI's PostgreSQL pass sets ``scale``). A test that needs one shape
+whatever the setting passes ``mode=`` (``tests/e2e/test_scale_stack.py`` always wants
+``scale``). In ``scale`` a missing PostgreSQL or Redis skips, or fails in CI.
 """
 
 from __future__ import annotations
@@ -28,6 +33,15 @@ from tests.conftest import (
 )
 
 PYTHON = sys.executable
+MODES = ("embedded", "scale")
+
+
+def stack_mode() -> str:
+    """The stack shape chosen by ``KRETSLOP_TEST_STACK`` (default ``embedded``)."""
+    mode = os.environ.get("KRETSLOP_TEST_STACK", "").strip().lower() or "embedded"
+    if mode not in MODES:
+        raise ValueError(f"KRETSLOP_TEST_STACK={mode!r}: expected one of {', '.join(MODES)}")
+    return mode
 
 
 def free_port() -> int:
@@ -37,9 +51,14 @@ def free_port() -> int:
 
 
 class LiveStack:
-    def __init__(self, tmp: Path, mode: str = "embedded") -> None:
+    def __init__(self, tmp: Path, mode: str | None = None, seed: bool = True) -> None:
+        mode = mode or stack_mode()
+        if mode not in MODES:
+            raise ValueError(f"unknown LiveStack mode {mode!r}")
+        tmp.mkdir(parents=True, exist_ok=True)
         self.tmp = tmp
         self.mode = mode
+        self.seed = seed  # False: an empty marketplace that the test fills itself
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes: list[subprocess.Popen] = []
@@ -59,6 +78,7 @@ class LiveStack:
             "PYTHONUNBUFFERED": "1",
         })
         if mode == "scale":
+            self._require_redis()  # before the scratch database, which stop() would drop
             self._pg = self._postgres()
             self.env.update({
                 "DATABASE_URL": self._pg[0],
@@ -93,10 +113,9 @@ class LiveStack:
         return result
 
     def start(self) -> LiveStack:
-        if self.mode == "scale":
-            self._require_redis()
         self.flask("db", "upgrade")
-        self.flask("seed", "demo")
+        if self.seed:
+            self.flask("seed", "demo")
         workers = "2" if self.mode == "scale" else "1"
         self._spawn("web.log", [PYTHON, "-m", "gunicorn", "--workers", workers, "--threads",
                                 "4", "--bind", f"127.0.0.1:{self.port}",
@@ -104,6 +123,10 @@ class LiveStack:
         if self.mode == "scale":
             self._spawn("worker.log", [PYTHON, "-m", "flask", "--app", "wsgi", "jobs", "worker"])
         self._wait_until_up()
+        if self.mode == "scale":
+            # Ready means the demo data is searchable and matched, as after `make run`:
+            # the worker delivers what `seed demo` left in the outbox.
+            self.wait_until_idle(timeout=120)
         return self
 
     def _spawn(self, log_name: str, command: list[str]) -> None:
@@ -156,6 +179,34 @@ class LiveStack:
 
     def token(self, email: str) -> str:
         return self.flask("tokens", "create", email).stdout.strip().splitlines()[-1]
+
+    def app_config(self, **overrides) -> dict:
+        """The configuration the stack's own processes read from their environment, for
+        a Flask app in the test process that works as one more of them (like a CLI
+        command): same database, job queue, search index, media and mail."""
+        from unittest import mock
+
+        from app.config import from_environment
+
+        with mock.patch.dict(os.environ, self.env, clear=True):
+            config = from_environment()
+        return {**config, "TESTING": True, **overrides}
+
+    def pending_events(self) -> int:
+        """Outbox events not yet delivered (0 at once in the embedded, inline setup)."""
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.env["DATABASE_URL"], poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                return conn.exec_driver_sql(
+                    "SELECT count(*) FROM outbox_events WHERE status = 'pending'").scalar_one()
+        finally:
+            engine.dispose()
+
+    def wait_until_idle(self, timeout: float = 60) -> None:
+        """Wait until the worker has delivered every outbox event (fails with the logs)."""
+        self.wait_for(lambda: self.pending_events() == 0, timeout=timeout, interval=0.5)
 
     def wait_for(self, predicate, timeout: float = 30, interval: float = 0.2):
         deadline = time.monotonic() + timeout
