@@ -6,7 +6,10 @@
   unit of work the way a client retries; the outcome must be the same.
 * Through the real HTTP API of a served app, always on PostgreSQL (a scratch database on
   the CI server when the suite itself runs on SQLite): exactly 5 answers are 200, the
-  other 15 are 409 naming the current state.
+  other 15 are 409 naming the current state. The app is served as
+  ``KRETSLOP_TEST_STACK`` says: a threaded werkzeug server in this process (embedded,
+  the default), or gunicorn x2 with an RQ worker (scale, CI's PostgreSQL pass), so the
+  acceptances race in two server processes.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from tests.conftest import (
     base_config,
     truncate_all,
 )
+from tests.e2e.stack import LiveStack, stack_mode
 
 THREADS, UNITS = 20, 5
 POOL = {"pool_size": THREADS + 5, "max_overflow": 5, "pool_pre_ping": True}
@@ -210,14 +214,41 @@ def postgres_app(request, tmp_path, app_config):
         _drop_postgres_database(url, name)
 
 
-def test_parallel_acceptances_over_http_on_postgresql(postgres_app):
+@pytest.fixture
+def served_on_postgres(request, tmp_path):
+    """(app in this process, URL of the same app served over HTTP), on PostgreSQL."""
+    if stack_mode() == "scale":
+        stack = LiveStack(tmp_path / "stack", mode="scale", seed=False)
+        try:
+            stack.start()
+            application = create_app(stack.app_config(SQLALCHEMY_ENGINE_OPTIONS=POOL))
+            application.test_client_class = IsolatedClient
+            with application.app_context():
+                try:
+                    yield application, stack.url
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+        finally:
+            stack.stop()
+        return
     from werkzeug.serving import make_server
 
-    world = _setup()
-    server = make_server("127.0.0.1", 0, postgres_app, threaded=True)
+    application = request.getfixturevalue("postgres_app")
+    server = make_server("127.0.0.1", 0, application, threaded=True)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
-    base = f"http://127.0.0.1:{server.server_port}/api/v1"
+    try:
+        yield application, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        serving.join(timeout=10)
+
+
+def test_parallel_acceptances_over_http_on_postgresql(served_on_postgres):
+    _app, url = served_on_postgres
+    world = _setup()
+    base = f"{url}/api/v1"
     barrier = threading.Barrier(THREADS)
     answers: list = [None] * THREADS
 
@@ -234,15 +265,11 @@ def test_parallel_acceptances_over_http_on_postgresql(postgres_app):
         except urllib.error.HTTPError as exc:
             answers[i] = (exc.code, json.loads(exc.read()))
 
-    try:
-        clients = [threading.Thread(target=post, args=(i,)) for i in range(THREADS)]
-        for thread in clients:
-            thread.start()
-        for thread in clients:
-            thread.join(timeout=120)
-    finally:
-        server.shutdown()
-        serving.join(timeout=10)
+    clients = [threading.Thread(target=post, args=(i,)) for i in range(THREADS)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(timeout=120)
     codes = sorted(code for code, _body in answers)
     assert codes == [200] * UNITS + [409] * (THREADS - UNITS), answers
     for code, body in answers:

@@ -1,8 +1,13 @@
 """End to end against localstripe with the app running as a real HTTP server: localstripe
 itself delivers the signed webhooks (about 1 s after the action) to the running app.
 
-The app is a werkzeug server in a thread on 127.0.0.1 over the test database in committed
-mode; the test plays the buyer's browser (our API, then Stripe.js's part at localstripe).
+The app is served as ``KRETSLOP_TEST_STACK`` says: ``embedded`` (default), a werkzeug
+server in a thread on 127.0.0.1 over the test database in committed mode, jobs inline;
+``scale`` (CI's PostgreSQL pass), the production shape of ``tests/e2e/stack.py``:
+gunicorn x2 on a scratch PostgreSQL database with an RQ worker that applies the webhooks
+through the outbox. The test sets up its parties with an app in its own process on the
+same database, and plays the buyer's browser (our API, then Stripe.js's part at
+localstripe).
 """
 
 from __future__ import annotations
@@ -15,14 +20,28 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from app import create_app
 from app.db import db
 from app.payments.models import PaymentAttempt, ProcessedStripeEvent
-from tests.conftest import Builders
-from tests.payments.conftest import accept, build_world, make_listing, reserve
+from tests.conftest import Builders, IsolatedClient
+from tests.e2e.stack import LiveStack, stack_mode
+from tests.payments.conftest import (
+    OPERATOR_ORGNR,
+    accept,
+    build_world,
+    make_listing,
+    reserve,
+)
+from tests.payments.stripe_doubles import stripe_settings
 
 
 @pytest.fixture
-def live(committed_app, stripe_server):
+def served(request, stripe_server, tmp_path):
+    """(app in this process, URL of the served app), in the KRETSLOP_TEST_STACK shape."""
+    if stack_mode() == "scale":
+        yield from _served_at_scale(stripe_server, tmp_path)
+        return
+    committed_app = request.getfixturevalue("committed_app")
     committed_app.config["STRIPE_API_BASE"] = stripe_server.url
     server = make_server("127.0.0.1", 0, committed_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
@@ -30,15 +49,41 @@ def live(committed_app, stripe_server):
     url = f"http://127.0.0.1:{server.server_port}"
     stripe_server.register_webhook(f"{url}/stripe/webhook")
     try:
-        yield url
+        yield committed_app, url
     finally:
         server.shutdown()
         thread.join(timeout=10)
 
 
+def _served_at_scale(stripe_server, tmp_path):
+    stack = LiveStack(tmp_path / "stack", mode="scale", seed=False)
+    settings = stripe_settings(stripe_server.url)
+    settings.pop("STRIPE_TIMEOUT_SECONDS")
+    stack.env.update(settings)
+    stack.env.update({"PLATFORM_OPERATOR_ORGNR": OPERATOR_ORGNR, "PLATFORM_FEE_PERCENT": "0"})
+    try:
+        stack.start()
+        stripe_server.register_webhook(f"{stack.url}/stripe/webhook")
+        application = create_app(stack.app_config())
+        application.test_client_class = IsolatedClient
+        with application.app_context():
+            try:
+                yield application, stack.url
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        stack.stop()
+
+
 @pytest.fixture
-def people(committed_app):
-    return build_world(Builders(committed_app))
+def live(served):
+    return served[1]
+
+
+@pytest.fixture
+def people(served):
+    return build_world(Builders(served[0]))
 
 
 def api(live, method, path, token, **kw):
