@@ -99,30 +99,42 @@ def main() -> None:
     script = tmp / "p95.lua"
     script.write_text(LUA)
 
-    app_port, hello_port = free_port(), free_port()
+    app_port, nocache_port, hello_port = free_port(), free_port(), free_port()
     servers = [gunicorn("wsgi:app", app_port, args.workers, env, ROOT),
+               gunicorn("wsgi:app", nocache_port, args.workers,
+                        {**env, "PAGE_CACHE_SECONDS": "0"}, ROOT),
                gunicorn("hello_app:app", hello_port, args.workers, env, tmp)]
     try:
         base = f"http://127.0.0.1:{app_port}"
+        nocache = f"http://127.0.0.1:{nocache_port}"
         wait_up(base + "/healthz")
+        wait_up(nocache + "/healthz")
         wait_up(f"http://127.0.0.1:{hello_port}/")
         listing = re.search(r'href="/listings/(\d+)"',
                             urllib.request.urlopen(base + "/listings").read().decode())  # noqa: S310
-        paths = {"home": "/", "search page": "/search?q=stol",
-                 "listing page": f"/listings/{listing.group(1)}",
-                 "API search": "/api/v1/search?q=stol"}
+        listing_path = f"/listings/{listing.group(1)}"
+        # Anonymous visitors on the public pages are served by the page cache after the
+        # first request; "rendered" rows are the same pages with the cache off (what a
+        # logged-in visitor, or the first visitor after a change, costs).
+        runs = [("home", base, "/"), ("search page", base, "/search?q=stol"),
+                ("listing page", base, listing_path),
+                ("API search", base, "/api/v1/search?q=stol"),
+                ("home, rendered", nocache, "/"),
+                ("search, rendered", nocache, "/search?q=stol"),
+                ("listing, rendered", nocache, listing_path)]
         nproc = os.cpu_count()
         cpu = next((line.split(":", 1)[1].strip() for line in
                     Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), "unknown")
         print(f"machine: nproc={nproc}, CPU={cpu}; gunicorn --workers {args.workers} "
-              f"(sync); wrk -t2 -c{args.connections} -d{args.seconds}s; SQLite, demo data")
-        for name, path in paths.items():
+              f"(sync); wrk -t2 -c{args.connections} -d{args.seconds}s; SQLite, demo data; "
+              f"load average before: {os.getloadavg()[0]:.1f}")
+        for name, server, path in runs:
             # The baseline is measured right before each page, in the same run.
             hello_rps, hello_p95 = run_wrk(f"http://127.0.0.1:{hello_port}/", args.seconds,
                                            args.connections, script)
-            rps, p95 = run_wrk(base + path, args.seconds, args.connections, script)
-            print(f"{name:13} {rps:8.1f} req/s  p95 {p95:7.1f} ms   | hello {hello_rps:8.1f} "
+            rps, p95 = run_wrk(server + path, args.seconds, args.connections, script)
+            print(f"{name:17} {rps:8.1f} req/s  p95 {p95:7.1f} ms   | hello {hello_rps:8.1f} "
                   f"req/s  p95 {hello_p95:6.1f} ms   | ratio {rps / hello_rps:6.1%}")
     finally:
         for server in servers:
