@@ -11,25 +11,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
+from app.common import pages
+from app.common.pages import decimal_text, kroner_text, user_or_none
 from app.errors import PermissionDenied, ServiceError, ValidationFailed
 from app.listings import photos, rules, services
-from app.listings.categories import category_lookup, ids_with_descendants
+from app.listings.categories import category_lookup
 from app.listings.forms import (
     LISTING_FIELDS,
     ActionForm,
     ImageForm,
     ListingForm,
-    category_choices,
-    category_groups,
-    organization_choices,
 )
 from app.listings.models import Listing, Status
-from app.listings.serialize import number
 from app.pagecache import public_page
 
 bp = Blueprint("listings", __name__)
@@ -44,69 +41,34 @@ def _configure(state) -> None:
     templating.init_app(state.app)
 
 
-def _user():
-    return current_user if current_user.is_authenticated else None
-
-
-def _locale() -> str:
-    return str(get_locale() or "nb")
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
-
-
 # --- browse --------------------------------------------------------------------------
 
 
 @bp.get("/listings")
 @public_page
 def browse():
-    page = _page()
-    category = category_lookup().get((request.args.get("category") or "").lower())
-    ids = None
-    if category is not None:
-        ids = ids_with_descendants(category)
-    items, total = services.published_listings(page, PER_PAGE, ids)
-    return render_template("listings/browse.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), category=category,
-                           categories=category_groups(_locale()))
+    return pages.browse(services.published_listings, "listings/browse.html", PER_PAGE)
 
 
 @bp.get("/listings/mine")
 @login_required
 def mine():
-    page = _page()
-    status = request.args.get("status") or None
-    if status not in {s.value for s in Status}:
-        status = None
-    items, total = services.organization_listings(current_user, page, PER_PAGE, status)
-    return render_template("listings/mine.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), status=status)
+    return pages.mine(services.organization_listings, Status, "listings/mine.html", PER_PAGE)
 
 
 @bp.get("/listings/<int:listing_id>")
 @public_page
 def detail(listing_id: int):
-    listing = services.visible_listing(listing_id, _user())
+    listing = services.visible_listing(listing_id, user_or_none())
     return render_template("listings/detail.html", listing=listing,
-                           can_edit=services.is_member(_user(), listing))
+                           can_edit=services.is_member(user_or_none(), listing))
 
 
 # --- create and edit -----------------------------------------------------------------
 
 
 def _prepare(form: ListingForm, listing: Listing | None = None) -> None:
-    form.category.choices = category_choices(_locale())
-    if listing is None:
-        form.organization_id.choices = organization_choices(current_user)
-    else:
-        del form.organization_id
-
-
-def _decimal_text(value) -> str:
-    return "" if value is None else str(number(value)).replace(".", ",")
+    pages.prepare_form(form, form.category, new=listing is None)
 
 
 def initial_values(listing: Listing) -> dict[str, Any]:
@@ -114,15 +76,13 @@ def initial_values(listing: Listing) -> dict[str, Any]:
     def day(dt):
         return dt.astimezone(OSLO).date().isoformat() if dt else ""
 
-    price = listing.price_ore / 100
     return {
         "title": listing.title, "description": listing.description,
         "category": listing.category.slug, "condition": listing.condition,
-        "quantity": _decimal_text(listing.quantity), "unit": listing.unit,
+        "quantity": decimal_text(listing.quantity), "unit": listing.unit,
         "unit_weight_kg": "" if listing.weight_estimated else
-        _decimal_text(listing.unit_weight_kg),
-        "price_nok": (f"{price:.2f}" if listing.price_ore % 100 else f"{price:.0f}")
-        .replace(".", ","),
+        decimal_text(listing.unit_weight_kg),
+        "price_nok": kroner_text(listing.price_ore),
         "postcode": listing.postcode, "address": listing.address,
         "lat": str(listing.lat), "lng": str(listing.lng),
         "available_from": day(listing.available_from),
@@ -138,27 +98,22 @@ def submitted(form: ListingForm, listing: Listing | None
     """Form values as service input: all of them for a new listing, the changed ones
     for an edit. Dates become the start/end of the day in Oslo."""
     initial = initial_values(listing) if listing is not None else None
-    data: dict[str, Any] = {}
+    data = pages.submitted_values(form, LISTING_FIELDS, initial)
     errors: dict[str, list[str]] = {}
-    for name in LISTING_FIELDS:
-        value = form[name].data
-        value = value.strip() if isinstance(value, str) else value
-        if initial is not None and value == initial[name]:
+    for name in ("available_from", "available_until"):
+        if name not in data:
             continue
-        if name in ("available_from", "available_until"):
-            if not value:
-                value = None
-            else:
-                try:
-                    day = date.fromisoformat(value)
-                except ValueError:
-                    errors[name] = [_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")]
-                    continue
-                value = (rules.start_of_day(day) if name == "available_from"
-                         else rules.end_of_day(day))
-        data[name] = value
-    if initial is not None and "postcode" in data and "lat" not in data and "lng" not in data:
-        data["lat"] = data["lng"] = ""  # a new postcode moves the point
+        if not data[name]:
+            data[name] = None
+            continue
+        try:
+            day = date.fromisoformat(data[name])
+        except ValueError:
+            errors[name] = [_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")]
+            del data[name]
+            continue
+        data[name] = (rules.start_of_day(day) if name == "available_from"
+                      else rules.end_of_day(day))
     return data, errors
 
 

@@ -10,15 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
+from app.common import pages
+from app.common.pages import decimal_text, kroner_text, user_or_none
 from app.errors import PermissionDenied, ValidationFailed
-from app.listings.categories import category_lookup, ids_with_descendants
-from app.listings.forms import category_choices, category_groups, organization_choices
-from app.listings.serialize import number
+from app.listings.categories import category_lookup
 from app.matching import services as matching
 from app.matching.models import MatchState
 from app.pagecache import public_page
@@ -37,50 +36,24 @@ def _configure(state) -> None:
     templating.init_app(state.app)
 
 
-def _locale() -> str:
-    return str(get_locale() or "nb")
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isdigit() and int(page) > 0 else 1
-
-
-def _user():
-    return current_user if current_user.is_authenticated else None
-
-
 @bp.get("/wanted")
 @public_page
 def browse():
-    page = _page()
-    category = category_lookup().get((request.args.get("category") or "").lower())
-    ids = None
-    if category is not None:
-        ids = ids_with_descendants(category)
-    items, total = services.open_requests(page, PER_PAGE, ids)
-    return render_template("wanted/browse.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), category=category,
-                           categories=category_groups(_locale()))
+    return pages.browse(services.open_requests, "wanted/browse.html", PER_PAGE)
 
 
 @bp.get("/wanted/mine")
 @login_required
 def mine():
-    page = _page()
-    status = request.args.get("status") or None
-    if status not in {s.value for s in RequestStatus}:
-        status = None
-    items, total = services.organization_requests(current_user, page, PER_PAGE, status)
-    return render_template("wanted/mine.html", items=items, total=total, page=page,
-                           pages=max(1, -(-total // PER_PAGE)), status=status)
+    return pages.mine(services.organization_requests, RequestStatus, "wanted/mine.html",
+                      PER_PAGE)
 
 
 @bp.get("/wanted/<int:request_id>")
 @public_page
 def detail(request_id: int):
-    wanted = services.visible_request(request_id, _user())
-    owner = services.is_member(_user(), wanted)
+    wanted = services.visible_request(request_id, user_or_none())
+    owner = services.is_member(user_or_none(), wanted)
     matches, total = (matching.matches_for_request(wanted.id, 1, 50) if owner else ([], 0))
     return render_template("wanted/detail.html", wanted=wanted, owner=owner, matches=matches,
                            match_total=total,
@@ -93,26 +66,19 @@ def detail(request_id: int):
 
 
 def _prepare(form: WantedForm, wanted: WantedRequest | None = None) -> None:
-    form.categories.choices = category_choices(_locale())
-    if wanted is None:
-        form.organization_id.choices = organization_choices(current_user)
-    else:
-        del form.organization_id
+    pages.prepare_form(form, form.categories, new=wanted is None)
 
 
 def initial_values(wanted: WantedRequest) -> dict[str, Any]:
-    def text(value) -> str:
-        return "" if value is None else str(number(value)).replace(".", ",")
-
     ore = wanted.max_price_ore
-    price = None if ore is None else (f"{ore / 100:.2f}" if ore % 100 else str(ore // 100))
     return {
         "title": wanted.title, "description": wanted.description,
-        "categories": wanted.category_slugs, "quantity": text(wanted.quantity),
-        "min_quantity": text(wanted.min_quantity), "unit": wanted.unit,
-        "max_price_nok": "" if price is None else price.replace(".", ","),
+        "categories": wanted.category_slugs, "quantity": decimal_text(wanted.quantity),
+        "min_quantity": decimal_text(wanted.min_quantity), "unit": wanted.unit,
+        "max_price_nok": "" if ore is None else kroner_text(ore),
         "min_condition": wanted.min_condition or "", "postcode": wanted.postcode,
-        "lat": str(wanted.lat), "lng": str(wanted.lng), "radius_km": text(wanted.radius_km),
+        "lat": str(wanted.lat), "lng": str(wanted.lng),
+        "radius_km": decimal_text(wanted.radius_km),
         "needed_by": wanted.needed_by.isoformat() if wanted.needed_by else "",
     }
 
@@ -146,16 +112,7 @@ def submitted(form: WantedForm, wanted: WantedRequest | None) -> dict[str, Any]:
     """Form values as service input: all of them for a new request, the changed ones for
     an edit."""
     initial = initial_values(wanted) if wanted is not None else None
-    data: dict[str, Any] = {}
-    for name in REQUEST_FIELDS:
-        value = form[name].data
-        value = value.strip() if isinstance(value, str) else value
-        if initial is not None and value == initial[name]:
-            continue
-        data[name] = value
-    if initial is not None and "postcode" in data and "lat" not in data and "lng" not in data:
-        data["lat"] = data["lng"] = ""  # a new postcode moves the point
-    return data
+    return pages.submitted_values(form, REQUEST_FIELDS, initial)
 
 
 @bp.route("/wanted/new", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Code that more than one domain uses in the same way (listings and wanted requests)."""
