@@ -9,7 +9,7 @@ thousands of rows quickly.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -107,11 +107,123 @@ def parse_text(value: Any, limit: int) -> str:
     return value
 
 
-def _coordinate(value: Any, limit: int) -> float:
+# --- shared with app.wanted.rules ----------------------------------------------------
+
+
+class FieldCheck:
+    """What one ``check`` collects: clean attributes and every field's errors.
+
+    A field is *given* when ``data`` has it, and, when creating, it is not empty (what
+    counts as empty is ``empty``'s to say)."""
+
+    def __init__(self, data: Mapping[str, Any], creating: bool,
+                 empty: Callable[[Any], bool]) -> None:
+        self.data, self.creating, self.empty = data, creating, empty
+        self.clean: dict[str, Any] = {}
+        self.errors: dict[str, list[str]] = {}
+
+    def fail(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(str(message))
+
+    def given(self, name: str) -> bool:
+        return name in self.data and not (self.creating and self.empty(self.data[name]))
+
+    def take(self, name: str, parse: Callable[..., Any], *args: Any) -> Any:
+        """``parse(data[name], *args)``, kept as ``clean[name]``; None (the error noted)
+        if it is wrong."""
+        try:
+            value = self.clean[name] = parse(self.data[name], *args)
+        except Invalid as exc:
+            self.fail(name, str(exc))
+            return None
+        return value
+
+    def texts(self, limits: Mapping[str, int], no_title: str) -> None:
+        """The given text fields within their limits; a title is required when creating
+        (``no_title`` says so) and cannot be emptied."""
+        for name, limit in limits.items():
+            if self.given(name):
+                self.take(name, parse_text, limit)
+        if (self.creating or "title" in self.data) and not self.clean.get("title") \
+                and "title" not in self.errors:
+            self.fail("title", no_title)
+
+
+
+def parse_quantity(value: Any, unit: str | None) -> Decimal:
+    """A positive amount, whole for pieces."""
+    quantity = parse_decimal(value, 3)
+    if quantity <= 0:
+        raise Invalid(_("Antallet må være større enn 0."))
+    if quantity > QUANTITY_MAX:
+        raise Invalid(_("Antallet er urimelig stort."))
+    if unit == Unit.PCS and quantity != quantity.to_integral_value():
+        raise Invalid(_("Antall stykk må være et heltall."))
+    return quantity
+
+
+def parse_price_ore(value: Any, negative: str) -> int:
+    """A price in kroner (two decimals at most) as øre; ``negative`` is the message for a
+    price below 0."""
+    price = parse_decimal(value, 2)
+    if price < 0:
+        raise Invalid(negative)
+    if price > PRICE_MAX_NOK:
+        raise Invalid(_("Prisen er urimelig høy."))
+    return int(price * 100)
+
+
+def parse_unit(value: Any) -> str:
+    if value in {u.value for u in Unit}:
+        return value
+    raise Invalid(_("Ukjent enhet. Gyldige enheter: %(v)s.", v=", ".join(u.value for u in Unit)))
+
+
+def parse_condition(value: Any) -> str:
+    if value in {c.value for c in Condition}:
+        return value
+    raise Invalid(_("Ukjent tilstand. Gyldige verdier: %(v)s.",
+                    v=", ".join(c.value for c in Condition)))
+
+
+def parse_category(key: Any, categories: Mapping[str, Category]) -> Category:
+    """The category with slug or name ``key`` (any case)."""
+    found = categories.get(key.strip().lower()) if isinstance(key, str) else None
+    if found is None:
+        raise Invalid(_("Ukjent kategori «%(c)s».", c=key))
+    return found
+
+
+def parse_postcode(value: Any) -> str:
+    """Four digits (a whole number is padded: 150 -> "0150")."""
+    postcode = f"{value:04d}" if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(postcode, str) or not POSTCODE_RE.match(postcode.strip()):
+        raise Invalid(_("Postnummer må være fire siffer."))
+    return postcode.strip()
+
+
+def parse_coordinate(value: Any, limit: int) -> float:
     number = parse_decimal(value, 8)
     if not -limit <= number <= limit:
         raise Invalid(_("Må være mellom %(lo)s og %(hi)s.", lo=-limit, hi=limit))
     return float(number)
+
+
+def check_coordinates(values: Mapping[str, Any],
+                      checked: FieldCheck) -> tuple[dict[str, float], bool]:
+    """``lat`` and ``lng`` among ``values`` (the ones given) as floats, and whether just
+    one of them came (noted as an error, unless the other one was wrong)."""
+    coordinates: dict[str, float] = {}
+    for name, limit in (("lat", 90), ("lng", 180)):
+        if name in values:
+            try:
+                coordinates[name] = parse_coordinate(values[name], limit)
+            except Invalid as exc:
+                checked.fail(name, str(exc))
+    if len(coordinates) == 1 and "lat" not in checked.errors and "lng" not in checked.errors:
+        checked.fail("lng" if "lat" in coordinates else "lat", _("Oppgi både lat og lng."))
+        return coordinates, True
+    return coordinates, False
 
 
 def check(  # noqa: C901 - one block per rule, read top to bottom
@@ -122,65 +234,32 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean model attributes and field errors for ``data`` (all fields when creating,
     the given ones when ``current`` is being changed)."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
     creating = current is None
     now = now or utcnow()
-
-    def fail(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(str(message))
-
-    def given(name: str) -> bool:
-        return name in data and not (creating and data[name] is None)
-
-    for name, limit in TEXT_LIMITS.items():
-        if given(name):
-            try:
-                clean[name] = parse_text(data[name], limit)
-            except Invalid as exc:
-                fail(name, str(exc))
-    if (creating or "title" in data) and not clean.get("title") and "title" not in errors:
-        fail("title", _("Skriv en tittel."))
+    checked = FieldCheck(data, creating, lambda value: value is None)
+    clean, errors, fail, given = checked.clean, checked.errors, checked.fail, checked.given
+    checked.texts(TEXT_LIMITS, _("Skriv en tittel."))
 
     category = current.category if current else None
     if given("category"):
-        key = data["category"]
-        found = categories.get(key.strip().lower()) if isinstance(key, str) else None
-        if found is None:
-            fail("category", _("Ukjent kategori «%(c)s».", c=key))
-        else:
-            category = clean["category"] = found
+        category = checked.take("category", parse_category, categories) or category
     elif creating:
         fail("category", _("Velg en kategori."))
 
     if given("condition"):
-        if data["condition"] in {c.value for c in Condition}:
-            clean["condition"] = data["condition"]
-        else:
-            fail("condition", _("Ukjent tilstand. Gyldige verdier: %(v)s.",
-                                v=", ".join(c.value for c in Condition)))
+        checked.take("condition", parse_condition)
     elif creating:
         fail("condition", _("Velg tilstand."))
 
     unit = current.unit if current else None
     if given("unit"):
-        if data["unit"] in {u.value for u in Unit}:
-            unit = clean["unit"] = data["unit"]
-        else:
-            fail("unit", _("Ukjent enhet. Gyldige enheter: %(v)s.",
-                           v=", ".join(u.value for u in Unit)))
+        unit = checked.take("unit", parse_unit) or unit
     elif creating:
         fail("unit", _("Velg enhet."))
 
     if given("quantity"):
         try:
-            quantity = parse_decimal(data["quantity"], 3)
-            if quantity <= 0:
-                raise Invalid(_("Antallet må være større enn 0."))
-            if quantity > QUANTITY_MAX:
-                raise Invalid(_("Antallet er urimelig stort."))
-            if unit == Unit.PCS and quantity != quantity.to_integral_value():
-                raise Invalid(_("Antall stykk må være et heltall."))
+            quantity = parse_quantity(data["quantity"], unit)
             if current is not None:
                 available = current.quantity_available + quantity - current.quantity
                 if available < 0:
@@ -205,18 +284,13 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
             clean["price_ore"] = 0
         else:
             try:
-                price = parse_decimal(raw, 2)
-                if price < 0:
-                    raise Invalid(_("Prisen kan ikke være negativ."))
-                if price > PRICE_MAX_NOK:
-                    raise Invalid(_("Prisen er urimelig høy."))
-                clean["price_ore"] = int(price * 100)
+                clean["price_ore"] = parse_price_ore(raw, _("Prisen kan ikke være negativ."))
             except Invalid as exc:
                 fail("price_nok", str(exc))
     elif creating:
         clean["price_ore"] = 0
 
-    _check_place(data, clean, errors, current, fail, given)
+    _check_place(data, clean, current, checked)
 
     for name in ("available_from", "available_until"):
         if name in data and data[name] is not None:
@@ -234,10 +308,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
         fail("available_until", _("Må være etter «tilgjengelig fra»."))
 
     if given("waste_origin"):
-        try:
-            clean["waste_origin"] = parse_bool(data["waste_origin"])
-        except Invalid as exc:
-            fail("waste_origin", str(exc))
+        checked.take("waste_origin", parse_bool)
     return clean, errors
 
 
@@ -281,26 +352,19 @@ def _check_weight(data, clean, errors, category, unit, current, fail) -> None:
                              "vekt for denne enheten.", c=category.name_nb))
 
 
-def _check_place(data, clean, errors, current, fail, given) -> None:
+def _check_place(data, clean, current, checked: FieldCheck) -> None:
     """Postcode gives district and a point; lat/lng may always be given directly."""
-    coordinates: dict[str, float] = {}
-    for name, limit in (("lat", 90), ("lng", 180)):
-        if given(name) and data[name] is not None and data[name] != "":
-            try:
-                coordinates[name] = _coordinate(data[name], limit)
-            except Invalid as exc:
-                fail(name, str(exc))
-    if len(coordinates) == 1 and "lat" not in errors and "lng" not in errors:
-        missing = "lng" if "lat" in coordinates else "lat"
-        fail(missing, _("Oppgi både lat og lng."))
+    given, fail = checked.given, checked.fail
+    coordinates, _half = check_coordinates(
+        {name: data[name] for name in ("lat", "lng")
+         if given(name) and data[name] is not None and data[name] != ""}, checked)
     postcode = None
     if given("postcode"):
-        raw = data["postcode"]
-        postcode = f"{raw:04d}" if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        if not isinstance(postcode, str) or not POSTCODE_RE.match(postcode.strip()):
-            fail("postcode", _("Postnummer må være fire siffer."))
+        try:
+            postcode = parse_postcode(data["postcode"])
+        except Invalid as exc:
+            fail("postcode", str(exc))
             return
-        postcode = postcode.strip()
     elif current is None:
         fail("postcode", _("Oppgi postnummer."))
         return

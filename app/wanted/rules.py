@@ -18,14 +18,23 @@ from flask_babel import gettext as _
 
 from app.listings import postcodes
 from app.listings.models import Category, Condition, Unit
-from app.listings.rules import POSTCODE_RE, Invalid, parse_decimal, parse_text
+from app.listings.rules import (
+    FieldCheck,
+    Invalid,
+    check_coordinates,
+    parse_category,
+    parse_condition,
+    parse_decimal,
+    parse_postcode,
+    parse_price_ore,
+    parse_quantity,
+    parse_unit,
+)
 from app.wanted.models import CONDITION_RANK, WantedRequest
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 MAX_CATEGORIES = 5
-QUANTITY_MAX = Decimal("1000000000")
-PRICE_MAX_NOK = Decimal("10000000")
 RADIUS_MAX_KM = Decimal(500)
 DEFAULT_RADIUS_KM = Decimal(25)
 OSLO = ZoneInfo("Europe/Oslo")
@@ -47,17 +56,6 @@ def bounding_box(lat: float, lng: float, radius_km: float) -> dict[str, float]:
             "min_lng": lng - dlng, "max_lng": lng + dlng}
 
 
-def _quantity(value: Any, unit: str | None) -> Decimal:
-    quantity = parse_decimal(value, 3)
-    if quantity <= 0:
-        raise Invalid(_("Antallet må være større enn 0."))
-    if quantity > QUANTITY_MAX:
-        raise Invalid(_("Antallet er urimelig stort."))
-    if unit == Unit.PCS and quantity != quantity.to_integral_value():
-        raise Invalid(_("Antall stykk må være et heltall."))
-    return quantity
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -70,25 +68,12 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Clean model attributes and field errors for ``data`` (all fields when creating,
     the given ones when ``current`` is being changed)."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, Any] = {}
     creating = current is None
     today = today or today_in_oslo()
-
-    def fail(name: str, message: str) -> None:
-        errors.setdefault(name, []).append(str(message))
-
-    def given(name: str) -> bool:
-        return name in data and not (creating and _blank(data[name]))
-
-    for name, limit in (("title", TITLE_MAX), ("description", DESCRIPTION_MAX)):
-        if given(name):
-            try:
-                clean[name] = parse_text(data[name], limit)
-            except Invalid as exc:
-                fail(name, str(exc))
-    if (creating or "title" in data) and not clean.get("title") and "title" not in errors:
-        fail("title", _("Skriv hva dere trenger."))
+    checked = FieldCheck(data, creating, _blank)
+    clean, errors, fail, given = checked.clean, checked.errors, checked.fail, checked.given
+    checked.texts({"title": TITLE_MAX, "description": DESCRIPTION_MAX},
+                  _("Skriv hva dere trenger."))
 
     if given("categories"):
         raw = data["categories"]
@@ -100,10 +85,12 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
             fail("categories", _("Høyst %(n)s kategorier.", n=MAX_CATEGORIES))
         else:
             for key in raw:
-                category = categories.get(key.strip().lower()) if isinstance(key, str) else None
-                if category is None:
-                    fail("categories", _("Ukjent kategori «%(c)s».", c=key))
-                elif category not in found:
+                try:
+                    category = parse_category(key, categories)
+                except Invalid as exc:
+                    fail("categories", str(exc))
+                    continue
+                if category not in found:
                     found.append(category)
             if "categories" not in errors:
                 clean["categories"] = found
@@ -112,11 +99,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
 
     unit = current.unit if current else Unit.PCS.value
     if given("unit"):
-        if data["unit"] in {u.value for u in Unit}:
-            unit = clean["unit"] = data["unit"]
-        else:
-            fail("unit", _("Ukjent enhet. Gyldige enheter: %(v)s.",
-                           v=", ".join(u.value for u in Unit)))
+        unit = checked.take("unit", parse_unit) or unit
     elif creating:
         clean["unit"] = unit
 
@@ -124,10 +107,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
         if given(name):
             if "unit" in errors:
                 continue
-            try:
-                clean[name] = _quantity(data[name], unit)
-            except Invalid as exc:
-                fail(name, str(exc))
+            checked.take(name, parse_quantity, unit)
         elif creating and name == "quantity":
             fail("quantity", _("Oppgi hvor mye dere trenger."))
     if not errors.keys() & {"quantity", "min_quantity", "unit"}:
@@ -150,12 +130,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
             clean["max_price_ore"] = 0
         else:
             try:
-                price = parse_decimal(raw, 2)
-                if price < 0:
-                    raise Invalid(_("Makspris kan ikke være negativ."))
-                if price > PRICE_MAX_NOK:
-                    raise Invalid(_("Prisen er urimelig høy."))
-                clean["max_price_ore"] = int(price * 100)
+                clean["max_price_ore"] = parse_price_ore(raw, _("Makspris kan ikke være negativ."))
             except Invalid as exc:
                 fail("max_price_nok", str(exc))
     elif creating:
@@ -165,12 +140,8 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
         raw = data["min_condition"]
         if _blank(raw):
             clean["min_condition"], clean["min_condition_rank"] = None, 0
-        elif raw in {c.value for c in Condition}:
-            clean["min_condition"] = raw
+        elif checked.take("min_condition", parse_condition) is not None:
             clean["min_condition_rank"] = CONDITION_RANK[Condition(raw)]
-        else:
-            fail("min_condition", _("Ukjent tilstand. Gyldige verdier: %(v)s.",
-                                    v=", ".join(c.value for c in Condition)))
     elif creating:
         clean["min_condition"], clean["min_condition_rank"] = None, 0
 
@@ -204,7 +175,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
     elif creating:
         clean["needed_by"] = None
 
-    _check_place(data, clean, errors, current, fail)
+    _check_place(data, clean, current, checked)
     if not errors and ("radius_km" in clean or "lat" in clean):
         lat = clean.get("lat", current.lat if current else None)
         lng = clean.get("lng", current.lng if current else None)
@@ -213,33 +184,21 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
     return clean, errors
 
 
-def _coordinate(value: Any, limit: int) -> float:
-    number = parse_decimal(value, 8)
-    if not -limit <= number <= limit:
-        raise Invalid(_("Må være mellom %(lo)s og %(hi)s.", lo=-limit, hi=limit))
-    return float(number)
-
-
-def _check_place(data, clean, errors, current, fail) -> None:
+def _check_place(data, clean, current, checked: FieldCheck) -> None:
     """A postcode (which gives a point) or coordinates, or both."""
-    coordinates: dict[str, float] = {}
-    for name, limit in (("lat", 90), ("lng", 180)):
-        if name in data and not _blank(data[name]):
-            try:
-                coordinates[name] = _coordinate(data[name], limit)
-            except Invalid as exc:
-                fail(name, str(exc))
-    if len(coordinates) == 1 and "lat" not in errors and "lng" not in errors:
-        fail("lng" if "lat" in coordinates else "lat", _("Oppgi både lat og lng."))
+    errors, fail = checked.errors, checked.fail
+    coordinates, half = check_coordinates(
+        {name: data[name] for name in ("lat", "lng") if name in data and not _blank(data[name])},
+        checked)
+    if half:
         return
     postcode = None
     if "postcode" in data and not _blank(data["postcode"]):
-        raw = data["postcode"]
-        postcode = f"{raw:04d}" if isinstance(raw, int) and not isinstance(raw, bool) else raw
-        if not isinstance(postcode, str) or not POSTCODE_RE.match(postcode.strip()):
-            fail("postcode", _("Postnummer må være fire siffer."))
+        try:
+            postcode = parse_postcode(data["postcode"])
+        except Invalid as exc:
+            fail("postcode", str(exc))
             return
-        postcode = postcode.strip()
     if postcode is None and not coordinates:
         if current is None:
             fail("postcode", _("Oppgi postnummer eller kartposisjon (lat og lng)."))
