@@ -23,7 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import outbox
-from app.accounts.models import Organization, Role, User
+from app.accounts.models import Organization, User
+from app.common import owned
 from app.db import db, paginate, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.listings import CHANGED, rules
@@ -57,8 +58,7 @@ def changed(listing: Listing) -> None:
 
 
 def is_member(user: User | None, listing: Listing) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.has_role(listing.organization_id, Role.MEMBER))
+    return owned.is_member(user, listing.organization_id)
 
 
 def get_listing(listing_id: int) -> Listing | None:
@@ -88,15 +88,9 @@ def listing_for_change(listing_id: int, user: User | None) -> Listing:
 def choose_organization(user: User, organization_id: Any = None) -> Organization:
     """The organisation a new listing belongs to: the given one (must be the user's), or
     the user's first."""
-    memberships = sorted(user.memberships, key=lambda m: m.organization_id)
-    if not memberships:
-        raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge ut annonser."))
-    if organization_id in (None, ""):
-        return memberships[0].organization
-    for m in memberships:
-        if str(m.organization_id) == str(organization_id):
-            return m.organization
-    raise ValidationFailed({"organization_id": [_("Du er ikke medlem av denne organisasjonen.")]})
+    return owned.choose_organization(
+        user, organization_id,
+        _("Du må være medlem av en organisasjon for å legge ut annonser."))
 
 
 def _state_conflict(listing: Listing, message: str) -> Conflict:
@@ -233,12 +227,4 @@ def published_listings(page: int, per_page: int,
 def organization_listings(user: User, page: int, per_page: int,
                           status: str | None = None) -> tuple[list[Listing], int]:
     """Every listing (any status) of the organisations ``user`` belongs to."""
-    org_ids = [m.organization_id for m in user.memberships]
-    if not org_ids:
-        return [], 0
-    where = [Listing.organization_id.in_(org_ids)]
-    if status:
-        where.append(Listing.status == status)
-    query = (sa.select(Listing).where(*where)
-             .order_by(Listing.updated_at.desc(), Listing.id.desc()))
-    return paginate(_with_relations(query), page, per_page)
+    return owned.organization_rows(Listing, user, page, per_page, status, _with_relations)

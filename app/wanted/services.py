@@ -23,7 +23,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import outbox
-from app.accounts.models import Organization, Role, User
+from app.accounts.models import Organization, User
+from app.common import owned
 from app.db import db, paginate, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.listings.categories import category_lookup
@@ -47,8 +48,7 @@ def changed(request: WantedRequest) -> None:
 
 
 def is_member(user: User | None, request: WantedRequest) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False)
-                and user.has_role(request.organization_id, Role.MEMBER))
+    return owned.is_member(user, request.organization_id)
 
 
 def visible_request(request_id: int, user: User | None) -> WantedRequest:
@@ -70,15 +70,9 @@ def request_for_change(request_id: int, user: User | None) -> WantedRequest:
 
 def choose_organization(user: User, organization_id: Any = None) -> Organization:
     """The given organisation (must be the user's), or the user's first."""
-    memberships = sorted(user.memberships, key=lambda m: m.organization_id)
-    if not memberships:
-        raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge inn ønsker."))
-    if organization_id in (None, ""):
-        return memberships[0].organization
-    for m in memberships:
-        if str(m.organization_id) == str(organization_id):
-            return m.organization
-    raise ValidationFailed({"organization_id": [_("Du er ikke medlem av denne organisasjonen.")]})
+    return owned.choose_organization(
+        user, organization_id,
+        _("Du må være medlem av en organisasjon for å legge inn ønsker."))
 
 
 def _conflict(request: WantedRequest, message: str) -> Conflict:
@@ -210,12 +204,5 @@ def open_requests(page: int, per_page: int,
 def organization_requests(user: User, page: int, per_page: int,
                           status: str | None = None) -> tuple[list[WantedRequest], int]:
     """Every request (any status) of the organisations ``user`` belongs to."""
-    org_ids = [m.organization_id for m in user.memberships]
-    if not org_ids:
-        return [], 0
-    where = [WantedRequest.organization_id.in_(org_ids)]
-    if status:
-        where.append(WantedRequest.status == status)
-    query = (sa.select(WantedRequest).where(*where)
-             .order_by(WantedRequest.updated_at.desc(), WantedRequest.id.desc()))
-    return paginate(_with_relations(query), page, per_page)
+    return owned.organization_rows(WantedRequest, user, page, per_page, status,
+                                   _with_relations)
