@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Iterator
 
 from flask import Response, jsonify, stream_with_context
+from flask_babel import get_locale, get_timezone
 
 from app.db import db
 from app.reporting import records, records_csv
@@ -24,6 +25,12 @@ from app.reporting.periods import Period
 
 
 def attachment(body, fmt: str, name: str, streamed: bool = False) -> Response:
+    if streamed:
+        # A streamed body is produced after the request has ended and its session was
+        # removed: the caller's user is detached by then. Settle the language and time
+        # zone (which read the user) now; the rows are read through a fresh session.
+        get_locale()
+        get_timezone()
     response = Response(stream_with_context(body) if streamed else body,
                         mimetype=MEDIA_TYPES[fmt].split(";")[0])
     if fmt in ("csv", "csv_excel"):

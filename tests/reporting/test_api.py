@@ -149,3 +149,46 @@ def test_records_endpoint_json(api, people, book):
     assert [r["kind"] for r in records] == ["handover"] * 3 + ["reversal", "handover"]
     assert records[3]["reverses_id"] == records[2]["id"] and records[3]["kg"] == -50
     assert records[4]["completed_at"] == "2026-01-01T00:30:00+01:00"
+
+
+def test_streamed_records_are_produced_after_the_request_ended(committed_app):
+    """Found by schemathesis (issue 9): under a real server the JSON and CSV record
+    exports failed (500) for every caller. Their body is streamed after the request's
+    session is removed, and choosing the language then read the detached user. The
+    request runs in a thread of its own, without the test's app context, as under
+    gunicorn."""
+    import threading
+
+    from flask.testing import FlaskClient
+
+    from app.accounts import orgnr
+    from app.accounts.services import _new_user, add_member, create_api_token, create_organization
+    from app.db import commit, db
+    from tests.conftest import bearer
+
+    municipality = create_organization("Asker kommune", "municipality", orgnr.make(81234567))
+    officer = _new_user("officer@stream.test", "Officer", "correct horse battery")
+    db.session.flush()
+    add_member(officer, municipality, "member")
+    _token, raw = create_api_token(officer, "test")
+    commit()
+    bodies: dict[str, tuple[int, str]] = {}
+    errors: list[BaseException] = []
+
+    def download() -> None:
+        client = FlaskClient(committed_app)
+        try:
+            for fmt in ("json", "csv", "csv_excel"):
+                response = client.get(f"/api/v1/reports/records?format={fmt}",
+                                      headers=bearer(raw))
+                bodies[fmt] = (response.status_code, response.get_data(as_text=True))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=download)
+    thread.start()
+    thread.join(timeout=60)
+    assert errors == []
+    assert bodies["json"][0] == 200 and json.loads(bodies["json"][1])["records"] == []
+    assert bodies["csv"][0] == 200 and bodies["csv"][1].startswith("id,kind,")
+    assert bodies["csv_excel"][0] == 200 and "Post-id" in bodies["csv_excel"][1]
