@@ -5,6 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+from app.validation import MAX_ID
 
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
 STRIPE_API_ORIGIN = "https://api.stripe.com"
@@ -64,5 +68,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number larger than MAX_ID, the largest id a row can
+    have, is 404 like any unknown id instead of overflowing the database driver. (Not a
+    ``max``: werkzeug then answers 405 for the methods of a sibling rule.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if isinstance(number, int) and number > MAX_ID:
+            raise NotFound()
+        return number
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = IdConverter  # before the blueprints add their rules
     app.after_request(add_security_headers)

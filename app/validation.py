@@ -19,12 +19,23 @@ from app.errors import ValidationFailed
 
 MISSING = object()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Ids are 32-bit integer columns (PostgreSQL ``integer``); a larger one cannot exist.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000  # a page number in a list; keeps OFFSET far from any integer limit
+NOT_BLANK = r"\S"
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 @dataclass
 class Field:
-    """One input field. ``kind`` is string|text|email|integer|number|money|boolean|date|
-    datetime|list."""
+    """One input field. ``kind`` is string|text|email|integer|id|number|money|boolean|date|
+    datetime|list.
+
+    The JSON schema says exactly what ``convert`` accepts: a required text is not blank
+    (also when a partial update makes it optional to send), lengths count what was sent,
+    a pattern and the choices apply to the value as sent, numbers are JSON numbers (money
+    may also be a decimal string such as ``"125.50"``), dates are ``YYYY-MM-DD``.
+    """
 
     kind: str = "string"
     required: bool = False
@@ -41,6 +52,22 @@ class Field:
     description: str = ""
     default: Any = MISSING
     extra: dict = field(default_factory=dict)
+    blank: bool | None = None  # may a text be empty or a list have no items? default: not required
+
+    def __post_init__(self) -> None:
+        if self.blank is None:
+            self.blank = not self.required
+        if self.kind == "id":
+            self.min = 1 if self.min is None else self.min
+            self.max = MAX_ID if self.max is None else self.max
+
+    def json_pattern(self) -> str:
+        """``pattern`` for the whole value, as JSON Schema (and ``convert``) search it."""
+        return f"^(?:{self.pattern})$"
+
+    def _money_pattern(self) -> str:
+        sign = "" if self.min is not None and self.min >= 0 else "-?"
+        return rf"^{sign}[0-9]+([.,][0-9]{{1,2}})?$"
 
     def convert(self, value: Any) -> Any:  # noqa: C901 - one branch per kind
         if value is None:
@@ -51,29 +78,32 @@ class Field:
         if kind in ("string", "text", "email"):
             if not isinstance(value, str):
                 raise ValueError(_("Må være tekst."))
-            value = value.strip()
-            if self.required and not value:
-                raise ValueError(_("Feltet må fylles ut."))
-            if self.min_length is not None and len(value) < self.min_length:
-                raise ValueError(_("Må være minst %(n)s tegn.", n=self.min_length))
             if self.max_length is not None and len(value) > self.max_length:
                 raise ValueError(_("Kan ikke være lengre enn %(n)s tegn.", n=self.max_length))
-            if kind == "email":
-                value = value.lower()
-                if not EMAIL_RE.match(value):
-                    raise ValueError(_("Ugyldig e-postadresse."))
-            if self.pattern and not re.fullmatch(self.pattern, value):
+            if self.pattern and not re.search(self.json_pattern(), value):
                 raise ValueError(self.extra.get("pattern_message") or _("Ugyldig format."))
             if self.choices is not None and value not in self.choices:
                 raise ValueError(_("Ukjent verdi. Gyldige verdier: %(v)s.",
                                    v=", ".join(self.choices)))
+            value = value.strip()
+            if not self.blank and not value:
+                raise ValueError(_("Feltet må fylles ut."))
+            if self.min_length is not None and len(value) < self.min_length:
+                raise ValueError(_("Må være minst %(n)s tegn.", n=self.min_length))
+            if kind == "email":
+                value = value.lower()
+                if not EMAIL_RE.match(value):
+                    raise ValueError(_("Ugyldig e-postadresse."))
             return value
         if kind == "boolean":
             if isinstance(value, bool):
                 return value
             raise ValueError(_("Må være true eller false."))
-        if kind in ("integer", "number", "money"):
+        if kind in ("integer", "id", "number", "money"):
             if isinstance(value, bool) or not isinstance(value, int | float | str):
+                raise ValueError(_("Må være et tall."))
+            if isinstance(value, str) and (kind != "money"
+                                           or not re.search(self._money_pattern(), value)):
                 raise ValueError(_("Må være et tall."))
             try:
                 number = Decimal(str(value).strip().replace(",", "."))
@@ -81,20 +111,24 @@ class Field:
                 raise ValueError(_("Må være et tall.")) from None
             if not number.is_finite():
                 raise ValueError(_("Må være et tall."))
-            if kind == "integer" and number != number.to_integral_value():
+            if kind in ("integer", "id") and number != number.to_integral_value():
                 raise ValueError(_("Må være et heltall."))
             if kind == "money" and number.as_tuple().exponent < -2:
                 raise ValueError(_("Høyst to desimaler."))
             self._check_range(number)
-            return int(number) if kind == "integer" else number
+            return int(number) if kind in ("integer", "id") else number
         if kind == "date":
             try:
-                return date.fromisoformat(str(value))
+                if not isinstance(value, str) or not DATE_RE.match(value):
+                    raise ValueError
+                return date.fromisoformat(value)
             except ValueError:
                 raise ValueError(_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")) from None
         if kind == "datetime":
             try:
-                parsed = datetime.fromisoformat(str(value))
+                if not isinstance(value, str):
+                    raise ValueError
+                parsed = datetime.fromisoformat(value)
             except ValueError:
                 raise ValueError(_("Ugyldig tidspunkt; bruk ISO 8601.")) from None
             if parsed.tzinfo is None:
@@ -105,7 +139,7 @@ class Field:
                 raise ValueError(_("Må være en liste."))
             if self.max_items is not None and len(value) > self.max_items:
                 raise ValueError(_("Høyst %(n)s elementer.", n=self.max_items))
-            if self.required and not value:
+            if not self.blank and not value:
                 raise ValueError(_("Velg minst én."))
             return [self.items.convert(v) for v in value] if self.items else value
         raise TypeError(kind)
@@ -123,22 +157,29 @@ class Field:
         kinds = {
             "string": {"type": "string"}, "text": {"type": "string"},
             "email": {"type": "string", "format": "email"},
-            "integer": {"type": "integer"}, "number": {"type": "number"},
-            "money": {"type": "number", "multipleOf": 0.01},
+            "integer": {"type": "integer"}, "id": {"type": "integer"},
+            "number": {"type": "number"}, "money": {"type": "number"},
             "boolean": {"type": "boolean"},
             "date": {"type": "string", "format": "date"},
             "datetime": {"type": "string", "format": "date-time"},
             "list": {"type": "array"},
         }
         schema = dict(kinds[self.kind])
-        if self.kind == "money":
-            schema.pop("multipleOf")
         if self.min is not None:
             schema["exclusiveMinimum" if self.exclusive_min else "minimum"] = self.min
         if self.max is not None:
             schema["maximum"] = self.max
         if self.max_length is not None:
             schema["maxLength"] = self.max_length
+        if self.kind in ("string", "text", "email") and not self.choices:
+            if not self.blank or self.min_length:
+                schema["minLength"] = max(1, self.min_length or 0)
+            if self.pattern:
+                schema["pattern"] = self.json_pattern()
+            elif not self.blank:
+                schema["pattern"] = NOT_BLANK
+        if self.kind == "list" and not self.blank:
+            schema["minItems"] = 1
         if self.choices:
             schema["enum"] = list(self.choices)
         if self.items is not None:
@@ -147,6 +188,9 @@ class Field:
             schema["maxItems"] = self.max_items
         if self.description:
             schema["description"] = self.description
+        if self.kind == "money":
+            schema = {"anyOf": [schema, {"type": "string", "pattern": self._money_pattern()}],
+                      **({"description": self.description} if self.description else {})}
         if self.nullable:
             schema = {"anyOf": [schema, {"type": "null"}]}
         return schema

@@ -44,3 +44,33 @@ def test_responses_match_the_document(client, make):
         client.delete("/api/v1/tokens/999999", headers=bearer(token)),
     ):
         check_response(response)
+
+
+def test_public_operations_document_the_401_for_a_bad_token(client):
+    """Found by schemathesis (issue 9): a revoked or unknown token is refused on public
+    operations too, with a 401 the document did not list."""
+    for path in ("/api/v1/listings", "/api/v1/categories", "/api/v1/search",
+                 "/api/v1/requests/1", "/api/v1/emission-factors"):
+        response = client.get(path, headers=bearer("kl_revoked-or-made-up"))
+        assert response.status_code == 401, path
+        check_response(response)
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_ids_and_pages_have_the_limits_the_api_applies(client):
+    from app.validation import MAX_ID, MAX_PAGE
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            for param in operation.get("parameters", []):
+                if param["in"] == "path":
+                    assert param["schema"] == {"type": "integer", "minimum": 1,
+                                               "maximum": MAX_ID}, path
+                if param["name"] == "page":
+                    assert param["schema"]["maximum"] == MAX_PAGE, path
+                if param["in"] == "query" and not param["required"]:
+                    assert param["allowEmptyValue"] is True, (path, param["name"])

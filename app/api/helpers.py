@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import ServiceError, ValidationFailed
+from app.validation import MAX_PAGE
 
 
 class Unauthorized(ServiceError):
@@ -53,24 +55,26 @@ def created(body: dict[str, Any], location: str):
 
 
 def page_args(max_per_page: int = 100) -> tuple[int, int]:
+    """``page`` and ``per_page`` from the query string (empty counts as absent)."""
     errors: dict[str, list[str]] = {}
-    try:
-        page = int(request.args.get("page", 1))
-        if page < 1:
-            raise ValueError
-    except ValueError:
-        errors["page"] = [_("Må være et heltall fra 1.")]
-        page = 1
-    try:
-        per_page = int(request.args.get("per_page", 20))
-        if not 1 <= per_page <= max_per_page:
-            raise ValueError
-    except ValueError:
+    page = _whole(request.args.get("page"), 1, MAX_PAGE)
+    if page is None:
+        errors["page"] = [_("Må være et heltall fra %(low)s til %(high)s.", low=1, high=MAX_PAGE)]
+    per_page = _whole(request.args.get("per_page"), 20, max_per_page)
+    if per_page is None:
         errors["per_page"] = [_("Må være et heltall fra 1 til %(n)s.", n=max_per_page)]
-        per_page = 20
     if errors:
         raise ValidationFailed(errors)
     return page, per_page
+
+
+def _whole(raw: str | None, default: int, high: int) -> int | None:
+    """A whole number from 1 to ``high`` written in ASCII digits, else None."""
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or not 1 <= int(raw) <= high:
+        return None
+    return int(raw)
 
 
 def envelope(items: list[dict], total: int, page: int, per_page: int) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from app.api import bp
 from app.api.helpers import Unauthorized, created, envelope, json_body, login_required, page_args
-from app.api.openapi import component, list_of, operation, path_id, query
+from app.api.openapi import component, list_of, operation, page_params, path_id, query
 from app.errors import ValidationFailed
 from app.listings import rules, services
 from app.listings.categories import category_lookup, ids_with_descendants
@@ -59,7 +59,7 @@ class ListingCreate(Schema):
     fields = {
         **_FIELDS,
         "publish": Field("boolean", default=False, description="Publish at once."),
-        "organization_id": Field("integer", description="Owner; default: your first."),
+        "organization_id": Field("id", description="Owner; default: your first."),
     }
 
 
@@ -194,8 +194,7 @@ operation("/listings", "get", "Published listings, or all of my organisations' (
                   query("status", {"type": "string", "enum": list(STATUSES)},
                         "Only with org=mine"),
                   query("category", {"type": "string"}, "Category slug, with its children"),
-                  query("page", {"type": "integer", "minimum": 1}),
-                  query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
+                  *page_params()],
           responses={200: list_of("Listing")}, errors=(401, 422), auth=False, tags=_TAGS)
 operation("/listings/{listing_id}", "get", "One listing (drafts only for its organisation)",
           params=_ID, responses={200: "Listing"}, errors=(404,), auth=False, tags=_TAGS)

@@ -12,6 +12,7 @@ from typing import Any
 from flask import jsonify, request
 
 from app.api import bp
+from app.validation import MAX_ID, MAX_PAGE
 
 _COMPONENTS: dict[str, dict] = {}
 _OPERATIONS: dict[str, dict[str, dict]] = {}
@@ -59,12 +60,25 @@ def list_of(name: str) -> dict:
 
 
 def query(name: str, schema: dict, description: str = "", required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
+    """A query parameter. An optional one sent empty (``?page=``, as an HTML form sends
+    it) counts as absent: ``allowEmptyValue`` says so."""
+    param = {"name": name, "in": "query", "required": required, "schema": schema,
+             "description": description}
+    if not required:
+        param["allowEmptyValue"] = True
+    return param
+
+
+def page_params(max_per_page: int = 100) -> list[dict]:
+    return [query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
+            query("per_page", {"type": "integer", "minimum": 1, "maximum": max_per_page,
+                               "default": 20})]
 
 
 def path_id(name: str = "id") -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+    """An id in the path; a larger one than any row can have does not match the route."""
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
 
 
 def operation(
@@ -98,7 +112,8 @@ def operation(
         if schema is not None:
             entry["content"] = {ctype: {"schema": schema}}
         op["responses"][str(status)] = entry
-    codes = set(errors) | ({401} if auth else set())
+    # 401 also for public operations: a bad, expired or revoked token is refused anywhere.
+    codes = set(errors) | {401}
     if body is not None:
         codes |= {400, 413, 415, 422}
     for status in sorted(codes):
@@ -106,7 +121,8 @@ def operation(
             "description": ERROR_TEXT.get(status, ""),
             "content": {"application/problem+json": {"schema": ref("Problem")}},
         }
-    op["security"] = [{"bearer": []}, {"session": []}] if auth else []
+    # Public operations take credentials too (an organisation's drafts, for instance).
+    op["security"] = [{"bearer": []}, {"session": []}] + ([] if auth else [{}])
     _OPERATIONS.setdefault(path, {})[method.lower()] = op
 
 

@@ -10,7 +10,7 @@ from app.accounts import services
 from app.accounts.models import ApiToken
 from app.api import bp
 from app.api.helpers import created, iso, json_body, login_required
-from app.api.openapi import component, operation
+from app.api.openapi import component, operation, path_id
 from app.db import db
 from app.validation import Field, Schema
 
@@ -71,6 +71,5 @@ operation("/tokens", "get", "List my API tokens",
               "total": {"type": "integer"}, "page": {"type": "integer"},
               "per_page": {"type": "integer"}}}}, tags=("accounts",))
 operation("/tokens/{token_id}", "delete", "Revoke an API token",
-          params=[{"name": "token_id", "in": "path", "required": True,
-                   "schema": {"type": "integer"}}],
+          params=[path_id("token_id")],
           responses={200: "Token"}, errors=(404, 409), tags=("accounts",))

@@ -12,7 +12,16 @@ from flask_login import current_user
 
 from app.api import bp
 from app.api.helpers import created, envelope, json_body, login_required, page_args
-from app.api.openapi import _OPERATIONS, component, list_of, operation, path_id, query, ref
+from app.api.openapi import (
+    _OPERATIONS,
+    component,
+    list_of,
+    operation,
+    page_params,
+    path_id,
+    query,
+    ref,
+)
 from app.errors import ValidationFailed
 from app.exchange import factors, handover, ledger, services
 from app.exchange.models import ReservationStatus
@@ -24,13 +33,13 @@ STATUSES = tuple(s.value for s in ReservationStatus)
 
 class ReservationCreate(Schema):
     fields = {
-        "listing_id": Field("integer", required=True, min=1),
+        "listing_id": Field("id", required=True),
         "quantity": Field("number", required=True, min=0, exclusive_min=True,
                           description="In the listing's unit; whole for pieces."),
-        "match_id": Field("integer", nullable=True, description="The match it came from."),
+        "match_id": Field("id", nullable=True, description="The match it came from."),
         "message": Field("text", max_length=services.MESSAGE_MAX,
                          description="First message in the thread."),
-        "organization_id": Field("integer", description="Buyer organisation; default: your "
+        "organization_id": Field("id", description="Buyer organisation; default: your "
                                  "first that does not own the listing."),
     }
 
@@ -332,8 +341,7 @@ operation("/reservations", "get", "Reservations of my organisations",
           params=[query("role", {"type": "string", "enum": ["buyer", "seller"]},
                         "As buyer or as seller; default both."),
                   query("status", {"type": "string", "enum": list(STATUSES)}),
-                  query("page", {"type": "integer", "minimum": 1}),
-                  query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
+                  *page_params()],
           responses={200: list_of("Reservation")}, errors=(422,), tags=_T)
 operation("/reservations/{reservation_id}", "get", "One reservation", params=_ID,
           responses={200: "Reservation"}, errors=(404,), tags=_T)

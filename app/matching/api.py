@@ -7,13 +7,15 @@ organisation; anyone else gets 404. Reasons come as text in the caller's languag
 
 from __future__ import annotations
 
+import re
+
 from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import bp
 from app.api.helpers import envelope, login_required, page_args
-from app.api.openapi import component, list_of, operation, path_id, query
+from app.api.openapi import component, list_of, operation, page_params, path_id, query
 from app.errors import NotFound, ValidationFailed
 from app.listings import services as listing_services
 from app.matching import services
@@ -55,17 +57,22 @@ component("Match", {
 })
 
 
+_ONE_STATE = "|".join(STATES)
+STATE_PATTERN = rf"^(all|({_ONE_STATE})(,({_ONE_STATE}))*)$"
+
+
 def _states() -> tuple[str, ...]:
+    """``state``: all, or comma-separated states (no blanks), exactly as STATE_PATTERN."""
     raw = request.args.get("state")
     if not raw:
         return VISIBLE_STATES
-    if raw == "all":
-        return STATES
-    states = tuple(s.strip() for s in raw.split(",") if s.strip())
-    if not states or any(s not in STATES for s in states):
+    if not re.search(STATE_PATTERN, raw):
         raise ValidationFailed({"state": [_("Ukjent tilstand. Gyldige verdier: %(v)s.",
                                             v=", ".join(("all", *STATES)))]})
-    return states
+    raw = raw.strip()  # the pattern's $ also allows one final newline
+    if raw == "all":
+        return STATES
+    return tuple(dict.fromkeys(raw.split(",")))
 
 
 @bp.get("/requests/<int:request_id>/matches")
@@ -106,10 +113,9 @@ def match_dismiss(match_id: int):
     return jsonify(match_json(services.dismiss(match)))
 
 
-_LIST_PARAMS = [query("state", {"type": "string"},
+_LIST_PARAMS = [query("state", {"type": "string", "pattern": STATE_PATTERN},
                       "Comma-separated states, or all; default suggested,interested"),
-                query("page", {"type": "integer", "minimum": 1}),
-                query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})]
+                *page_params()]
 _TAGS = ("matching",)
 operation("/requests/{request_id}/matches", "get",
           "Listings that match a request, best first (the requesting organisation only)",

@@ -35,7 +35,7 @@ def reporting_user() -> None:
 
 
 def choice(name: str, allowed: tuple[str, ...], default: str, errors: dict) -> str:
-    value = request.args.get(name, default).strip() or default
+    value = request.args.get(name) or default  # as sent: the document lists the values
     if value not in allowed:
         errors[name] = [_("Ukjent verdi. Gyldige verdier: %(v)s.", v=", ".join(allowed))]
     return value
@@ -154,7 +154,9 @@ operation("/reports/reuse", "get", "Kilograms, tonnes, records, items and CO2e, 
                   _FORMAT],
           responses={200: "ReuseReport"}, errors=(403, 422), tags=("reports",))
 operation("/reports/eu-2021-19", "get", "Tonnes re-used per EU 2021/19 category in a year",
-          params=[query("year", {"type": "integer"}, "Default: this year."), _FORMAT],
+          params=[query("year", {"type": "integer", "minimum": periods.EARLIEST.year,
+                                 "maximum": periods.LATEST.year}, "Default: this year."),
+                  _FORMAT],
           responses={200: "EUReuseTable"}, errors=(403, 422), tags=("reports",))
 operation("/reports/records", "get", "Every ledger record of a period (reversals marked)",
           params=[*_PERIOD, _FORMAT], responses={200: {"type": "object"}}, errors=(403, 422),

@@ -8,6 +8,7 @@ period into the half-open UTC interval the ledger is filtered by.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -128,6 +129,8 @@ def parse_year(raw: str | None, field: str = "year") -> int:
     if raw is None or raw.strip() == "":
         return today().year
     try:
+        if not re.fullmatch(r"[0-9]{1,9}", raw.strip()):
+            raise ValueError
         year = int(raw.strip())
     except ValueError:
         raise ValidationFailed({field: [_("Må være et årstall, for eksempel 2026.")]}) from None

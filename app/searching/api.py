@@ -10,11 +10,12 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 
 from app.api import bp
-from app.api.openapi import ERROR_TEXT, component, operation, query
+from app.api.openapi import ERROR_TEXT, component, operation, page_params, query
 from app.errors import ValidationFailed, problem
 from app.searching.params import (
     CONDITIONS,
     MAX_PER_PAGE,
+    MAX_PRICE_NOK,
     MAX_QUERY_CHARS,
     MAX_RADIUS_KM,
     ORG_KINDS,
@@ -101,8 +102,10 @@ operation(
                                                           "enum": list(CONDITIONS)}},
                  "Repeatable or comma-separated"), "explode": True},
         {**query("district", _LIST, "Repeatable or comma-separated"), "explode": True},
-        query("min_price", {"type": "number", "minimum": 0}, "NOK per unit"),
-        query("max_price", {"type": "number", "minimum": 0}, "NOK per unit"),
+        query("min_price", {"type": "number", "minimum": 0, "maximum": MAX_PRICE_NOK},
+              "NOK per unit"),
+        query("max_price", {"type": "number", "minimum": 0, "maximum": MAX_PRICE_NOK},
+              "NOK per unit"),
         query("free", {"type": "string", "enum": ["1", "0", "true", "false"]},
               "1: only free listings"),
         {**query("org_kind", {"type": "array", "items": {"type": "string",
@@ -118,9 +121,7 @@ operation(
               "needs a position"),
         query("sort", {"type": "string", "enum": list(SORTS), "default": "relevance"},
               "distance needs a position"),
-        query("page", {"type": "integer", "minimum": 1, "default": 1}),
-        query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
-                           "default": 20}),
+        *page_params(MAX_PER_PAGE),
     ],
     responses={200: "SearchResponse"}, errors=(422, 503), auth=False, tags=("search",),
 )

@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from app.db import db
 from app.listings import postcodes
 from app.listings.models import Category, Condition
+from app.validation import MAX_PAGE
 from search import SearchQuery
 from search.types import SORTS
 
@@ -30,6 +31,7 @@ API_FACETS = ("category", "condition", "district")
 MAX_PER_PAGE = 100
 MAX_RADIUS_KM = 500
 MAX_QUERY_CHARS = 200
+MAX_PRICE_NOK = 10**9
 _TRUE, _FALSE = {"1", "true", "on", "yes"}, {"0", "false", "off", "no"}
 
 
@@ -106,10 +108,10 @@ def _price(args: MultiDict, name: str, errors: dict[str, list[str]]) -> int | No
         return None
     if value < 0:
         errors[name] = [_("Beløpet kan ikke være negativt.")]
+    elif value > MAX_PRICE_NOK:  # before quantize, which fails on a huge number
+        errors[name] = [_("Beløpet er for stort.")]
     elif value != value.quantize(Decimal("0.01")):
         errors[name] = [_("Bruk høyst to desimaler.")]
-    elif value > 10**9:
-        errors[name] = [_("Beløpet er for stort.")]
     else:
         return int(value * 100)
     return None
@@ -232,7 +234,7 @@ def parse(args: MultiDict, max_per_page: int = MAX_PER_PAGE,
                                 "lng).")]
     else:
         params.sort = sort
-    params.page = _int(args, "page", 1, 1, None, errors)
+    params.page = _int(args, "page", 1, 1, MAX_PAGE, errors)
     params.per_page = _int(args, "per_page", 20, 1, max_per_page, errors)
     return params, errors
 

@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from app.api import bp
 from app.api.helpers import Unauthorized, created, envelope, json_body, login_required, page_args
-from app.api.openapi import component, list_of, operation, path_id, query
+from app.api.openapi import component, list_of, operation, page_params, path_id, query
 from app.errors import ValidationFailed
 from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.models import Condition, Unit
@@ -55,7 +55,7 @@ _FIELDS = {
 
 class RequestCreate(Schema):
     fields = {**_FIELDS,
-              "organization_id": Field("integer", description="Owner; default: your first.")}
+              "organization_id": Field("id", description="Owner; default: your first.")}
 
 
 class RequestUpdate(Schema):
@@ -150,7 +150,7 @@ def update_request(request_id: int):
 @login_required
 def close_request(request_id: int):
     wanted = services.request_for_change(request_id, current_user)
-    fulfilled = request.args.get("fulfilled", "false").lower()
+    fulfilled = request.args.get("fulfilled") or "false"  # empty counts as absent
     if fulfilled not in ("true", "false"):
         raise ValidationFailed({"fulfilled": [_("Må være true eller false.")]})
     services.close_request(wanted, fulfilled=fulfilled == "true")
@@ -167,8 +167,7 @@ operation("/requests", "get", "Open requests, or all of my organisations' (org=m
                   query("status", {"type": "string", "enum": list(STATUSES)},
                         "Only with org=mine"),
                   query("category", {"type": "string"}, "Category slug, with its children"),
-                  query("page", {"type": "integer", "minimum": 1}),
-                  query("per_page", {"type": "integer", "minimum": 1, "maximum": 100})],
+                  *page_params()],
           responses={200: list_of("WantedRequest")}, errors=(401, 422), auth=False,
           tags=_TAGS)
 operation("/requests/{request_id}", "get", "One request (closed ones only for its organisation)",

@@ -250,3 +250,29 @@ def test_emission_factors_are_public(api, categories):
     assert len(default) == 1 and default[0]["value"] == 0.51 and default[0]["kind"] == "net"
     assert {f["key"] for f in body["items"]} >= {"sofa", "furniture", "textiles", "steel",
                                                  "bricks"}
+
+
+def test_numbers_beyond_any_row_are_answered_not_overflowed(api, make_listing, buyer):
+    """Found by schemathesis (issue 9): ?page=576460752303423488 and ids past 64 bits made
+    SQLite raise OverflowError (500). Pages stop at MAX_PAGE, ids at MAX_ID (as documented)."""
+    from app.validation import MAX_ID, MAX_PAGE
+
+    listing = make_listing(quantity=5)
+    huge_page = api.get("/reservations?page=576460752303423488&per_page=68&status=requested",
+                        buyer.token)
+    assert huge_page.status_code == 422 and "page" in huge_page.get_json()["errors"]
+    assert api.get(f"/reservations?page={MAX_PAGE}", buyer.token).status_code == 200
+    assert api.get(f"/reservations?page={MAX_PAGE + 1}", buyer.token).status_code == 422
+    assert api.get("/reservations?page=", buyer.token).status_code == 200  # empty: absent
+    for rid in (MAX_ID, MAX_ID + 1, 10**23):
+        response = api.get(f"/reservations/{rid}", buyer.token)
+        assert response.status_code == 404 and response.mimetype == "application/problem+json"
+    before = snapshot(listing.id)
+    for body in ({"listing_id": 10**23, "quantity": 1},
+                 {"listing_id": listing.id, "quantity": 1, "organization_id": 10**23},
+                 {"listing_id": listing.id, "quantity": 1, "match_id": MAX_ID + 1}):
+        response = api.post("/reservations", buyer.token, json=body)
+        assert response.status_code == 422, body
+        assert set(response.get_json()["errors"]) <= {"listing_id", "organization_id",
+                                                       "match_id"}
+    assert snapshot(listing.id) == before

@@ -268,3 +268,51 @@ def test_session_writes_need_the_csrf_header(client, auth, owner, categories):
     response = client.post("/api/v1/listings", json=listing_data(),
                            headers={"X-CSRFToken": token})
     assert response.status_code == 201
+
+
+def test_an_id_past_the_integer_range_is_404_for_every_method(api, client, make_listing):
+    """Found by schemathesis (issue 9): /listings/99999999999999999999999 overflowed
+    SQLite (500); PATCH on one past MAX_ID then got 405 from the routing."""
+    from app.validation import MAX_ID
+
+    make_listing()
+    for number in (MAX_ID + 1, 10**23):
+        assert api.get(f"/listings/{number}").status_code == 404
+        assert api.patch(f"/listings/{number}", json={"title": "Ny"}).status_code == 404
+        assert api.post(f"/listings/{number}/publish").status_code == 404
+        assert client.get(f"/listings/{number}").status_code == 404  # the page too
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"quantity": "3"}, "quantity"),
+    ({"unit_weight_kg": "2.5"}, "unit_weight_kg"),
+    ({"lat": "59.8", "lng": 10.4}, "lat"),
+    ({"price_nok": "12.345"}, "price_nok"),
+    ({"price_nok": " 12"}, "price_nok"),
+    ({"price_nok": "1e3"}, "price_nok"),
+    ({"postcode": " 1389"}, "postcode"),
+    ({"condition": " good"}, "condition"),
+    ({"organization_id": 0}, "organization_id"),
+])
+def test_what_the_document_calls_invalid_is_refused(api, owner, change, field):
+    """Found by schemathesis (issue 9): numbers as strings and padded values were accepted
+    though the document says ``number``, a pattern or an enum."""
+    response = api.post("/listings", json=listing_data(**change))
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+
+
+def test_money_may_be_a_decimal_string_as_documented(api, owner):
+    response = api.post("/listings", json=listing_data(price_nok="125.50"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["price_nok"] == 125.5
+
+
+def test_a_patch_cannot_blank_a_required_field(api, make_listing):
+    listing = make_listing()
+    before = _snapshot()
+    for change in ({"title": ""}, {"title": "  "}, {"category": ""}, {"postcode": ""}):
+        response = api.patch(f"/listings/{listing['id']}", json=change)
+        assert response.status_code == 422
+        assert set(response.get_json()["errors"]) == set(change)
+    assert _snapshot() == before

@@ -163,6 +163,10 @@ def test_match_lists_are_for_the_two_organisations_only(api, requester, lister, 
                    token=requester.token).status_code == 422
     assert api.get(f"/requests/{wanted['id']}/matches?state=suggested,dismissed",
                    token=requester.token).status_code == 200
+    # Found by schemathesis (issue 9): the document now gives the pattern the API applies.
+    for state in ("suggested,,dismissed", "%20suggested", "all,suggested", ".exe"):
+        assert api.get(f"/requests/{wanted['id']}/matches?state={state}",
+                       token=requester.token).status_code == 422, state
 
 
 def test_own_organisation_listings_never_match(api, requester, make_request, make_listing):

@@ -217,3 +217,14 @@ def test_the_matching_copy_follows_the_request(api, requester, make_request):
     api.post(f"/requests/{created['id']}/close", token=requester.token)
     db.session.expire_all()
     assert [link.is_open for link in wanted.category_links] == [False, False]
+
+
+def test_close_takes_fulfilled_as_the_document_says(api, requester, make_request):
+    """issue 9: ``fulfilled`` is a boolean that may be sent empty (allowEmptyValue)."""
+    first, second = make_request(), make_request()
+    odd = api.post(f"/requests/{first['id']}/close?fulfilled=yes", token=requester.token)
+    assert odd.status_code == 422 and "fulfilled" in odd.get_json()["errors"]
+    empty = api.post(f"/requests/{first['id']}/close?fulfilled=", token=requester.token)
+    assert empty.status_code == 200 and empty.get_json()["status"] == "closed"
+    done = api.post(f"/requests/{second['id']}/close?fulfilled=true", token=requester.token)
+    assert done.status_code == 200 and done.get_json()["status"] == "fulfilled"
