@@ -75,3 +75,24 @@ def test_mail_is_sent_by_the_worker_process(stack):
     [path] = stack.wait_for(delivered, timeout=30)
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert message["To"] == "ny.ansatt@demo.kretslop.no"
+
+
+def test_a_change_shows_at_once_through_every_workers_page_cache(stack):
+    """Each gunicorn worker keeps anonymous pages in its own memory; a change bumps the
+    content generation in Redis that every worker reads, so none serves the old page."""
+    token = stack.token("kontor@demo.kretslop.no")
+    mine = requests.get(stack.url + "/api/v1/listings", headers=_auth(token), timeout=10,
+                        params={"org": "mine", "status": "published"})
+    assert mine.status_code == 200, mine.text
+    path = f"/listings/{mine.json()['items'][0]['id']}"
+    before = [requests.get(stack.url + path, timeout=10) for _ in range(8)]
+    assert all(r.status_code == 200 and "Set-Cookie" not in r.headers for r in before)
+    assert "hit" in {r.headers["X-Page-Cache"] for r in before}
+
+    changed = requests.patch(stack.url + path.replace("/listings", "/api/v1/listings"),
+                             headers=_auth(token), json={"title": "Endret tittel, e2e"},
+                             timeout=10)
+    assert changed.status_code == 200, changed.text
+    after = [requests.get(stack.url + path, timeout=10) for _ in range(8)]
+    assert all("Endret tittel, e2e" in r.text for r in after)
+    assert "hit" in {r.headers["X-Page-Cache"] for r in after}  # kept again, new version
