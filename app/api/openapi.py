@@ -38,6 +38,13 @@ ERROR_TEXT = {
 }
 
 
+# Answered by the HTTP server (gunicorn) before the app sees the request, as HTML.
+SERVER_LIMITS = {
+    414: "Request line too long (the server's limit: 4094 bytes)",
+    431: "Request header fields too large (the server's limit: 8190 bytes a field)",
+}
+
+
 def component(name: str, schema: dict) -> dict:
     _COMPONENTS[name] = schema
     return {"$ref": f"#/components/schemas/{name}"}
@@ -122,6 +129,9 @@ def operation(
             "content": {"application/problem+json": {"schema": ref("Problem")}},
         }
     # Public operations take credentials too (an organisation's drafts, for instance).
+    for status, text in SERVER_LIMITS.items():
+        op["responses"][str(status)] = {
+            "description": text, "content": {"text/html": {"schema": {"type": "string"}}}}
     op["security"] = [{"bearer": []}, {"session": []}] + ([] if auth else [{}])
     _OPERATIONS.setdefault(path, {})[method.lower()] = op
 

@@ -162,7 +162,17 @@ def _toml(value) -> str:
 
 
 def write_config(path: Path, world: World | None) -> Path:
-    lines = ["[checks]", "enabled = true", ""]
+    from app.api.openapi import SERVER_LIMITS
+
+    # schemathesis 4's defaults for the two data checks, plus gunicorn's refusal of a too
+    # long request line or header (414, 431) before the app, which the document declares.
+    limits = [str(status) for status in SERVER_LIMITS]
+    refused = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429"]
+    accepted = ["2xx", "3xx", "401", "403", "404", "409", "429"]
+    lines = ["[checks]", "enabled = true",
+             f"negative_data_rejection.expected-statuses = {_toml(refused + ['5xx'] + limits)}",
+             f"positive_data_acceptance.expected-statuses = {_toml(accepted + ['5xx'] + limits)}",
+             ""]
     for path_regex, method_regex in BUSINESS_RULES:
         lines += ["[[operations]]", f"include-path-regex = {_toml(path_regex)}",
                   f"include-method-regex = {_toml(method_regex)}",
