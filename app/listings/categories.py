@@ -14,6 +14,7 @@ from decimal import Decimal
 from functools import cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from app.db import db
 from app.listings.models import Category
@@ -222,10 +223,33 @@ def category_path(category: Category | str) -> list[str]:
     return path[::-1]
 
 
+_SESSION_KEY = "all_categories"
+
+
 def all_categories() -> list[Category]:
-    """Every category in tree order."""
-    return list(db.session.scalars(sa.select(Category).order_by(Category.sort_order,
-                                                                 Category.id)))
+    """Every category in tree order.
+
+    Loaded once per database session (a page asks several times: filters, facet tree,
+    card labels); forgotten when the session commits, rolls back or flushes a category.
+    """
+    info = db.session.info
+    categories = info.get(_SESSION_KEY)
+    if categories is None:
+        categories = info[_SESSION_KEY] = list(db.session.scalars(
+            sa.select(Category).order_by(Category.sort_order, Category.id)))
+    return list(categories)
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_after_flush(session, _context) -> None:
+    if any(isinstance(o, Category) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_SESSION_KEY, None)
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget(session, *_args) -> None:
+    session.info.pop(_SESSION_KEY, None)
 
 
 def category_lookup() -> dict[str, Category]:
