@@ -165,3 +165,33 @@ def test_end_of_day_is_oslo_time():
         2027, 1, 15, 22, 59, 59, tzinfo=UTC)
     assert rules.start_of_day(date(2027, 7, 1)).astimezone(UTC) == datetime(
         2027, 6, 30, 22, 0, tzinfo=UTC)
+
+
+def test_all_categories_is_loaded_once_and_sees_changes(app, categories):
+    """Kept for the database session; a flushed category, a commit or a rollback makes the
+    next call read the table again."""
+    from sqlalchemy import event
+
+    from app.db import commit
+    from app.listings.categories import all_categories
+
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        first = all_categories()
+        second = all_categories()
+        assert [c.id for c in first] == [c.id for c in second]
+        assert sum("FROM categories" in s for s in statements) == 1
+
+        parent = next(c for c in first if c.parent_id is None)
+        db.session.add(Category(slug="test-new-kind", name_nb="Ny sort", name_en="New kind",
+                                parent_id=parent.id, eu_category=parent.eu_category,
+                                sort_order=10_000))
+        db.session.flush()
+        assert "test-new-kind" in {c.slug for c in all_categories()}
+        commit()
+        assert "test-new-kind" in {c.slug for c in all_categories()}
+        assert sum("FROM categories" in s for s in statements) == 3
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
