@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -191,6 +192,23 @@ class LiveStack:
         with mock.patch.dict(os.environ, self.env, clear=True):
             config = from_environment()
         return {**config, "TESTING": True, **overrides}
+
+    @contextmanager
+    def app_beside(self, **overrides):
+        """A Flask app in the test process on the stack's database (to build data and
+        read it back), pushed for the ``with`` block and disposed after it."""
+        from app import create_app
+        from app.db import db
+        from tests.conftest import IsolatedClient
+
+        application = create_app(self.app_config(**overrides))
+        application.test_client_class = IsolatedClient
+        with application.app_context():
+            try:
+                yield application
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
     def pending_events(self) -> int:
         """Outbox events not yet delivered (0 at once in the embedded, inline setup)."""

@@ -221,14 +221,8 @@ def served_on_postgres(request, tmp_path):
         stack = LiveStack(tmp_path / "stack", mode="scale", seed=False)
         try:
             stack.start()
-            application = create_app(stack.app_config(SQLALCHEMY_ENGINE_OPTIONS=POOL))
-            application.test_client_class = IsolatedClient
-            with application.app_context():
-                try:
-                    yield application, stack.url
-                finally:
-                    db.session.remove()
-                    db.engine.dispose()
+            with stack.app_beside(SQLALCHEMY_ENGINE_OPTIONS=POOL) as application:
+                yield application, stack.url
         finally:
             stack.stop()
         return

@@ -20,10 +20,9 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import create_app
 from app.db import db
 from app.payments.models import PaymentAttempt, ProcessedStripeEvent
-from tests.conftest import Builders, IsolatedClient
+from tests.conftest import Builders
 from tests.e2e.stack import LiveStack, stack_mode
 from tests.payments.conftest import (
     OPERATOR_ORGNR,
@@ -64,14 +63,8 @@ def _served_at_scale(stripe_server, tmp_path):
     try:
         stack.start()
         stripe_server.register_webhook(f"{stack.url}/stripe/webhook")
-        application = create_app(stack.app_config())
-        application.test_client_class = IsolatedClient
-        with application.app_context():
-            try:
-                yield application, stack.url
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+        with stack.app_beside() as application:
+            yield application, stack.url
     finally:
         stack.stop()
 
