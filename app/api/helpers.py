@@ -1,4 +1,5 @@
-"""Helpers shared by API modules: auth guards, JSON bodies, list envelopes."""
+"""Helpers shared by API modules: auth guards, JSON bodies, list envelopes, the list
+endpoint with ``org=mine`` and the actions on an object the caller may change."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import jsonify, request
+from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import ServiceError, ValidationFailed
+from app.listings.categories import category_lookup, ids_with_descendants
 from app.validation import MAX_PAGE
+
+#: One page of rows and the total count, as the services' list functions return them.
+Page = tuple[list[Any], int]
 
 
 class Unauthorized(ServiceError):
@@ -23,6 +28,11 @@ class Unauthorized(ServiceError):
 class UnsupportedMediaType(ServiceError):
     status = 415
     title = "Unsupported Media Type"
+
+
+def optional_user():
+    """The caller, or None when nobody is logged in."""
+    return current_user if current_user.is_authenticated else None
 
 
 def login_required(view: Callable) -> Callable:
@@ -79,6 +89,61 @@ def _whole(raw: str | None, default: int, high: int) -> int | None:
 
 def envelope(items: list[dict], total: int, page: int, per_page: int) -> dict[str, Any]:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def page_json(items: list[Any], total: int, page: int, per_page: int,
+              to_json: Callable[[Any], dict]) -> Response:
+    """One page of rows as the list envelope."""
+    return jsonify(envelope([to_json(x) for x in items], total, page, per_page))
+
+
+def scoped_list(
+    statuses: tuple[str, ...],
+    *,
+    public: Callable[[int, int, list[int] | None], Page],
+    mine: Callable[[Any, int, int, str | None], Page],
+    to_json: Callable[[Any], dict],
+) -> Response:
+    """A list endpoint: the public rows (``category`` with its children), or with
+    ``org=mine`` every row of the caller's organisations (``status`` one of ``statuses``).
+
+    ``public(page, per_page, category_ids)`` and ``mine(user, page, per_page, status)``
+    return the page's rows and the total."""
+    page, per_page = page_args()
+    scope = request.args.get("org", "")
+    status = request.args.get("status") or None
+    errors: dict[str, list[str]] = {}
+    if scope not in ("", "mine"):
+        errors["org"] = [_("Bruk org=mine eller utelat parameteren.")]
+    if status is not None and (scope != "mine" or status not in statuses):
+        errors["status"] = [_("Bare sammen med org=mine; en av %(v)s.", v=", ".join(statuses))]
+    category_ids = None
+    if request.args.get("category"):
+        category = category_lookup().get(request.args["category"].lower())
+        if category is None:
+            errors["category"] = [_("Ukjent kategori.")]
+        else:
+            category_ids = ids_with_descendants(category)
+    if errors:
+        raise ValidationFailed(errors)
+    if scope == "mine":
+        if optional_user() is None:
+            raise Unauthorized(_("Logg inn eller bruk en API-nøkkel."))
+        items, total = mine(current_user, page, per_page, status)
+    else:
+        items, total = public(page, per_page, category_ids)
+    return page_json(items, total, page, per_page, to_json)
+
+
+def act_on(
+    object_id: int,
+    fetch: Callable[[int, Any], Any],
+    change: Callable[[Any], Any],
+    to_json: Callable[[Any], dict],
+) -> Response:
+    """``fetch(object_id, user)`` the object the caller may change (its 404 or 403),
+    ``change`` it (a service that returns it) and answer with it as JSON."""
+    return jsonify(to_json(change(fetch(object_id, current_user))))
 
 
 def iso(dt) -> str | None:

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import jsonify, request
-from flask_babel import gettext as _
+from flask import jsonify
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.api import bp
-from app.api.helpers import Unauthorized, created, envelope, json_body, login_required, page_args
-from app.api.openapi import component, list_of, operation, page_params, path_id, query
-from app.errors import ValidationFailed
+from app.api.helpers import act_on, created, json_body, login_required, optional_user, scoped_list
+from app.api.openapi import ORGANIZATION, component, list_of, operation, path_id, scoped_list_params
 from app.listings import rules, services
-from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.models import Condition, Status, Unit
 from app.listings.serialize import listing_json
 from app.validation import Field, Schema
@@ -103,8 +100,7 @@ component("Listing", {
         "waste_origin": {"type": "boolean"},
         "available_from": _NULLABLE_TIME, "available_until": _NULLABLE_TIME,
         "organization_id": {"type": "integer"},
-        "organization": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string"}}},
+        "organization": ORGANIZATION,
         "published_at": _NULLABLE_TIME,
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
@@ -112,10 +108,6 @@ component("Listing", {
         "url": {"type": "string", "description": "The listing's page."},
     },
 })
-
-
-def _user():
-    return current_user if current_user.is_authenticated else None
 
 
 @bp.post("/listings")
@@ -130,58 +122,35 @@ def create_listing():
 
 @bp.get("/listings")
 def list_listings():
-    page, per_page = page_args()
-    scope = request.args.get("org", "")
-    status = request.args.get("status") or None
-    errors: dict[str, list[str]] = {}
-    if scope not in ("", "mine"):
-        errors["org"] = [_("Bruk org=mine eller utelat parameteren.")]
-    if status is not None and (scope != "mine" or status not in STATUSES):
-        errors["status"] = [_("Bare sammen med org=mine; en av %(v)s.", v=", ".join(STATUSES))]
-    category_ids = None
-    if request.args.get("category"):
-        category = category_lookup().get(request.args["category"].lower())
-        if category is None:
-            errors["category"] = [_("Ukjent kategori.")]
-        else:
-            category_ids = ids_with_descendants(category)
-    if errors:
-        raise ValidationFailed(errors)
-    if scope == "mine":
-        if _user() is None:
-            raise Unauthorized(_("Logg inn eller bruk en API-nøkkel."))
-        items, total = services.organization_listings(current_user, page, per_page, status)
-    else:
-        items, total = services.published_listings(page, per_page, category_ids)
-    return jsonify(envelope([listing_json(x) for x in items], total, page, per_page))
+    return scoped_list(STATUSES, public=services.published_listings,
+                       mine=services.organization_listings, to_json=listing_json)
 
 
 @bp.get("/listings/<int:listing_id>")
 def get_listing(listing_id: int):
-    return jsonify(listing_json(services.visible_listing(listing_id, _user())))
+    return jsonify(listing_json(services.visible_listing(listing_id, optional_user())))
+
+
+def _update(listing):
+    return services.update_listing(listing, ListingUpdate.load(json_body(), partial=True))
 
 
 @bp.patch("/listings/<int:listing_id>")
 @login_required
 def update_listing(listing_id: int):
-    listing = services.listing_for_change(listing_id, current_user)
-    data = ListingUpdate.load(json_body(), partial=True)
-    services.update_listing(listing, data)
-    return jsonify(listing_json(listing))
+    return act_on(listing_id, services.listing_for_change, _update, listing_json)
 
 
 @bp.post("/listings/<int:listing_id>/publish")
 @login_required
 def publish_listing(listing_id: int):
-    listing = services.listing_for_change(listing_id, current_user)
-    return jsonify(listing_json(services.publish(listing)))
+    return act_on(listing_id, services.listing_for_change, services.publish, listing_json)
 
 
 @bp.post("/listings/<int:listing_id>/withdraw")
 @login_required
 def withdraw_listing(listing_id: int):
-    listing = services.listing_for_change(listing_id, current_user)
-    return jsonify(listing_json(services.withdraw(listing)))
+    return act_on(listing_id, services.listing_for_change, services.withdraw, listing_json)
 
 
 _ID = [path_id("listing_id")]
@@ -189,12 +158,7 @@ _TAGS = ("listings",)
 operation("/listings", "post", "Create a listing (a draft, or published with publish=true)",
           body=ListingCreate, responses={201: "Listing"}, errors=(403,), tags=_TAGS)
 operation("/listings", "get", "Published listings, or all of my organisations' (org=mine)",
-          params=[query("org", {"type": "string", "enum": ["mine"]},
-                        "mine: every listing of my organisations, any status"),
-                  query("status", {"type": "string", "enum": list(STATUSES)},
-                        "Only with org=mine"),
-                  query("category", {"type": "string"}, "Category slug, with its children"),
-                  *page_params()],
+          params=scoped_list_params("listing", STATUSES),
           responses={200: list_of("Listing")}, errors=(401, 422), auth=False, tags=_TAGS)
 operation("/listings/{listing_id}", "get", "One listing (drafts only for its organisation)",
           params=_ID, responses={200: "Listing"}, errors=(404,), auth=False, tags=_TAGS)

@@ -30,6 +30,10 @@ PROBLEM = {
     },
 }
 
+#: An object's owning organisation, as the serializers give it.
+ORGANIZATION = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "name": {"type": "string"}}}
+
 ERROR_TEXT = {
     400: "Malformed request", 401: "No or bad credentials", 403: "Not allowed",
     404: "Unknown (also another organisation's private object)",
@@ -80,6 +84,15 @@ def page_params(max_per_page: int = 100) -> list[dict]:
     return [query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
             query("per_page", {"type": "integer", "minimum": 1, "maximum": max_per_page,
                                "default": 20})]
+
+
+def scoped_list_params(noun: str, statuses: tuple[str, ...]) -> list[dict]:
+    """The query of a :func:`app.api.helpers.scoped_list` endpoint (``noun``: "listing")."""
+    return [query("org", {"type": "string", "enum": ["mine"]},
+                  f"mine: every {noun} of my organisations, any status"),
+            query("status", {"type": "string", "enum": list(statuses)}, "Only with org=mine"),
+            query("category", {"type": "string"}, "Category slug, with its children"),
+            *page_params()]
 
 
 def path_id(name: str = "id") -> dict:

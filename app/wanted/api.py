@@ -13,10 +13,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import bp
-from app.api.helpers import Unauthorized, created, envelope, json_body, login_required, page_args
-from app.api.openapi import component, list_of, operation, page_params, path_id, query
+from app.api.helpers import act_on, created, json_body, login_required, optional_user, scoped_list
+from app.api.openapi import (
+    ORGANIZATION,
+    component,
+    list_of,
+    operation,
+    path_id,
+    query,
+    scoped_list_params,
+)
 from app.errors import ValidationFailed
-from app.listings.categories import category_lookup, ids_with_descendants
 from app.listings.models import Condition, Unit
 from app.validation import Field, Schema
 from app.wanted import rules, services
@@ -81,18 +88,13 @@ component("WantedRequest", {
         "radius_km": {"type": "number"},
         "needed_by": {"type": ["string", "null"], "format": "date"},
         "organization_id": {"type": "integer"},
-        "organization": {"type": "object", "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string"}}},
+        "organization": ORGANIZATION,
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "closed_at": {"type": ["string", "null"], "format": "date-time"},
         "url": {"type": "string", "description": "The request's page."},
     },
 })
-
-
-def _user():
-    return current_user if current_user.is_authenticated else None
 
 
 @bp.post("/requests")
@@ -106,55 +108,36 @@ def create_request():
 
 @bp.get("/requests")
 def list_requests():
-    page, per_page = page_args()
-    scope = request.args.get("org", "")
-    status = request.args.get("status") or None
-    errors: dict[str, list[str]] = {}
-    if scope not in ("", "mine"):
-        errors["org"] = [_("Bruk org=mine eller utelat parameteren.")]
-    if status is not None and (scope != "mine" or status not in STATUSES):
-        errors["status"] = [_("Bare sammen med org=mine; en av %(v)s.", v=", ".join(STATUSES))]
-    category_ids = None
-    if request.args.get("category"):
-        category = category_lookup().get(request.args["category"].lower())
-        if category is None:
-            errors["category"] = [_("Ukjent kategori.")]
-        else:
-            category_ids = ids_with_descendants(category)
-    if errors:
-        raise ValidationFailed(errors)
-    if scope == "mine":
-        if _user() is None:
-            raise Unauthorized(_("Logg inn eller bruk en API-nøkkel."))
-        items, total = services.organization_requests(current_user, page, per_page, status)
-    else:
-        items, total = services.open_requests(page, per_page, category_ids)
-    return jsonify(envelope([request_json(x) for x in items], total, page, per_page))
+    return scoped_list(STATUSES, public=services.open_requests,
+                       mine=services.organization_requests, to_json=request_json)
 
 
 @bp.get("/requests/<int:request_id>")
 def get_request(request_id: int):
-    return jsonify(request_json(services.visible_request(request_id, _user())))
+    return jsonify(request_json(services.visible_request(request_id, optional_user())))
+
+
+def _update(wanted):
+    return services.update_request(wanted, RequestUpdate.load(json_body(), partial=True))
+
+
+def _close(wanted):
+    fulfilled = request.args.get("fulfilled") or "false"  # empty counts as absent
+    if fulfilled not in ("true", "false"):
+        raise ValidationFailed({"fulfilled": [_("Må være true eller false.")]})
+    return services.close_request(wanted, fulfilled=fulfilled == "true")
 
 
 @bp.patch("/requests/<int:request_id>")
 @login_required
 def update_request(request_id: int):
-    wanted = services.request_for_change(request_id, current_user)
-    data = RequestUpdate.load(json_body(), partial=True)
-    services.update_request(wanted, data)
-    return jsonify(request_json(wanted))
+    return act_on(request_id, services.request_for_change, _update, request_json)
 
 
 @bp.post("/requests/<int:request_id>/close")
 @login_required
 def close_request(request_id: int):
-    wanted = services.request_for_change(request_id, current_user)
-    fulfilled = request.args.get("fulfilled") or "false"  # empty counts as absent
-    if fulfilled not in ("true", "false"):
-        raise ValidationFailed({"fulfilled": [_("Må være true eller false.")]})
-    services.close_request(wanted, fulfilled=fulfilled == "true")
-    return jsonify(request_json(wanted))
+    return act_on(request_id, services.request_for_change, _close, request_json)
 
 
 _ID = [path_id("request_id")]
@@ -162,12 +145,7 @@ _TAGS = ("requests",)
 operation("/requests", "post", "Post a wanted request (open at once; matching starts)",
           body=RequestCreate, responses={201: "WantedRequest"}, errors=(403,), tags=_TAGS)
 operation("/requests", "get", "Open requests, or all of my organisations' (org=mine)",
-          params=[query("org", {"type": "string", "enum": ["mine"]},
-                        "mine: every request of my organisations, any status"),
-                  query("status", {"type": "string", "enum": list(STATUSES)},
-                        "Only with org=mine"),
-                  query("category", {"type": "string"}, "Category slug, with its children"),
-                  *page_params()],
+          params=scoped_list_params("request", STATUSES),
           responses={200: list_of("WantedRequest")}, errors=(401, 422), auth=False,
           tags=_TAGS)
 operation("/requests/{request_id}", "get", "One request (closed ones only for its organisation)",
