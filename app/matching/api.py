@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from flask import jsonify, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import bp
-from app.api.helpers import envelope, login_required, page_args
-from app.api.openapi import component, list_of, operation, page_params, path_id, query
+from app.api.helpers import act_on, login_required, page_args, page_json
+from app.api.openapi import ORGANIZATION, component, list_of, operation, page_params, path_id, query
 from app.errors import NotFound, ValidationFailed
 from app.listings import services as listing_services
 from app.matching import services
@@ -28,8 +28,7 @@ STATES = tuple(s.value for s in MatchState)
 _REF = {"type": "object", "required": ["id", "title", "status", "url"], "properties": {
     "id": {"type": "integer"}, "title": {"type": "string"}, "status": {"type": "string"},
     "url": {"type": "string"},
-    "organization": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}}}}}
+    "organization": ORGANIZATION}}
 component("Match", {
     "type": "object",
     "required": ["id", "listing_id", "request_id", "score", "reasons", "reason_codes",
@@ -75,42 +74,43 @@ def _states() -> tuple[str, ...]:
     return tuple(dict.fromkeys(raw.split(",")))
 
 
+def _matches_of(owner_id: int, fetch, is_member, not_found: str, matches_for):
+    """One page of the matches of a request or a listing (``fetch``: the one the caller
+    may see) for a member of its organisation; anyone else gets 404 (``not_found``), as
+    for a private object. Query errors come first."""
+    page, per_page = page_args()
+    states = _states()
+    owner = fetch(owner_id, current_user)
+    if not is_member(current_user, owner):
+        raise NotFound(not_found)
+    items, total = matches_for(owner.id, page, per_page, states)
+    return page_json(items, total, page, per_page, match_json)
+
+
 @bp.get("/requests/<int:request_id>/matches")
 @login_required
 def request_matches(request_id: int):
-    page, per_page = page_args()
-    states = _states()
-    wanted = wanted_services.visible_request(request_id, current_user)
-    if not wanted_services.is_member(current_user, wanted):
-        raise NotFound(_("Ønsket finnes ikke."))
-    items, total = services.matches_for_request(wanted.id, page, per_page, states)
-    return jsonify(envelope([match_json(m) for m in items], total, page, per_page))
+    return _matches_of(request_id, wanted_services.visible_request, wanted_services.is_member,
+                       _("Ønsket finnes ikke."), services.matches_for_request)
 
 
 @bp.get("/listings/<int:listing_id>/matches")
 @login_required
 def listing_matches(listing_id: int):
-    page, per_page = page_args()
-    states = _states()
-    listing = listing_services.visible_listing(listing_id, current_user)
-    if not listing_services.is_member(current_user, listing):
-        raise NotFound(_("Annonsen finnes ikke."))
-    items, total = services.matches_for_listing(listing.id, page, per_page, states)
-    return jsonify(envelope([match_json(m) for m in items], total, page, per_page))
+    return _matches_of(listing_id, listing_services.visible_listing, listing_services.is_member,
+                       _("Annonsen finnes ikke."), services.matches_for_listing)
 
 
 @bp.post("/matches/<int:match_id>/interested")
 @login_required
 def match_interested(match_id: int):
-    match = services.match_for_requester(match_id, current_user)
-    return jsonify(match_json(services.mark_interested(match)))
+    return act_on(match_id, services.match_for_requester, services.mark_interested, match_json)
 
 
 @bp.post("/matches/<int:match_id>/dismiss")
 @login_required
 def match_dismiss(match_id: int):
-    match = services.match_for_requester(match_id, current_user)
-    return jsonify(match_json(services.dismiss(match)))
+    return act_on(match_id, services.match_for_requester, services.dismiss, match_json)
 
 
 _LIST_PARAMS = [query("state", {"type": "string", "pattern": STATE_PATTERN},
