@@ -140,7 +140,9 @@ component("Reservation", {
         "pickup_at": _TIME, "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "accepted_at": _TIME, "completed_at": _TIME, "ended_at": _TIME,
-        "end_reason": {"type": "string"},
+        "end_reason": {"type": "string", "description": (
+            "Why it was declined or cancelled, in the decider's words; "
+            "\"listing_withdrawn\" when the lister withdrew the listing.")},
         "giver_confirmed_at": _TIME, "receiver_confirmed_at": _TIME,
         "completion_basis": {"type": ["string", "null"], "enum": ["both", "giver_alone", None]},
         "weight_kg": _NUM, "weight_method": {"type": ["string", "null"]},

@@ -35,6 +35,9 @@ HOLDING_STATUSES = frozenset({S.ACCEPTED, S.AWAITING_PAYMENT, S.PAID})
 #: The hand-over may be confirmed (``accepted`` covers gifts and payment at pickup).
 HANDOVER_STATUSES = frozenset({S.ACCEPTED, S.PAID})
 ENDED_STATUSES = frozenset({S.DECLINED, S.CANCELLED, S.EXPIRED})
+#: ``end_reason`` of a request declined because its listing was withdrawn (a code, shown
+#: as a text in the reader's language; other reasons are the decider's own words).
+LISTING_WITHDRAWN = "listing_withdrawn"
 
 
 class PaymentMethod(enum.StrEnum):

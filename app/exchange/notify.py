@@ -22,6 +22,7 @@ SUBJECTS = {
     "reservation_requested": _l("Ny forespørsel om reservasjon: %(title)s"),
     "reservation_accepted": _l("Reservasjonen er godtatt: %(title)s"),
     "reservation_declined": _l("Reservasjonen ble avslått: %(title)s"),
+    "reservation_listing_withdrawn": _l("Annonsen er trukket tilbake: %(title)s"),
     "reservation_cancelled": _l("Reservasjonen er avbrutt: %(title)s"),
     "reservation_expired": _l("Reservasjonen er utløpt: %(title)s"),
     "reservation_message": _l("Ny melding om reservasjonen: %(title)s"),

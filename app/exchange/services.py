@@ -8,6 +8,7 @@ The state machine::
               --accept--> awaiting_payment --mark_paid--> paid     (online payment)
     accepted | paid --hand-over confirmed (see handover.py)--> completed
     requested --decline--> declined
+    requested --listing withdrawn--> declined (end_reason "listing_withdrawn")
     any open state --cancel--> cancelled;  --expire--> expired;  (decline too, by the lister)
 
 Acceptance *holds* the quantity: one conditional ``UPDATE listings SET quantity_available
@@ -51,6 +52,7 @@ from app.exchange.access import (  # noqa: F401
     visible_reservation,
 )
 from app.exchange.models import (
+    LISTING_WITHDRAWN,
     OPEN_STATUSES,
     PaymentMethod,
     Reservation,
@@ -253,6 +255,29 @@ def decline(reservation: Reservation, user: User, reason: str = "",
     reservation = _end(reservation, S.DECLINED, user, _reason(reason), now or utcnow())
     notify(reservation, "buyer", "reservation_declined", reason=reservation.end_reason)
     return reservation
+
+
+@listings.on_withdraw
+def decline_for_withdrawn_listing(listing: Listing, now: datetime | None = None
+                                  ) -> list[Reservation]:
+    """The listing is being withdrawn: decline every request on it still waiting for an
+    answer (``end_reason`` "listing_withdrawn") and tell the buyers, in the withdrawal's
+    transaction. Reservations already accepted (quantity held, perhaps paid) stay as they
+    are: the lister still owes the hand-over, or cancels them one by one (with a refund)."""
+    now = now or utcnow()
+    declined = []
+    for reservation_id in list(db.session.scalars(
+            sa.select(Reservation.id).where(Reservation.listing_id == listing.id,
+                                            Reservation.status == S.REQUESTED.value)
+            .order_by(Reservation.id))):
+        reservation = lock(db.session.get(Reservation, reservation_id))
+        if reservation.status != S.REQUESTED:  # accepted or ended since the query
+            continue
+        _end(reservation, S.DECLINED, None, LISTING_WITHDRAWN, now,
+             allowed=frozenset({S.REQUESTED}))
+        notify(reservation, "buyer", "reservation_listing_withdrawn")
+        declined.append(reservation)
+    return declined
 
 
 def cancel(reservation: Reservation, user: User, reason: str = "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from app.exchange.models import ReservationStatus
+from app.exchange.models import LISTING_WITHDRAWN, ReservationStatus
 
 PAYMENT_LABELS = {
     "not_required": _l("Gave (gratis)"),
@@ -17,6 +17,8 @@ PAYMENT_LABELS = {
     "refunded": _l("Tilbakebetalt"),
     "void": _l("Ingen betaling"),
 }
+#: ``end_reason`` codes set by the system (other reasons are the decider's own words).
+END_REASON_LABELS = {LISTING_WITHDRAWN: _l("annonsen ble trukket tilbake")}
 WEIGHT_METHOD_LABELS = {"weighed": _l("veid"), "estimated": _l("anslått")}
 SIDE_LABELS = {"buyer": _l("mottaker"), "seller": _l("giver")}
 SCOPE_LABELS = {"category": _l("Kategori"), "eu_category": _l("EU-kategori"),
@@ -53,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         reservation_status_label=reservation_status_label,
         payment_label=lambda s: PAYMENT_LABELS.get(s, s),
+        end_reason_text=lambda r: END_REASON_LABELS.get(r, r),
         weight_method_label=lambda m: WEIGHT_METHOD_LABELS.get(m, m or ""),
         side_label=lambda s: SIDE_LABELS.get(s, s),
         factor_subject=factor_subject,

@@ -9,7 +9,9 @@ Public names other parts use:
 * :func:`app.listings.categories.category_synonyms`,
   :func:`app.listings.categories.category_path`,
   :func:`app.listings.categories.ensure_categories`;
-* :func:`app.listings.services.sync_availability` for the reservation service.
+* :func:`app.listings.services.sync_availability` for the reservation service;
+* :func:`app.listings.services.on_withdraw`: a hook run inside a withdrawal's transaction
+  (the exchange declines the requests still waiting for an answer).
 """
 
 CHANGED = "listing.changed"

@@ -13,7 +13,7 @@ same transaction. Services flush and never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,17 @@ STATUS_LABELS = {
 PUBLISHABLE_FROM = frozenset({Status.DRAFT, Status.EXPIRED})
 WITHDRAWABLE_FROM = frozenset({Status.DRAFT, Status.PUBLISHED, Status.EXPIRED})
 CLOSABLE_FROM = frozenset({Status.PUBLISHED, Status.RESERVED, Status.EXPIRED})
+
+#: Called by :func:`withdraw` in its transaction, before the listing row is written.
+_withdraw_hooks: list[Callable[[Listing, datetime], None]] = []
+
+
+def on_withdraw(hook: Callable[[Listing, datetime], None]) -> Callable[[Listing, datetime], None]:
+    """Let another domain act on a withdrawal in the same transaction (the exchange
+    declines the requests still waiting for an answer). ``hook(listing, now)`` runs before
+    the listing row is written, so it may lock its own rows first."""
+    _withdraw_hooks.append(hook)
+    return hook
 
 
 # --- events ------------------------------------------------------------------------
@@ -156,11 +167,16 @@ def publish(listing: Listing, now: datetime | None = None) -> Listing:
     return listing
 
 
-def withdraw(listing: Listing) -> Listing:
-    """Take a listing off the market for good (not while it is reserved)."""
+def withdraw(listing: Listing, now: datetime | None = None) -> Listing:
+    """Take a listing off the market for good (not while it is reserved). Requests still
+    waiting for an answer are declined by the exchange's hook; accepted reservations stay
+    (see :func:`on_withdraw`)."""
     if listing.status not in WITHDRAWABLE_FROM:
         raise _state_conflict(listing, _("Annonsen kan ikke trekkes tilbake fordi den er "
                                          "%(status)s."))
+    now = now or utcnow()
+    for hook in _withdraw_hooks:
+        hook(listing, now)
     listing.status = Status.WITHDRAWN.value
     changed(listing)
     return listing
