@@ -12,6 +12,7 @@ from flask import Response, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.common import user_or_none
 from app.errors import ServiceError, ValidationFailed
 from app.listings.categories import category_lookup, ids_with_descendants
 from app.validation import MAX_PAGE
@@ -28,11 +29,6 @@ class Unauthorized(ServiceError):
 class UnsupportedMediaType(ServiceError):
     status = 415
     title = "Unsupported Media Type"
-
-
-def optional_user():
-    """The caller, or None when nobody is logged in."""
-    return current_user if current_user.is_authenticated else None
 
 
 def login_required(view: Callable) -> Callable:
@@ -127,7 +123,7 @@ def scoped_list(
     if errors:
         raise ValidationFailed(errors)
     if scope == "mine":
-        if optional_user() is None:
+        if user_or_none() is None:
             raise Unauthorized(_("Logg inn eller bruk en API-nøkkel."))
         items, total = mine(current_user, page, per_page, status)
     else:

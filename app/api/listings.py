@@ -14,8 +14,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.api import bp
-from app.api.helpers import act_on, created, json_body, login_required, optional_user, scoped_list
+from app.api.helpers import act_on, created, json_body, login_required, scoped_list
 from app.api.openapi import ORGANIZATION, component, list_of, operation, path_id, scoped_list_params
+from app.common import user_or_none
 from app.listings import rules, services
 from app.listings.models import Condition, Status, Unit
 from app.listings.serialize import listing_json
@@ -128,7 +129,7 @@ def list_listings():
 
 @bp.get("/listings/<int:listing_id>")
 def get_listing(listing_id: int):
-    return jsonify(listing_json(services.visible_listing(listing_id, optional_user())))
+    return jsonify(listing_json(services.visible_listing(listing_id, user_or_none())))
 
 
 def _update(listing):

@@ -26,11 +26,6 @@ def locale() -> str:
     return str(get_locale() or "nb")
 
 
-def user_or_none():
-    """The logged-in user, or None for an anonymous visitor."""
-    return current_user if current_user.is_authenticated else None
-
-
 def page_number() -> int:
     """The ``page`` query parameter: a whole number from 1, else 1."""
     page = request.args.get("page", "1")

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
+from app.common import user_or_none
 from app.errors import Conflict, ValidationFailed
 from app.exchange import factors, handover, ledger, services
 from app.exchange.forms import (
@@ -46,10 +47,6 @@ def _configure(state) -> None:
     templating.init_app(state.app)
 
 
-def _user():
-    return current_user if current_user.is_authenticated else None
-
-
 # --- reserve ------------------------------------------------------------------------------
 
 
@@ -62,7 +59,7 @@ def _buyer_choices(user, listing: Listing) -> list[tuple[str, str]]:
 
 def reserve_form(listing: Listing) -> ReserveForm | None:
     """The form for ``listing`` if the current user could reserve it, else None."""
-    user = _user()
+    user = user_or_none()
     if user is None or listing.status != Status.PUBLISHED:
         return None
     choices = _buyer_choices(user, listing)

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.api import bp
-from app.api.helpers import act_on, created, json_body, login_required, optional_user, scoped_list
+from app.api.helpers import act_on, created, json_body, login_required, scoped_list
 from app.api.openapi import (
     ORGANIZATION,
     component,
@@ -23,6 +23,7 @@ from app.api.openapi import (
     query,
     scoped_list_params,
 )
+from app.common import user_or_none
 from app.errors import ValidationFailed
 from app.listings.models import Condition, Unit
 from app.validation import Field, Schema
@@ -114,7 +115,7 @@ def list_requests():
 
 @bp.get("/requests/<int:request_id>")
 def get_request(request_id: int):
-    return jsonify(request_json(services.visible_request(request_id, optional_user())))
+    return jsonify(request_json(services.visible_request(request_id, user_or_none())))
 
 
 def _update(wanted):

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
-from app.common import pages
-from app.common.pages import decimal_text, kroner_text, user_or_none
+from app.common import pages, user_or_none
+from app.common.pages import decimal_text, kroner_text
 from app.errors import PermissionDenied, ValidationFailed
 from app.listings.categories import category_lookup
 from app.matching import services as matching
