@@ -11,8 +11,9 @@ This cache keeps such pages in the process's memory:
   answer that set no cookie, did not change the session and rendered no CSRF token
   (a token belongs to one session and must never be served to another).
 * **Key.** The content generation, the page's language and the full path with its query.
-* **Invalidation.** Every database transaction that writes (an ORM flush or an ORM
-  ``INSERT``/``UPDATE``/``DELETE``) bumps the *content generation* after it commits;
+* **Invalidation.** Every database transaction that writes (an ORM flush, an ORM
+  ``INSERT``/``UPDATE``/``DELETE``, or code writing on the session's connection that says
+  so with :func:`mark_written`) bumps the *content generation* after it commits;
   a page is only served for the generation it was rendered under. The generation lives
   in Redis when ``REDIS_URL`` is set (shared by every web and worker process) and in a
   file's timestamp under the instance directory otherwise (shared by the processes of
@@ -39,6 +40,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 REDIS_KEY = "kretslop:content-generation"
+WROTE = "page_cache_wrote"  # in Session.info: this transaction wrote something
 
 
 def public_page(view):
@@ -199,20 +201,26 @@ def _store(response: Response) -> Response:
 # --- invalidation ---------------------------------------------------------------------
 
 
+def mark_written(session: Session) -> None:
+    """Note that ``session``'s transaction wrote around the ORM (on its connection), so
+    that its commit invalidates the stored pages like any other write."""
+    session.info[WROTE] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _wrote(session, _flush_context) -> None:
-    session.info["page_cache_wrote"] = True
+    mark_written(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _wrote_dml(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info["page_cache_wrote"] = True
+        mark_written(state.session)
 
 
 @event.listens_for(Session, "after_commit")
 def _bump_after_commit(session) -> None:
-    if not session.info.pop("page_cache_wrote", False) or not has_app_context():
+    if not session.info.pop(WROTE, False) or not has_app_context():
         return
     cache = current_app.extensions.get("page_cache")
     if cache is None:
@@ -227,14 +235,7 @@ def _bump_after_commit(session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _forget(session) -> None:
-    session.info.pop("page_cache_wrote", None)
-
-
-def bump() -> None:
-    """Invalidate every cached page (for writes that bypass the ORM)."""
-    cache = current_app.extensions.get("page_cache")
-    if cache is not None:
-        cache.generation.bump()
+    session.info.pop(WROTE, None)
 
 
 def init_app(app: Flask) -> None:

@@ -127,6 +127,9 @@ def _keep_rollups(session: Session, flush_context) -> None:
 def rebuild(session: Session, progress: Callable[[int], None] | None = None) -> int:
     """Empty the roll-ups and sum the whole ledger into them again, in Oslo-day order so
     only about a day of sums is held at a time. Returns the number of ledger rows."""
+    from app.pagecache import mark_written
+
+    mark_written(session)  # the public statistics page shows the roll-ups
     connection = session.connection()
     connection.execute(sa.delete(RollupEU))
     connection.execute(sa.delete(RollupDim))

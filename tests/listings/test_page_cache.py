@@ -56,6 +56,16 @@ def test_a_new_listing_appears_in_the_cached_browse_page(app, make_listing):
     assert "Helt ny garderobeskap" in visitor.get("/listings").get_data(as_text=True)
 
 
+def test_a_write_around_the_orm_invalidates_too(app, runner):
+    """The roll-up rebuild writes on the session's connection, not through the ORM."""
+    visitor = _anonymous(app)
+    visitor.get("/ombruk-i-tall")
+    assert visitor.get("/ombruk-i-tall").headers["X-Page-Cache"] == "hit"
+    result = runner.invoke(args=["reports", "rebuild-rollups"])
+    assert result.exit_code == 0, result.output
+    assert visitor.get("/ombruk-i-tall").headers["X-Page-Cache"] == "miss"
+
+
 def test_logged_in_people_always_get_their_own_page(app, client, auth, owner, make_listing):
     listing = make_listing(publish=True)
     visitor = _anonymous(app)
