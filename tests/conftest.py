@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -178,18 +179,27 @@ def app(app_config):
             db.engine.dispose()
 
 
-@pytest.fixture
-def committed_app(app_config):
-    """An app that really commits (for other threads/processes); tables are emptied after."""
-    application = create_app(app_config)
+@contextmanager
+def pushed_app(config: dict, cleanup=None):
+    """An app that really commits, its context pushed for the block; afterwards
+    ``cleanup(engine)`` (if given) and the engine disposed."""
+    application = create_app(config)
     application.test_client_class = IsolatedClient
     with application.app_context():
         try:
             yield application
         finally:
             db.session.remove()
-            truncate_all(db.engine)
+            if cleanup is not None:
+                cleanup(db.engine)
             db.engine.dispose()
+
+
+@pytest.fixture
+def committed_app(app_config):
+    """An app that really commits (for other threads/processes); tables are emptied after."""
+    with pushed_app(app_config, cleanup=truncate_all) as application:
+        yield application
 
 
 def truncate_all(engine) -> None:

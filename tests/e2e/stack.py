@@ -197,18 +197,10 @@ class LiveStack:
     def app_beside(self, **overrides):
         """A Flask app in the test process on the stack's database (to build data and
         read it back), pushed for the ``with`` block and disposed after it."""
-        from app import create_app
-        from app.db import db
-        from tests.conftest import IsolatedClient
+        from tests.conftest import pushed_app
 
-        application = create_app(self.app_config(**overrides))
-        application.test_client_class = IsolatedClient
-        with application.app_context():
-            try:
-                yield application
-            finally:
-                db.session.remove()
-                db.engine.dispose()
+        with pushed_app(self.app_config(**overrides)) as application:
+            yield application
 
     def pending_events(self) -> int:
         """Outbox events not yet delivered (0 at once in the embedded, inline setup)."""
