@@ -29,6 +29,28 @@ class Role(enum.StrEnum):
 ROLE_RANK = {Role.MEMBER: 1, Role.ADMIN: 2, Role.OWNER: 3}
 
 
+class VerificationState(enum.StrEnum):
+    """Who an organisation is: checked against Enhetsregisteret or decided by a site admin."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class MunicipalAccess(enum.StrEnum):
+    """The reporting privileges: ``auto`` follows the registry (a verified KOMM or FYLK),
+    ``granted`` and ``revoked`` are a site admin's decision."""
+
+    AUTO = "auto"
+    GRANTED = "granted"
+    REVOKED = "revoked"
+
+
+#: Enhetsregisteret's organisation forms of municipalities and county municipalities.
+MUNICIPAL_FORMS = frozenset({"KOMM", "FYLK"})
+
+
 class Organization(TimestampMixin, db.Model):
     __tablename__ = "organizations"
 
@@ -40,6 +62,21 @@ class Organization(TimestampMixin, db.Model):
     postcode: Mapped[str] = mapped_column(sa.String(4), default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="")
     municipality_number: Mapped[str] = mapped_column(sa.String(4), default="3203")
+    verification_state: Mapped[str] = mapped_column(
+        sa.String(12), default=VerificationState.UNVERIFIED.value,
+        server_default=VerificationState.UNVERIFIED.value)
+    #: Why the state is what it is (a site admin's reason, or the registry's verdict).
+    verification_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Enhetsregisteret's ``organisasjonsform.kode`` (AS, ENK, KOMM, ...) when looked up.
+    registry_form: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    #: The last registry verdict: found, unknown, removed, bankrupt, liquidation, error, ...
+    registry_status: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    registry_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: What the registry said (name, address, form, flags), shown beside what was typed.
+    registry_data: Mapped[dict | None] = mapped_column(sa.JSON)
+    municipal_access: Mapped[str] = mapped_column(
+        sa.String(8), default=MunicipalAccess.AUTO.value, server_default=MunicipalAccess.AUTO.value)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
@@ -49,6 +86,12 @@ class Organization(TimestampMixin, db.Model):
         sa.CheckConstraint(
             "kind IN ('business', 'reuse_shop', 'municipality', 'nonprofit')", name="kind"
         ),
+        sa.CheckConstraint(
+            "verification_state IN ('unverified', 'verified', 'rejected', 'suspended')",
+            name="verification_state"),
+        sa.CheckConstraint("municipal_access IN ('auto', 'granted', 'revoked')",
+                           name="municipal_access"),
+        sa.Index("ix_organizations_verification_state", "verification_state"),
         sa.Index("ix_organizations_name_lower", sa.func.lower(name)),
     )
 
@@ -70,6 +113,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # so a password change logs out other sessions and spends outstanding reset links.
     session_token: Mapped[str] = mapped_column(sa.String(64))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Why a site admin disabled the account (``active`` false), shown in the console.
+    disabled_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -164,3 +209,15 @@ class Invitation(db.Model):
 
     organization: Mapped[Organization] = relationship()
     invited_by: Mapped[User | None] = relationship()
+
+
+class RegistryLookup(db.Model):
+    """Enhetsregisteret answers kept for a day (be a good citizen: one lookup per number)."""
+
+    __tablename__ = "registry_lookups"
+
+    orgnr: Mapped[str] = mapped_column(sa.String(9), primary_key=True)
+    #: The HTTP status the registry answered (200, 404, 410); errors are not cached.
+    http_status: Mapped[int]
+    body: Mapped[dict | None] = mapped_column(sa.JSON)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -231,6 +231,10 @@ class ReuseRecord(db.Model):
         sa.ForeignKey("organizations.id", ondelete="RESTRICT"), index=True)
     receiver_orgnr: Mapped[str | None] = mapped_column(sa.String(9))
     receiver_kind: Mapped[str] = mapped_column(sa.String(20))
+    #: Whether each organisation was verified when the record was written: the EU table
+    #: counts records where both were, and shows the rest on a line of their own.
+    giver_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    receiver_verified: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     municipality_number: Mapped[str] = mapped_column(sa.String(4))
     district: Mapped[str] = mapped_column(sa.String(100), default="")
     category_slug: Mapped[str] = mapped_column(sa.String(60))

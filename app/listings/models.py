@@ -129,6 +129,17 @@ class Listing(TimestampMixin, db.Model):
     waste_origin: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(sa.String(10), default=Status.DRAFT.value)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Hidden by a site admin (with a reason the owner sees): out of search and public
+    #: pages until restored; nothing else about the listing changes.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: A unit weight outside the category's plausible range, approved by a site admin
+    #: (audit log): the listing may use exactly this unit weight.
+    weight_approved_kg: Mapped[Decimal | None] = mapped_column(QUANTITY)
+    weight_approved_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    weight_approved_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    weight_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
@@ -195,3 +206,86 @@ class ListingImage(db.Model):
     @property
     def paths(self) -> tuple[str, str, str]:
         return self.original_path, self.medium_path, self.thumb_path
+
+
+class ReportReason(enum.StrEnum):
+    FRAUD = "fraud"
+    WRONG_CATEGORY = "wrong_category"
+    WRONG_WEIGHT = "wrong_weight"
+    PROHIBITED = "prohibited"
+    OFFENSIVE = "offensive"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+class ReportStatus(enum.StrEnum):
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    ACTIONED = "actioned"
+
+
+class ListingReport(db.Model):
+    """"Rapporter annonse": a person tells the site admins something is wrong."""
+
+    __tablename__ = "listing_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("listings.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default=ReportStatus.OPEN.value)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    handled_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")
+
+    listing: Mapped[Listing] = relationship()
+    reporter: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(f"reason IN ({_in(ReportReason)})", name="reason"),
+        sa.CheckConstraint(f"status IN ({_in(ReportStatus)})", name="status"),
+        sa.CheckConstraint("length(message) <= 2000", name="message_length"),
+        sa.Index("ix_listing_reports_status_created", "status", "created_at"),
+    )
+
+
+class ImportJobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ImportJob(db.Model):
+    """A bulk import too large for one request: run as a job, its progress on a page."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: Where the uploaded file waits (under the instance directory) until the job ran.
+    file_path: Mapped[str] = mapped_column(sa.String(500), default="")
+    publish: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(10), default=ImportJobStatus.QUEUED.value)
+    total_rows: Mapped[int] = mapped_column(default=0)
+    processed_rows: Mapped[int] = mapped_column(default=0)
+    created_count: Mapped[int] = mapped_column(default=0)
+    #: Row and column errors, as the page shows them: [{"row": 3, "field": ..., ...}].
+    errors: Mapped[list | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(ImportJobStatus)})", name="status"),
+    )

@@ -41,6 +41,8 @@ class RollupEU(_Sums, db.Model):
     weight_method: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     waste_origin: Mapped[bool] = mapped_column(primary_key=True)
     factor_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    #: Both organisations verified when the record was written (see ReuseRecord).
+    verified: Mapped[bool] = mapped_column(primary_key=True, default=True)
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 
@@ -54,5 +56,7 @@ class RollupDim(_Sums, db.Model):
     dimension: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    #: Both organisations verified when the record was written (see ReuseRecord).
+    verified: Mapped[bool] = mapped_column(primary_key=True, default=True)
 
     __table_args__ = ({"sqlite_with_rowid": False},)

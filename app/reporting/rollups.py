@@ -28,9 +28,9 @@ R = ReuseRecord
 LEDGER_COLUMNS = (R.kind, R.completed_at, R.eu_category, R.weight_method, R.waste_origin,
                   R.factor_id, R.category_slug, R.district, R.giver_kind, R.receiver_kind,
                   R.giver_org_id, R.receiver_org_id, R.municipality_number, R.unit,
-                  R.quantity, R.kg, R.co2e_kg)
-EU_KEYS = ("day", "eu_category", "weight_method", "waste_origin", "factor_id")
-DIM_KEYS = ("dimension", "day", "key")
+                  R.quantity, R.kg, R.co2e_kg, R.giver_verified, R.receiver_verified)
+EU_KEYS = ("day", "eu_category", "weight_method", "waste_origin", "factor_id", "verified")
+DIM_KEYS = ("dimension", "day", "key", "verified")
 SUMS = ("records", "items_milli", "kg_g", "co2e_g")
 #: ``session.info`` flag that switches the listener off (bulk loads that rebuild after).
 PAUSED = "reporting_rollups_paused"
@@ -50,16 +50,17 @@ def accumulate(rows: Iterable, eu: dict, dims: dict) -> date | None:
     day = None
     for (kind, completed_at, eu_category, weight_method, waste_origin, factor_id, category,
          district, giver_kind, receiver_kind, giver_org, receiver_org, municipality, unit,
-         quantity, kg, co2e) in rows:
+         quantity, kg, co2e, giver_verified, receiver_verified) in rows:
         day = completed_at.astimezone(OSLO).date()
+        verified = bool(giver_verified) and bool(receiver_verified)
         add = (-1 if kind == "reversal" else 1, milli(quantity) if unit == "pcs" else 0,
                milli(kg), milli(co2e))
-        _add(eu, (day, eu_category, weight_method, bool(waste_origin), factor_id), add)
+        _add(eu, (day, eu_category, weight_method, bool(waste_origin), factor_id, verified), add)
         for key in (("category", day, category), ("district", day, district or ""),
                     ("giver_kind", day, giver_kind), ("receiver_kind", day, receiver_kind),
                     ("giver_org", day, str(giver_org)), ("receiver_org", day, str(receiver_org)),
                     ("municipality", day, municipality)):
-            _add(dims, key, add)
+            _add(dims, (*key, verified), add)
     return day
 
 

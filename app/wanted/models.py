@@ -62,6 +62,10 @@ class WantedRequest(TimestampMixin, db.Model):
     needed_by: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(10), default=RequestStatus.OPEN.value)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Hidden by a site admin with a reason the owner sees; restored by clearing it.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.Integer)
     #: Folded, stemmed title words with their synonyms (see app.matching.text).
     match_terms: Mapped[str] = mapped_column(sa.Text, default="")
 

@@ -1,0 +1,116 @@
+"""The audit log: every privileged action (who, when, what, before and after, why).
+
+Append-only like the reuse ledger: the database refuses UPDATE and DELETE on
+``audit_entries`` (triggers below and in the migration). Services call :func:`record`
+in the same transaction as the change they log, so an action and its entry are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import UTCDateTime, db, utcnow
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    #: Who acted (no foreign key: a person may be erased, the entry may not change);
+    #: None for the system (a registry check, the command line without a person).
+    actor_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: The actor as shown then: an e-mail address, "system" or "cli".
+    actor_label: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: What was done, a dotted code: ``organization.verify``, ``listing.hide``, ...
+    action: Mapped[str] = mapped_column(sa.String(60), index=True)
+    #: What it was done to: ``organization``, ``user``, ``listing``, ``wanted``, ...
+    target_type: Mapped[str] = mapped_column(sa.String(30))
+    target_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: The organisation concerned, when there is one (for filtering; no foreign key).
+    organization_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    __table_args__ = (sa.Index("ix_audit_entries_target", "target_type", "target_id"),)
+
+    def __repr__(self) -> str:
+        return f"<AuditEntry {self.id} {self.action} {self.target_type}:{self.target_id}>"
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)  # Decimal, date, enums: their text
+
+
+def record(action: str, target_type: str, target_id: int | None, *, actor=None,
+           actor_label: str | None = None, organization_id: int | None = None,
+           reason: str = "", before: dict | None = None, after: dict | None = None) -> AuditEntry:
+    """Write one audit entry in the current transaction (the caller commits).
+
+    ``actor`` is a ``User`` (or None for the system); ``actor_label`` overrides how it
+    is shown (``"cli"`` for the operator's command line).
+    """
+    ip = ""
+    try:
+        from flask import has_request_context, request
+
+        if has_request_context():
+            ip = (request.remote_addr or "")[:45]
+    except ImportError:  # pragma: no cover - Flask is always there
+        pass
+    if actor_label is None:
+        actor_label = getattr(actor, "email", None) or "system"
+    entry = AuditEntry(
+        actor_id=getattr(actor, "id", None), actor_label=actor_label[:254], action=action,
+        target_type=target_type, target_id=target_id, organization_id=organization_id,
+        reason=reason or "", before=_jsonable(before), after=_jsonable(after), ip=ip,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+# --- append-only, enforced by the database -------------------------------------------
+# The same statements are in the migration; these make ``metadata.create_all`` (the test
+# schema) install them too. Both backends answer an UPDATE or DELETE with an error that
+# reaches SQLAlchemy as IntegrityError.
+
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_entries is append-only'
+        USING ERRCODE = 'restrict_violation';
+END
+$$
+"""
+PG_TRIGGER = """
+CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
+FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()
+"""
+SQLITE_TRIGGERS = tuple(
+    f"CREATE TRIGGER audit_entries_no_{op.lower()} BEFORE {op} ON audit_entries "
+    f"BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END"
+    for op in ("UPDATE", "DELETE")
+)
+
+_table = AuditEntry.__table__
+sa.event.listen(_table, "after_create", sa.DDL(PG_FUNCTION).execute_if(dialect="postgresql"))
+sa.event.listen(_table, "after_create", sa.DDL(PG_TRIGGER).execute_if(dialect="postgresql"))
+for _statement in SQLITE_TRIGGERS:
+    sa.event.listen(_table, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))
