@@ -1,7 +1,9 @@
 """Import every model module so metadata (and Alembic) and outbox handlers see them all."""
 
-from app import audit  # noqa: F401 - the append-only audit log
-from app import mail  # noqa: F401 - registers the mail.send outbox handler
+from app import (
+    audit,  # noqa: F401 - the append-only audit log
+    mail,  # noqa: F401 - registers the mail.send outbox handler
+)
 from app.accounts import models as accounts  # noqa: F401
 from app.exchange import models as exchange  # noqa: F401
 from app.listings import models as listings  # noqa: F401
