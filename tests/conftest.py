@@ -258,16 +258,25 @@ class Builders:
         Builders._counter += 1
         return Builders._counter
 
-    def org(self, kind: str = "business", name: str | None = None, **kw):
+    def org(self, kind: str = "business", name: str | None = None, verified: bool = True,
+            **kw):
+        """An organisation; ``verified`` (the default) as if Enhetsregisteret had confirmed
+        it (a municipality with the registry form KOMM), else as self-registered."""
         from app.accounts import orgnr
+        from app.accounts.models import VerificationState
         from app.accounts.services import create_organization
-        from app.db import commit
+        from app.db import commit, utcnow
 
         n = self._next()
         number = kw.pop("orgnr", None)
         if number is None and kind != "nonprofit":
             number = orgnr.make(80000000 + n * 137)
         org = create_organization(name or f"Org {n}", kind, number, **kw)
+        if verified:
+            org.verification_state = VerificationState.VERIFIED.value
+            org.verified_at = utcnow()
+            org.registry_form = "KOMM" if kind == "municipality" else "AS"
+            org.verification_reason = "test builder"
         commit()
         return org
 
