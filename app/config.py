@@ -108,4 +108,8 @@ def from_environment() -> dict:
         "LANGUAGES": ["nb", "en"],
         "WTF_CSRF_TIME_LIMIT": None,
         "DEFAULT_MUNICIPALITY_NUMBER": env("DEFAULT_MUNICIPALITY_NUMBER", "3203"),
+        # Enhetsregisteret (app/accounts/registry.py); an empty value turns the registry
+        # off: organisations stay unverified and nothing is looked up.
+        "BRREG_API_URL": env("BRREG_API_URL", "https://data.brreg.no/enhetsregisteret/api"),
+        "BRREG_TIMEOUT_SECONDS": _float("BRREG_TIMEOUT_SECONDS", 3.0),
     }

@@ -34,6 +34,20 @@ USERS = [
 ]
 
 
+def _vouch(org) -> None:
+    """Demo organisations are verified by the operator who seeds them (their numbers are
+    made up, so the registry would not know them); the municipality gets its reporting
+    privileges by grant. Both are in the audit log as the command line's."""
+    from app.accounts import verification
+    from app.accounts.models import MunicipalAccess, OrgKind, VerificationState
+
+    reason = "demo data (flask seed demo)"
+    if org.verification_state == VerificationState.UNVERIFIED:
+        verification.verify(org, None, reason, actor_label="cli")
+    if org.kind == OrgKind.MUNICIPALITY and org.municipal_access == MunicipalAccess.AUTO:
+        verification.grant_municipal_access(org, None, reason, actor_label="cli")
+
+
 def load_demo() -> list[tuple[str, str, str]]:
     """Create what is missing; never duplicates. Returns (email, org, role) rows."""
     orgs = {}
@@ -41,6 +55,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         org = get_organization_by_name(name)
         if org is None:
             org = create_organization(name, kind, orgnr.make(prefix), address, postcode, city)
+        _vouch(org)
         orgs[name] = org
     rows = []
     for email, full_name, org_name, role in USERS:

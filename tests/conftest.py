@@ -120,6 +120,9 @@ def base_config(tmp_path: Path, database_url: str) -> dict:
         "STRIPE_PUBLISHABLE_KEY": None,
         "BASE_URL": "http://kretslop.test",
         "SERVER_NAME": None,
+        # No test reaches Enhetsregisteret: "" turns the registry off; tests that need
+        # it start tests/registry_server.py and set the URL.
+        "BRREG_API_URL": "",
     }
 
 

@@ -44,12 +44,15 @@ class RegisterForm(FlaskForm):
     password = PasswordField(_l("Passord (minst 10 tegn)"),
                              validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
     org_name = StringField(_l("Organisasjonens navn"),
-                           validators=[DataRequired(_l("Fyll inn organisasjonens navn.")),
-                                       Length(max=200)])
+                           validators=[Optional(), Length(max=200)],
+                           description=_l("Kan stå tomt når du oppgir organisasjonsnummer: "
+                                          "vi henter navnet fra Enhetsregisteret."))
     org_kind = SelectField(_l("Type organisasjon"), choices=ORG_KINDS,
                            validators=[DataRequired()])
     orgnr = StringField(_l("Organisasjonsnummer"), validators=[Optional(), Length(max=20)],
-                        description=_l("9 siffer. Kan stå tomt for frivillige organisasjoner."))
+                        description=_l("9 siffer. Vi sjekker nummeret i Enhetsregisteret. "
+                                       "Kan stå tomt for frivillige organisasjoner, som da "
+                                       "verifiseres av en administrator."))
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
     postcode = StringField(_l("Postnummer"), validators=[Optional(), Length(max=4)])
     city = StringField(_l("Poststed"), validators=[Optional(), Length(max=100)])

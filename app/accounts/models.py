@@ -95,6 +95,26 @@ class Organization(TimestampMixin, db.Model):
         sa.Index("ix_organizations_name_lower", sa.func.lower(name)),
     )
 
+    @property
+    def is_verified(self) -> bool:
+        return self.verification_state == VerificationState.VERIFIED
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.verification_state == VerificationState.SUSPENDED
+
+    @property
+    def has_municipal_access(self) -> bool:
+        """The reporting privileges are granted, never chosen: a verified organisation
+        whose registry form is KOMM or FYLK (unless a site admin revoked it), or one a
+        site admin granted them to. The chosen ``kind`` gives nothing."""
+        if self.verification_state != VerificationState.VERIFIED:
+            return False
+        if self.municipal_access == MunicipalAccess.GRANTED:
+            return True
+        return (self.municipal_access != MunicipalAccess.REVOKED
+                and self.registry_form in MUNICIPAL_FORMS)
+
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name!r}>"
 
@@ -143,9 +163,17 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def can_see_reporting(self) -> bool:
+        """Site admins and members of an organisation with municipal access (see
+        :attr:`Organization.has_municipal_access`; a self-declared kind gives nothing)."""
         return self.is_site_admin or any(
-            m.organization.kind == OrgKind.MUNICIPALITY for m in self.memberships
+            m.organization.has_municipal_access for m in self.memberships
         )
+
+    @property
+    def is_locked_out(self) -> bool:
+        """Every organisation the person belongs to is suspended (none: not locked out)."""
+        return not self.is_site_admin and bool(self.memberships) and all(
+            m.organization.is_suspended for m in self.memberships)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -149,17 +149,49 @@ def add_member(user: User, org: Organization, role: str = Role.MEMBER) -> Member
 def register(*, email: str, name: str, password: str, org_name: str, org_kind: str,
              orgnr: str | None = None, address: str = "", postcode: str = "", city: str = "",
              municipality_number: str | None = None, locale: str = "nb") -> User:
-    """Create a user and their organisation, with the user as owner."""
+    """Create a user and their organisation, with the user as owner.
+
+    The organisation number is looked up in Enhetsregisteret (a short timeout): a match
+    verifies the organisation and fills in what was left blank (name, address,
+    municipality); an unknown, removed, bankrupt or liquidated unit is refused with a
+    field error. When the registry is slow, down or answers garbage the organisation is
+    created ``unverified`` and the check is completed later through the outbox."""
+    from app.accounts import registry, verification
+
     errors = validate_new_user(email, name, password)
-    org_errors, _number = validate_organization(org_name, org_kind, orgnr, postcode,
-                                                municipality_number)
+    org_errors, number = validate_organization(org_name or "-", org_kind, orgnr, postcode,
+                                               municipality_number)
     errors.update(org_errors)
+    result = None
+    if number is not None and "orgnr" not in errors:
+        result = registry.lookup(number)
+        if result.refused:
+            errors["orgnr"] = [result.message()]
+    found = result.data if result is not None and result.status == registry.FOUND else {}
+    if not (org_name or "").strip():
+        org_name = found.get("name", "")
+        if not org_name:
+            errors["org_name"] = [_("Organisasjonen må ha et navn.")]
     if errors:
         raise ValidationFailed(errors)
+    if found and not ((address or "").strip() or (postcode or "").strip()):
+        address, postcode, city = (found.get("address", ""), found.get("postcode", ""),
+                                   found.get("city", ""))
+        if not (len(postcode) == 4 and postcode.isdigit()):
+            postcode = ""
+    if found and not municipality_number:
+        number_there = found.get("municipality_number", "")
+        municipality_number = number_there if len(number_there) == 4 \
+            and number_there.isdigit() else None
     user = _new_user(email, name, password, locale)
     org = create_organization(org_name, org_kind, orgnr, address, postcode, city,
                               municipality_number)
     add_member(user, org, Role.OWNER)
+    if result is not None and result.status != registry.OFF:
+        if result.transient:
+            verification.request_check(org)
+        else:
+            verification.apply_registry_result(org, result)
     return user
 
 
@@ -183,7 +215,14 @@ def create_user_cli(email: str, password: str, org_name: str, org_kind: str,
         )
     org = org or get_organization_by_name(org_name)
     if org is None:
+        from app.accounts import verification
+
         org = create_organization(org_name, org_kind, orgnr)
+        # The operator vouches for what they create on the command line.
+        verification.verify(org, None, verification.CLI_REASON, actor_label="cli")
+        if org_kind == OrgKind.MUNICIPALITY:
+            verification.grant_municipal_access(org, None, verification.CLI_REASON,
+                                                actor_label="cli")
     add_member(user, org, role)
     return user, org
 
@@ -195,6 +234,8 @@ def authenticate(email: str, password: str) -> User | None:
         check_password_hash(_dummy_hash(), password or "")
         return None
     if not user.active or not check_password_hash(user.password_hash, password or ""):
+        return None
+    if user.is_locked_out:  # every organisation of theirs is suspended
         return None
     user.last_login_at = utcnow()
     return user
@@ -237,7 +278,8 @@ def user_for_token(raw: str) -> User | None:
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
-    if token is None or token.revoked_at is not None or not token.user.active:
+    if token is None or token.revoked_at is not None or not token.user.active \
+            or token.user.is_locked_out:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):

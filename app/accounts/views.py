@@ -33,6 +33,8 @@ def load_user(identity: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_token != session_token:
         return None
+    if user.is_locked_out:  # suspension ends the sessions of its people
+        return None
     return user
 
 
@@ -107,7 +109,13 @@ def register():
         else:
             db.session.flush()
             _start_session(user)
-            flash(_("Velkommen til Kretsløp! Organisasjonen er registrert."), "success")
+            org = user.memberships[0].organization
+            if org.is_verified:
+                flash(_("Velkommen til Kretsløp! Organisasjonen er registrert og verifisert "
+                        "mot Enhetsregisteret."), "success")
+            else:
+                flash(_("Velkommen til Kretsløp! Organisasjonen er registrert, men ikke "
+                        "verifisert ennå."), "success")
             return redirect(url_for("main.home"))
     status = 422 if form.errors else 200
     return render_template("accounts/register.html", form=form), status

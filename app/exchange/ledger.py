@@ -5,8 +5,9 @@ refuses it too. A mistake is corrected by a *reversal* (the same row with quanti
 price and CO2e negated, ``reverses_id`` pointing at it, a reason and who wrote it),
 optionally followed by a *correction* (a new positive row, ``replaces_id`` pointing at
 the reversed one). Summing every row of a period therefore gives the corrected total.
-Organisation numbers and kinds are copied at completion, so editing an organisation
-later changes no record.
+Organisation numbers, kinds and whether each organisation was verified are copied at
+completion, so editing (or verifying) an organisation later changes no record; a
+reversal and a correction copy the original's flags.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def record_handover(reservation: Reservation, now: datetime | None = None) -> Re
         giver_org_id=giver.id, giver_orgnr=giver.orgnr, giver_kind=giver.kind,
         receiver_org_id=receiver.id, receiver_orgnr=receiver.orgnr,
         receiver_kind=receiver.kind,
+        # Whether each side was verified when the record was written: the EU table
+        # counts records where both were, and shows the rest on a separate line.
+        giver_verified=giver.is_verified, receiver_verified=receiver.is_verified,
         municipality_number=municipality_number(reservation), district=listing.district or "",
         category_slug=listing.category.slug, eu_category=listing.category.eu_category,
         quantity=reservation.quantity, unit=reservation.unit, kg=reservation.weight_kg,
@@ -149,7 +153,8 @@ def reverse(record: ReuseRecord, user: User, reason: str, corrected_kg=None,
 
 _COPIED = ("completed_at", "reservation_id", "listing_id", "giver_org_id", "giver_orgnr",
            "giver_kind", "receiver_org_id", "receiver_orgnr", "receiver_kind",
-           "municipality_number", "district", "category_slug", "eu_category", "quantity",
+           "giver_verified", "receiver_verified", "municipality_number", "district",
+           "category_slug", "eu_category", "quantity",
            "unit", "kg", "weight_method", "channel", "waste_origin", "price_ore",
            "payment_method", "co2e_kg", "factor_id", "factor_version", "factor_value",
            "factor_is_default")

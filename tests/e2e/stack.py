@@ -77,6 +77,7 @@ class LiveStack:
             "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
             "RATELIMIT_ENABLED": "0",
             "PYTHONUNBUFFERED": "1",
+            "BRREG_API_URL": "",  # registry off: no test reaches Enhetsregisteret
         })
         if mode == "scale":
             self._require_redis()  # before the scratch database, which stop() would drop
