@@ -26,7 +26,11 @@ RECORDS_NOTE = ("`records` is a net count of ledger rows: a hand-over or a corre
                 "calendar dates, both inclusive; a period is at most 20 years. Formats: "
                 "`json`; `csv` (UTF-8, comma, machine column names, no total row); "
                 "`csv_excel` (UTF-8 with BOM, `;`, decimal comma, Norwegian titles, total "
-                "row); `xlsx` (typed cells, one sheet per table and a `Metode` sheet).")
+                "row); `xlsx` (typed cells, one sheet per table and a `Metode` sheet). "
+                "Rows and totals count only hand-overs between organisations that were "
+                "verified (Enhetsregisteret or a site admin) when the record was written; "
+                "the rest is summed apart in `unverified` (JSON) and on a last line with the "
+                "key `unverified` (CSV, Excel CSV, XLSX), never in the total.")
 
 
 def reporting_user() -> None:
@@ -66,6 +70,7 @@ def reuse_report():
         "from": start, "to": end, "group_by": group_by, "side": side,
         "rows": [{"key": r.key, "label": r.label, **r.figures.as_json()} for r in report.rows],
         "total": report.total.as_json(),
+        "unverified": report.unverified.as_json(),
     }
     return table_download(fmt, f"kretslop_ombruk_{group_by}", period, [report_table(report)],
                           body)
@@ -123,7 +128,10 @@ component("ReuseReport", {
                    "group_by": {"type": "string", "enum": list(GROUP_BYS)},
                    "side": {"type": "string", "enum": list(SIDES)},
                    "rows": {"type": "array", "items": {"$ref": "#/components/schemas/ReportRow"}},
-                   "total": FIGURES}})
+                   "total": FIGURES,
+                   "unverified": {**FIGURES, "description": "Hand-overs involving an "
+                                  "organisation that was not verified: not in the rows or "
+                                  "the total."}}})
 _EU_NUMBERS = {name: {"type": "number"} for name in (
     "tonnes", "kg", "co2e_kg", "tonnes_weighed", "tonnes_estimated", "tonnes_direct_reuse",
     "tonnes_preparing_for_reuse", "co2e_kg_default_factor")}
@@ -139,7 +147,12 @@ component("EUReuseTable", {
     "properties": {"year": {"type": ["integer", "null"]}, "from": {"type": "string"},
                    "to": {"type": "string"}, "decision": {"type": "string"},
                    "unit": {"type": "string"}, "rows": {"type": "array", "items": _EU_ROW},
-                   "total": _EU_ROW, "notes": {"type": "object"}}})
+                   "total": _EU_ROW,
+                   "unverified": {**_EU_ROW, "description": "Hand-overs where the giving or "
+                                  "the receiving organisation was not verified when the "
+                                  "record was written (\"Ikke verifiserte organisasjoner\"): "
+                                  "not in the rows or the total."},
+                   "notes": {"type": "object"}}})
 
 _PERIOD = [query("from", {"type": "string", "format": "date"},
                  "First Oslo date (default: 1 January this year)."),

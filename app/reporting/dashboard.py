@@ -69,7 +69,7 @@ def bar_chart(title: str, rows: list[queries.Row]) -> Chart:
 
 
 def dashboard_data(period: Period) -> dict:
-    totals = queries.totals(period)
+    totals = queries.totals(period)  # between verified organisations
     split = queries.method_split(period)
     weighed = sum((f.kg for (m, _w), f in split.items() if m == "weighed"), Decimal(0))
     estimated = sum((f.kg for (m, _w), f in split.items() if m != "weighed"), Decimal(0))
@@ -84,7 +84,8 @@ def dashboard_data(period: Period) -> dict:
           e=charts.number(estimated)),
         [(_("Veid"), weighed, charts.WEIGHED), (_("Anslått"), estimated, charts.ESTIMATED)])
     return {
-        "period": period, "totals": totals, "weighed": weighed, "estimated": estimated,
+        "period": period, "totals": totals, "unverified": queries.unverified_totals(period),
+        "weighed": weighed, "estimated": estimated,
         "preparing": preparing, "active": queries.active_organizations(period),
         "share": share, "monthly": chart, "month_rows": month_rows,
         "categories": categories, "top_chart": bar_chart(

@@ -4,6 +4,11 @@ All five categories are always listed. Beside the tonnes: how they were measured
 (weighed or estimated), direct re-use kept apart from preparing for re-use (items that
 came from the waste stream: ``waste_origin``), and the emission-factor versions behind
 the estimated avoided emissions (CO2e is an estimate, shown apart from the tonnes).
+
+The rows and the total count records between two organisations that were verified when
+the record was written; records involving an unverified (self-registered) organisation
+are summed on one separate line, ``unverified`` ("Ikke verifiserte organisasjoner"), and
+are not part of the total.
 """
 
 from __future__ import annotations
@@ -20,6 +25,13 @@ from app.reporting.periods import Period, year_period
 from app.reporting.queries import Figures
 
 DECISION = "Commission Implementing Decision (EU) 2021/19"
+UNVERIFIED_KEY = "unverified"
+
+
+def unverified_label() -> str:
+    from flask_babel import gettext as _
+
+    return _("Ikke verifiserte organisasjoner")
 
 
 @dataclass
@@ -51,6 +63,8 @@ class EUTable:
     rows: list[EURow]
     total: EURow
     factors: dict[int, EmissionFactor]
+    #: Records involving an unverified organisation (not in ``rows`` or ``total``).
+    unverified: EURow = field(default_factory=lambda: EURow(UNVERIFIED_KEY, ""))
 
     @property
     def year(self) -> int | None:
@@ -62,7 +76,7 @@ def eu_table(period: Period | int) -> EUTable:
     if isinstance(period, int):
         period = year_period(period)
     keys = (RollupEU.eu_category, RollupEU.weight_method, RollupEU.waste_origin,
-            RollupEU.factor_id)
+            RollupEU.factor_id, RollupEU.verified)
     found = db.session.execute(
         sa.select(*keys, sa.func.sum(RollupEU.records), sa.func.sum(RollupEU.items_milli),
                   sa.func.sum(RollupEU.kg_g), sa.func.sum(RollupEU.co2e_g))
@@ -72,11 +86,15 @@ def eu_table(period: Period | int) -> EUTable:
         sa.select(EmissionFactor).where(EmissionFactor.id.in_(ids)))} if ids else {}
     rows = {eu: EURow(eu, labels.eu_label(eu)) for eu in labels.EU_CATEGORIES}
     total = EURow("total", "")
-    for eu, method, waste, factor_id, *sums in found:
+    unverified = EURow(UNVERIFIED_KEY, unverified_label())
+    for eu, method, waste, factor_id, verified, *sums in found:
+        if not verified:
+            unverified.add(method, bool(waste), factors.get(factor_id), factor_id, sums)
+            continue
         row = rows.setdefault(eu, EURow(eu, labels.eu_label(eu)))
         for target in (row, total):
             target.add(method, bool(waste), factors.get(factor_id), factor_id, sums)
-    return EUTable(period, list(rows.values()), total, factors)
+    return EUTable(period, list(rows.values()), total, factors, unverified)
 
 
 def _t(figures: Figures) -> float:
@@ -114,8 +132,14 @@ def table_json(table: EUTable) -> dict:
         "rows": [{"eu_category": r.eu_category, "label": r.label, **row_json(r, table.factors)}
                  for r in table.rows],
         "total": row_json(table.total, table.factors),
+        "unverified": {"label": table.unverified.label,
+                       **row_json(table.unverified, table.factors)},
         "notes": {
-            "tonnes": "Completed hand-overs only, net of reversals; Europe/Oslo dates.",
+            "tonnes": "Completed hand-overs between verified organisations only, net of "
+            "reversals; Europe/Oslo dates.",
+            "unverified": "Hand-overs where the giving or the receiving organisation was not "
+            "verified (Enhetsregisteret or a site admin) when the record was written: shown "
+            "apart, not part of the rows or the total.",
             "tonnes_weighed": "Weight weighed at hand-over (EU 2021/19 method: weighing).",
             "tonnes_estimated": "Weight estimated from quantity x typical unit weight.",
             "tonnes_preparing_for_reuse": "Items from the waste stream (preparing for "

@@ -51,6 +51,10 @@ class Table:
     rows: Iterable[tuple]
     total: tuple | None = None
     notes: list[str] = field(default_factory=list)
+    #: Lines shown apart from the rows and not part of the total (records involving an
+    #: unverified organisation): after the rows in CSV, after the total in Excel CSV and
+    #: XLSX, ``separate`` in JSON.
+    separate: list[tuple] = field(default_factory=list)
 
 
 # --- CSV -----------------------------------------------------------------------------
@@ -102,6 +106,8 @@ def csv_chunks(table: Table, excel: bool = False) -> Iterator[str]:
             buffer.truncate()
     if excel and table.total is not None:
         writer.writerow([cell(v, k) for v, k in zip(table.total, kinds, strict=True)])
+    for row in table.separate:
+        writer.writerow([cell(v, k) for v, k in zip(row, kinds, strict=True)])
     yield buffer.getvalue()
 
 
@@ -153,6 +159,8 @@ def write_sheet(wb, table: Table, used: set[str],
         for cell in cells:
             cell.font = bold
         ws.append(cells)
+    for row in table.separate:
+        ws.append([_xlsx_cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
     for note in table.notes:
         ws.append([])
         ws.append([note])
@@ -210,6 +218,9 @@ def table_json(table: Table) -> dict:
            "rows": [dict(zip(keys, map(json_value, row), strict=True)) for row in table.rows]}
     if table.total is not None:
         out["total"] = dict(zip(keys, map(json_value, table.total), strict=True))
+    if table.separate:
+        out["separate"] = [dict(zip(keys, map(json_value, row), strict=True))
+                           for row in table.separate]
     return out
 
 

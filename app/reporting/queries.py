@@ -1,5 +1,10 @@
 """Report figures from the daily roll-ups (fast; equal to the ledger to the gram).
 
+Municipal figures count only records between two organisations that were verified
+when the record was written (``verified``, see :class:`app.exchange.models.ReuseRecord`),
+so self-registered accounts cannot inflate them; :func:`unverified_totals` gives the
+rest, shown on its own line ("Ikke verifiserte organisasjoner").
+
 ``records`` is the net count of ledger rows: hand-overs and corrections +1, reversals
 -1, so a reversed hand-over counts 0 and a corrected one 1. ``items`` counts pieces
 (records whose unit is ``pcs``); metres, square metres and so on count in kg only.
@@ -81,7 +86,10 @@ class Report:
     group_by: str
     side: str
     rows: list[Row] = field(default_factory=list)
+    #: Records between verified organisations (what the rows count).
     total: Figures = field(default_factory=Figures)
+    #: Records involving an unverified organisation: not in the rows, shown apart.
+    unverified: Figures = field(default_factory=Figures)
 
 
 def _sums(model):
@@ -89,14 +97,26 @@ def _sums(model):
             sa.func.sum(model.kg_g), sa.func.sum(model.co2e_g))
 
 
-def _in_period(model, period: Period):
-    return model.day.between(period.start, period.end)
+def _in_period(model, period: Period, verified: bool | None = True):
+    """The period's roll-up rows; ``verified`` True (the default) keeps records between
+    verified organisations, False the rest, None everything."""
+    condition = model.day.between(period.start, period.end)
+    if verified is not None:
+        condition = sa.and_(condition, model.verified.is_(sa.true()) if verified
+                            else model.verified.is_(sa.false()))
+    return condition
 
 
-def totals(period: Period) -> Figures:
+def totals(period: Period, verified: bool | None = True) -> Figures:
     row = db.session.execute(sa.select(*_sums(RollupEU)).where(
-        _in_period(RollupEU, period))).one()
+        _in_period(RollupEU, period, verified))).one()
     return Figures().add(row)
+
+
+def unverified_totals(period: Period) -> Figures:
+    """Records where the giver or the receiver was not verified: never in the municipal
+    figures, shown apart."""
+    return totals(period, verified=False)
 
 
 def aggregate(period: Period, group_by: str, side: str = "giver") -> Report:
@@ -125,6 +145,7 @@ def aggregate(period: Period, group_by: str, side: str = "giver") -> Report:
                              key=lambda r: (-r.figures.kg_g, r.key))
     for row in report.rows:
         report.total.add(row.figures.as_tuple())
+    report.unverified = unverified_totals(period)
     _label(report)
     return report
 
@@ -206,7 +227,7 @@ def organization_figures(org_id: int, period: Period) -> dict[str, Figures]:
     for side in SIDES:
         row = db.session.execute(sa.select(*_sums(RollupDim)).where(
             RollupDim.dimension == f"{side}_org", RollupDim.key == str(org_id),
-            _in_period(RollupDim, period))).one()
+            _in_period(RollupDim, period, verified=None))).one()
         out[side] = Figures().add(row)
     return out
 

@@ -25,7 +25,8 @@ _SELECTED = (R.id, R.kind, R.reverses_id, R.replaces_id, R.completed_at, R.munic
              R.receiver_orgnr, R.receiver_kind, R.eu_category, R.category_slug, R.quantity,
              R.unit, R.kg, R.weight_method, R.channel, R.waste_origin, R.price_ore,
              R.payment_method, R.factor_id, R.factor_version, R.factor_value,
-             R.factor_is_default, R.co2e_kg, R.reason, R.recorded_at)
+             R.factor_is_default, R.co2e_kg, R.reason, R.recorded_at, R.giver_verified,
+             R.receiver_verified)
 
 
 def columns(local_time: bool = False) -> list[Column]:
@@ -59,6 +60,10 @@ def columns(local_time: bool = False) -> list[Column]:
         Column("co2e_kg", _("Estimert unngått utslipp (kg CO2e)"), "kg"),
         Column("reason", _("Begrunnelse")),
         Column("recorded_at", _("Registrert (ISO 8601, Europe/Oslo)"), "iso"),
+        # Whether each organisation was verified when the record was written (the EU
+        # table counts a record only when both were).
+        Column("giver_verified", _("Giver verifisert"), "bool"),
+        Column("receiver_verified", _("Mottaker verifisert"), "bool"),
     ]
     return cols
 
@@ -82,7 +87,8 @@ def rows(session: Session, period: Period, local_time: bool = False) -> Iterator
     for (id_, kind, reverses, replaces, completed, municipality, district, giver_id,
          giver_orgnr, giver_kind, receiver_id, receiver_orgnr, receiver_kind, eu, category,
          quantity, unit, kg, weight_method, channel, waste, price_ore, payment, factor_id,
-         factor_version, factor_value, factor_default, co2e, reason, recorded) in result:
+         factor_version, factor_value, factor_default, co2e, reason, recorded, giver_verified,
+         receiver_verified) in result:
         local = completed.astimezone(OSLO)
         head = (id_, kind, reverses, replaces, local.isoformat(timespec="seconds"))
         if local_time:
@@ -92,7 +98,8 @@ def rows(session: Session, period: Period, local_time: bool = False) -> Iterator
             receiver_orgnr, receiver_kind, eu, category, quantity, unit, kg, weight_method,
             channel, bool(waste), Decimal(price_ore).scaleb(-2), price_ore == 0, payment,
             factor_id, factor_version, factor_value, bool(factor_default), co2e, reason,
-            recorded.astimezone(OSLO).isoformat(timespec="seconds"))
+            recorded.astimezone(OSLO).isoformat(timespec="seconds"), bool(giver_verified),
+            bool(receiver_verified))
 
 
 def records_table(session: Session, period: Period, local_time: bool = False) -> Table:

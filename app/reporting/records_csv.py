@@ -37,7 +37,8 @@ SOURCES = (
     ("waste_origin", "bool"), ("price_ore", "money"), ("price_ore", "gift"),
     ("payment_method", "text"), ("factor_id", "int"), ("factor_version", "int"),
     ("factor_value", "dec4"), ("factor_is_default", "bool"), ("co2e_kg", "dec3"),
-    ("reason", "text"), ("recorded_at", "iso"),
+    ("reason", "text"), ("recorded_at", "iso"), ("giver_verified", "bool"),
+    ("receiver_verified", "bool"),
 )
 
 
@@ -211,11 +212,12 @@ def _plain_batch(rows, local, offset, formats) -> str | None:
         f"{mun},{dist},{gid},{gnr or ''},{gk},{rid},{rnr or ''},{rk},{eu},{cat},"
         f"{quantity[qty]},{unit},{kg:.3f},{wm},{ch},{B[wo]},{money[price]},{B[gift == 0]},"
         f"{pay or ''},{fid},{fv},{factor[fval]},{B[fd]},{co2:.3f},{reason},"
-        f"{local[ra[:13]]}{ra[13:19]}{offset[ra[:13]]}\r\n"
+        f"{local[ra[:13]]}{ra[13:19]}{offset[ra[:13]]},{B[gv]},{B[rv]}\r\n"
         for (i, kind, rev, rep, ca, mun, dist, gid, gnr, gk, rid, rnr, rk, eu, cat, qty, unit,
-             kg, wm, ch, wo, price, gift, pay, fid, fv, fval, fd, co2, reason, ra) in rows])
+             kg, wm, ch, wo, price, gift, pay, fid, fv, fval, fd, co2, reason, ra, gv, rv)
+        in rows])
     n = len(rows)
-    if (text.count(",") == 30 * n and '"' not in text and text.count("\n") == n
+    if (text.count(",") == 32 * n and '"' not in text and text.count("\n") == n
             and text.count("\r") == n):
         return text
     return None
@@ -230,8 +232,8 @@ def _plain_line(r, iso) -> str | None:
             f"{r[8] or ''},{r[9]},{r[10]},{r[11] or ''},{r[12]},{r[13]},{r[14]},{r[15]:.3f},"
             f"{r[16]},{r[17]:.3f},{r[18]},{r[19]},{B[bool(r[20])]},{r[21] / 100:.2f},"
             f"{B[r[22] == 0]},{r[23] or ''},{r[24]},{r[25]},{r[26]:.4f},{B[bool(r[27])]},"
-            f"{r[28]:.3f},{r[29]},{iso(r[30])}\r\n")
-    if line.count(",") != 30 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]:
+            f"{r[28]:.3f},{r[29]},{iso(r[30])},{B[bool(r[31])]},{B[bool(r[32])]}\r\n")
+    if line.count(",") != 32 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]:
         return None
     return line
 
@@ -241,8 +243,9 @@ def _excel_line(r, iso) -> str | None:
             f"{r[8] or ''};{r[9]};{r[10]};{r[11] or ''};{r[12]};{r[13]};{r[14]};"
             f"{_c(r[15], 3)};{r[16]};{_c(r[17], 3)};{r[18]};{r[19]};{J[bool(r[20])]};"
             f"{_c(r[21] / 100, 2)};{J[r[22] == 0]};{r[23] or ''};{r[24]};{r[25]};"
-            f"{_c(r[26], 4)};{J[bool(r[27])]};{_c(r[28], 3)};{r[29]};{iso(r[30])}\r\n")
-    if (line.count(";") != 30 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]
+            f"{_c(r[26], 4)};{J[bool(r[27])]};{_c(r[28], 3)};{r[29]};{iso(r[30])};"
+            f"{J[bool(r[31])]};{J[bool(r[32])]}\r\n")
+    if (line.count(";") != 32 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]
             or ";=" in line or ";+" in line or ";-" in line or ";@" in line or ";\t" in line):
         return None
     return line

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from app.db import db
 from app.reporting import labels
-from app.reporting.eu import EUTable, eu_table
+from app.reporting.eu import UNVERIFIED_KEY, EUTable, eu_table, unverified_label
 from app.reporting.exports import Column, Table
 from app.reporting.models import RollupDim
 from app.reporting.periods import Period
@@ -39,7 +39,9 @@ def report_table(report: Report) -> Table:
     rows = [(r.key, r.label, *figure_values(r.figures)) for r in report.rows]
     return Table(name, _("%(what)s, %(a)s til %(b)s", what=name, a=report.period.start,
                          b=report.period.end), columns, rows,
-                 total=("total", _("Totalt"), *figure_values(report.total)))
+                 total=("total", _("Totalt"), *figure_values(report.total)),
+                 separate=[(UNVERIFIED_KEY, unverified_label(),
+                            *figure_values(report.unverified))])
 
 
 def eu_sheet(table: EUTable) -> Table:
@@ -70,7 +72,11 @@ def eu_sheet(table: EUTable) -> Table:
               a=table.period.start, b=table.period.end)
     return Table(name, title, columns,
                  [(r.eu_category, r.label, *values(r)) for r in table.rows],
-                 total=("total", _("Totalt"), *values(table.total)))
+                 total=("total", _("Totalt"), *values(table.total)),
+                 separate=[(UNVERIFIED_KEY, unverified_label(), *values(table.unverified))],
+                 notes=[_("«Ikke verifiserte organisasjoner»: overleveringer der giver eller "
+                          "mottaker ikke var verifisert da posten ble skrevet. De er ikke med "
+                          "i radene eller totalen.")])
 
 
 def dimension_by_month(period: Period, dimension: str) -> list[tuple[int, int, str, Figures]]:
@@ -78,7 +84,7 @@ def dimension_by_month(period: Period, dimension: str) -> list[tuple[int, int, s
         sa.select(RollupDim.year, RollupDim.month, RollupDim.key, sa.func.sum(RollupDim.records),
                   sa.func.sum(RollupDim.items_milli), sa.func.sum(RollupDim.kg_g),
                   sa.func.sum(RollupDim.co2e_g))
-        .where(RollupDim.dimension == dimension,
+        .where(RollupDim.dimension == dimension, RollupDim.verified.is_(sa.true()),
                RollupDim.day.between(period.start, period.end))
         .group_by(RollupDim.year, RollupDim.month, RollupDim.key)
         .order_by(RollupDim.year, RollupDim.month, RollupDim.key))

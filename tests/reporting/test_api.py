@@ -93,7 +93,9 @@ def test_csv_download(api, people, book, path):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert len(rows) == 5 and "total" not in [r.get("key") for r in rows]
+    assert len(rows) == 6 and "total" not in [r.get("key") for r in rows]
+    last = rows[-1]
+    assert last.get("key", last.get("eu_category")) == "unverified"  # the separate line
 
 
 def test_excel_csv_and_xlsx_downloads(api, people, book):
@@ -103,7 +105,8 @@ def test_excel_csv_and_xlsx_downloads(api, people, book):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["Nøkkel", "Bydel/lokalsamfunn", "Kg"]
-    assert rows[1][2] == "1210,125" and rows[-1][:2] == ["total", "Totalt"]
+    assert rows[1][2] == "1210,125" and rows[-2][:2] == ["total", "Totalt"]
+    assert rows[-1][:2] == ["unverified", "Ikke verifiserte organisasjoner"]
     response = api.get("/reports/reuse?from=2026-01-01&to=2026-12-31&format=xlsx", token,
                        check=False)
     wb = load_workbook(io.BytesIO(response.get_data()))
@@ -167,6 +170,7 @@ def test_streamed_records_are_produced_after_the_request_ended(committed_app):
     from tests.conftest import bearer
 
     municipality = create_organization("Asker kommune", "municipality", orgnr.make(81234567))
+    municipality.verification_state, municipality.registry_form = "verified", "KOMM"
     officer = _new_user("officer@stream.test", "Officer", "correct horse battery")
     db.session.flush()
     add_member(officer, municipality, "member")

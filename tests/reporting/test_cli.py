@@ -75,7 +75,7 @@ def test_export_records_xlsx_and_eu_csv(runner, book, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["eu_category"] for r in rows] == ["textiles", "eee", "furniture",
-                                                 "construction", "other"]
+                                                 "construction", "other", "unverified"]
 
 
 @pytest.mark.parametrize("args,message", [
