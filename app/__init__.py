@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, request, session
 
-from app.config import ROOT, from_environment
+from app.config import ROOT, from_environment, production_problems
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -22,6 +22,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(from_environment())
     if config:
         app.config.update(config)
+    problems = production_problems(app.config)
+    if problems:
+        raise RuntimeError("KRETSLOP_ENV=production refuses to start:\n- "
+                           + "\n- ".join(problems))
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:  # X-Forwarded-* is believed only for this many proxies in front of us
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_port=hops)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO if not app.testing else logging.WARNING)
 
@@ -135,6 +145,13 @@ def register_request_hooks(app: Flask) -> None:
             "public_page": is_public_page,
             "languages": app.config["LANGUAGES"],
         }
+
+    @app.before_request
+    def _served_address():
+        from app import jobs, links
+
+        links.remember_served_address()
+        jobs.start_retry_thread(app)
 
     @app.before_request
     def _remember_language():

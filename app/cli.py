@@ -103,14 +103,22 @@ def run_jobs():
 
 @jobs.command("status")
 def jobs_status():
-    """Show outbox counts by status and the last errors."""
+    """Show outbox counts by status, when the next delivery is due, and the last errors."""
     import sqlalchemy as sa
 
-    from app.jobs import status_counts
+    from app.db import utcnow
+    from app.jobs import next_retry_at, status_counts
     from app.outbox import PENDING, OutboxEvent
 
     for status, count in status_counts().items():
         click.echo(f"{status:10} {count}")
+    due = next_retry_at()
+    if due is None:
+        click.echo("next due   none (nothing pending)")
+    else:
+        wait = max(0, round((due - utcnow()).total_seconds()))
+        click.echo(f"next due   {due.isoformat(timespec='seconds')} "
+                   + (f"(in {wait} s)" if wait else "(now)"))
     rows = db.session.scalars(
         sa.select(OutboxEvent).where(OutboxEvent.status != "delivered",
                                      OutboxEvent.last_error.is_not(None))

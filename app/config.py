@@ -46,7 +46,7 @@ def from_environment() -> dict:
     production = env("KRETSLOP_ENV", "development") == "production"
     return {
         "KRETSLOP_ENV": env("KRETSLOP_ENV", "development"),
-        "SECRET_KEY": env("SECRET_KEY", "dev-only-not-secret-change-me"),
+        "SECRET_KEY": env("SECRET_KEY") or DEFAULT_SECRET_KEY,
         "SQLALCHEMY_DATABASE_URI": _database_url(
             env("DATABASE_URL", f"sqlite:///{instance / 'kretslop.sqlite3'}")
         ),
@@ -61,6 +61,11 @@ def from_environment() -> dict:
         "JOBS_QUEUE": env("JOBS_QUEUE", "kretslop"),
         "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 12),
         "JOBS_BACKOFF_SECONDS": _float("JOBS_BACKOFF_SECONDS", 5.0),
+        # Inline mode: a thread in the serving process delivers due retries every so many
+        # seconds (0 turns it off; then `flask jobs run` does it). Off under tests unless
+        # a test sets JOBS_RETRY_THREAD.
+        "JOBS_RETRY_SECONDS": _float("JOBS_RETRY_SECONDS", 5.0),
+        "JOBS_RETRY_THREAD": None,
         # Rendered public pages for anonymous visitors (app/pagecache.py); 0 turns it off.
         "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
@@ -84,7 +89,9 @@ def from_environment() -> dict:
         "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL")),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Kretsløp <noreply@kretslop.local>"),
         "MAIL_DIR": env("MAIL_DIR", str(instance / "mail")),
-        "BASE_URL": env("BASE_URL", "http://127.0.0.1:5000"),
+        # The address in e-mailed links. Unset: the address the request was served on
+        # (development only: production refuses to start without it, see app/__init__.py).
+        "BASE_URL": env("BASE_URL") or None,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
         "IMAGE_MAX_BYTES": _int("IMAGE_MAX_BYTES", 15 * 1024 * 1024),
         "IMAGE_MAX_PIXELS": _int("IMAGE_MAX_PIXELS", 50_000_000),
@@ -97,10 +104,28 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "PASSWORD_HASH_METHOD": env("PASSWORD_HASH_METHOD", "scrypt"),
+        # Failed logins per e-mail address (from any client address) and per client
+        # address (across every e-mail tried); registrations and reset requests per client
+        # address, reset requests also per e-mail. Flask-Limiter syntax ("10 per 5 minutes").
         "LOGIN_RATE_LIMIT": env("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "LOGIN_ADDRESS_RATE_LIMIT": env("LOGIN_ADDRESS_RATE_LIMIT", "20 per 5 minutes"),
+        "REGISTER_RATE_LIMIT": env("REGISTER_RATE_LIMIT", "5 per hour"),
+        "PASSWORD_RESET_RATE_LIMIT": env("PASSWORD_RESET_RATE_LIMIT", "5 per 15 minutes"),
+        "PASSWORD_RESET_EMAIL_RATE_LIMIT": env("PASSWORD_RESET_EMAIL_RATE_LIMIT",
+                                               "3 per hour"),
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI")
         or (env("REDIS_URL") or "memory://"),
+        # Short timeouts, so an unreachable Redis costs a second, not a hung login.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}
+        if (env("RATELIMIT_STORAGE_URI") or env("REDIS_URL") or "").startswith("redis")
+        else {},
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_ENABLED": _bool(env("RATELIMIT_ENABLED"), True),
+        # How many reverse proxies in front of us append to X-Forwarded-For (and set
+        # X-Forwarded-Proto/Host/Port). 0: the headers are ignored, the socket's peer is
+        # the client.
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "BABEL_DEFAULT_LOCALE": "nb",
@@ -113,3 +138,29 @@ def from_environment() -> dict:
         "BRREG_API_URL": env("BRREG_API_URL", "https://data.brreg.no/enhetsregisteret/api"),
         "BRREG_TIMEOUT_SECONDS": _float("BRREG_TIMEOUT_SECONDS", 3.0),
     }
+
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret-change-me"  # noqa: S105 - the refused default
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_KEY = "python -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def production_problems(config: dict) -> list[str]:
+    """What keeps a ``KRETSLOP_ENV=production`` configuration from starting (empty: none)."""
+    if config.get("KRETSLOP_ENV") != "production":
+        return []
+    problems = []
+    key = config.get("SECRET_KEY") or ""
+    if key == DEFAULT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            f"SECRET_KEY is the development default or shorter than {MIN_SECRET_KEY_LENGTH} "
+            f"characters. Make one with\n    export SECRET_KEY=$({MAKE_KEY})\nand keep it the "
+            "same for every process and every restart (it signs sessions and reset links)."
+        )
+    if not config.get("BASE_URL"):
+        problems.append(
+            "BASE_URL is not set. E-mailed links (invitations, password resets, "
+            "reservations) must not follow the Host header a client sends; set the public "
+            "address, e.g. export BASE_URL=https://ombruk.example.no"
+        )
+    return problems

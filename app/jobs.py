@@ -9,6 +9,10 @@ Two modes, chosen by ``JOBS_MODE``:
   them. A sweeper in the worker re-enqueues due retries and anything whose enqueue
   was lost (Redis down at commit time), so the outbox table stays the truth.
 
+In inline mode a daemon thread in the serving process (started with its first request)
+delivers due retries every ``JOBS_RETRY_SECONDS``, so nobody has to run ``flask jobs
+run``; in redis mode the workers' sweeper does it.
+
 A failed delivery keeps the row ``pending`` with ``attempts`` + 1 and an exponential
 ``next_attempt_at``; after ``JOBS_MAX_ATTEMPTS`` it becomes ``dead`` (still kept,
 listed by ``flask jobs status``, revived by ``flask jobs retry``).
@@ -124,6 +128,101 @@ def run_due(limit: int = 500) -> int:
         delivered += deliver(event_id)
     db.session.rollback()
     return delivered
+
+
+# --- inline mode: due retries without anyone running `flask jobs run` ---------------
+
+RETRY_LEASE = timedelta(seconds=120)  # a claimed row is due again if its process died
+STALE_FIRST_ATTEMPT = timedelta(seconds=300)  # never tried: its process died after commit
+_retry_threads: dict[int, tuple[threading.Thread, threading.Event]] = {}
+_retry_lock = threading.Lock()
+
+
+def retry_thread_wanted(app) -> bool:
+    config = app.config
+    if config["JOBS_MODE"] != "inline" or not config.get("JOBS_RETRY_SECONDS"):
+        return False
+    wanted = config.get("JOBS_RETRY_THREAD")
+    return bool(wanted) if wanted is not None else not app.testing
+
+
+def start_retry_thread(app) -> threading.Thread | None:
+    """Start (once per app and process) the daemon thread that delivers due retries."""
+    key = id(app)
+    running = _retry_threads.get(key)
+    if running is not None and running[0].is_alive():
+        return running[0]
+    if not retry_thread_wanted(app):
+        return None
+    with _retry_lock:
+        running = _retry_threads.get(key)
+        if running is not None and running[0].is_alive():
+            return running[0]
+        stop = threading.Event()
+        thread = threading.Thread(target=_retry_loop, args=(app, stop), daemon=True,
+                                  name="outbox-retry")
+        _retry_threads[key] = (thread, stop)
+        thread.start()
+        log.info("outbox retries are delivered every %ss by this process",
+                 app.config["JOBS_RETRY_SECONDS"])
+        return thread
+
+
+def stop_retry_thread(app) -> None:
+    running = _retry_threads.pop(id(app), None)
+    if running is not None:
+        running[1].set()
+        running[0].join(timeout=10)
+
+
+def _retry_loop(app, stop: threading.Event) -> None:
+    while not stop.wait(app.config["JOBS_RETRY_SECONDS"]):
+        with app.app_context():
+            try:
+                deliver_due_retries()
+            except Exception as exc:  # noqa: BLE001 - keep retrying; the rows stay pending
+                log.warning("delivering due outbox retries failed: %s", exc)
+            finally:
+                db.session.remove()
+
+
+def deliver_due_retries(limit: int = 100) -> int:
+    """Deliver due rows that failed before (or were never tried long after their commit).
+
+    Each row is claimed first with a conditional UPDATE that moves its due time past a
+    lease, so two serving processes never deliver the same row; rows that are fresh are
+    left to the inline delivery of the process that committed them."""
+    from app.db import commit
+
+    now = utcnow()
+    ids = list(db.session.scalars(
+        sa.select(OutboxEvent.id)
+        .where(OutboxEvent.status == PENDING, OutboxEvent.next_attempt_at <= now,
+               sa.or_(OutboxEvent.attempts > 0,
+                      OutboxEvent.created_at <= now - STALE_FIRST_ATTEMPT))
+        .order_by(OutboxEvent.next_attempt_at).limit(limit)
+    ))
+    db.session.rollback()
+    delivered = 0
+    for event_id in ids:
+        claimed = db.session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id == event_id, OutboxEvent.status == PENDING,
+                   OutboxEvent.next_attempt_at <= utcnow())
+            .values(next_attempt_at=utcnow() + RETRY_LEASE)
+        ).rowcount
+        commit()
+        if claimed:
+            delivered += deliver(event_id)
+    db.session.rollback()
+    return delivered
+
+
+def next_retry_at():
+    """When the next pending delivery is due (None: nothing is pending)."""
+    return db.session.scalar(
+        sa.select(sa.func.min(OutboxEvent.next_attempt_at)).where(OutboxEvent.status == PENDING)
+    )
 
 
 def status_counts() -> dict[str, int]:

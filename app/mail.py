@@ -14,11 +14,12 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import outbox
+from app.links import link_base
 
 SUBJECTS = {
     "invitation": lambda c: _("Invitasjon til %(org)s på Kretsløp", org=c["org_name"]),
@@ -33,12 +34,17 @@ def register_subject(template: str, subject) -> None:
 
 def queue_mail(to: str, template: str, locale: str = "nb", **context: Any) -> None:
     """Queue a message for delivery after commit; ``context`` must be JSON-serialisable."""
-    outbox.emit("mail.send", to=to, template=template, locale=locale, context=context)
+    payload: dict[str, Any] = {}
+    if not current_app.config.get("BASE_URL") and has_request_context():
+        payload["link_base"] = link_base()  # the served address, for a later delivery
+    outbox.emit("mail.send", to=to, template=template, locale=locale, context=context,
+                **payload)
 
 
-def build_message(to: str, template: str, locale: str, context: dict[str, Any]) -> EmailMessage:
+def build_message(to: str, template: str, locale: str, context: dict[str, Any],
+                  recorded_base: str | None = None) -> EmailMessage:
     with force_locale(locale or "nb"):
-        ctx = dict(context, base_url=current_app.config["BASE_URL"].rstrip("/"))
+        ctx = dict(context, base_url=link_base(recorded_base))
         subject = SUBJECTS[template](ctx)
         body = render_template(f"mail/{template}.txt", **ctx)
     message = EmailMessage()
@@ -71,4 +77,4 @@ def send(message: EmailMessage) -> None:
 @outbox.handler("mail.send", name="mail.send")
 def deliver_mail(payload: dict[str, Any]) -> None:
     send(build_message(payload["to"], payload["template"], payload.get("locale", "nb"),
-                       payload.get("context", {})))
+                       payload.get("context", {}), payload.get("link_base")))

@@ -79,6 +79,7 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("Nytt passord (minst 10 tegn)"),
                              validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
+    revoke_tokens = BooleanField(_l("Trekk tilbake alle API-nøkler"), default=True)
 
 
 class TokenForm(FlaskForm):

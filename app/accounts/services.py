@@ -5,6 +5,7 @@ Services validate, change the session and flush; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
@@ -256,7 +257,23 @@ def set_password(user: User, password: str) -> None:
     if problem:
         raise ValidationFailed({"password": [problem]})
     user.password_hash = hash_password(password)
-    user.session_token = secrets.token_hex(16)  # logs out every other session
+    end_sessions(user)
+
+
+def end_sessions(user: User) -> None:
+    """End every browser session of ``user``: the session token is part of the login id
+    kept in each session cookie, so a copied or stolen cookie stops working too."""
+    user.session_token = secrets.token_hex(16)
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live API token of ``user``; returns how many."""
+    now = utcnow()
+    tokens = [t for t in db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))]
+    for token in tokens:
+        token.revoked_at = now
+    return len(tokens)
 
 
 # --- API tokens ----------------------------------------------------------------------
@@ -372,14 +389,20 @@ def request_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is None or not user.active:
         return
-    token = _reset_serializer().dumps({"uid": user.id, "st": user.session_token})
+    token = _reset_serializer().dumps({"uid": user.id, "pw": _password_mark(user)})
     queue_mail(user.email, "password_reset", user.locale, name=user.name,
                path=f"/password/reset/{token}",
                minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60)
 
 
+def _password_mark(user: User) -> str:
+    """A digest of the password hash: a reset link names it, so changing the password
+    spends every outstanding link (logging out does not)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
 def user_for_reset_token(token: str) -> User:
-    """Signed, expiring and single-use: the token names the session token it was made
+    """Signed, expiring and single-use: the token names the password hash it was made
     for, and a password change replaces that."""
     try:
         data = _reset_serializer().loads(
@@ -390,12 +413,15 @@ def user_for_reset_token(token: str) -> User:
     except BadSignature:
         raise NotFound(_("Lenken er ugyldig.")) from None
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or not secrets.compare_digest(user.session_token, str(data.get("st"))):
+    if user is None or not secrets.compare_digest(_password_mark(user), str(data.get("pw"))):
         raise Conflict(_("Lenken er allerede brukt. Be om en ny."), state="used")
     return user
 
 
-def reset_password(token: str, password: str) -> User:
+def reset_password(token: str, password: str, revoke_tokens: bool = False) -> User:
+    """Set the new password (ending every session); optionally revoke every API token."""
     user = user_for_reset_token(token)
     set_password(user, password)
+    if revoke_tokens:
+        revoke_all_api_tokens(user)
     return user

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -19,7 +29,7 @@ from app.accounts.forms import (
 from app.accounts.models import Organization, Role, User
 from app.db import db
 from app.errors import ServiceError, ValidationFailed
-from app.extensions import limiter, login_manager, login_rate_key
+from app.extensions import client_address, email_rate_key, failed_attempt, limiter, login_manager
 from app.main import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -68,9 +78,16 @@ def _start_session(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _limit(name: str):
+    """A limit read from the configuration at request time."""
+    return lambda: current_app.config[name]
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: __import__("flask").current_app.config["LOGIN_RATE_LIMIT"],
-               key_func=login_rate_key, methods=["POST"])
+@limiter.limit(_limit("LOGIN_RATE_LIMIT"), key_func=email_rate_key, methods=["POST"],
+               deduct_when=failed_attempt, scope="login-email")
+@limiter.limit(_limit("LOGIN_ADDRESS_RATE_LIMIT"), key_func=client_address, methods=["POST"],
+               deduct_when=failed_attempt, scope="login-address")
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -86,9 +103,11 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)  # every session of this user, everywhere
     logout_user()
     session.clear()
-    flash(_("Du er logget ut."), "info")
+    flash(_("Du er logget ut på alle enheter."), "info")
     return redirect(url_for("main.home"))
 
 
@@ -122,7 +141,10 @@ def register():
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
-@limiter.limit("5 per 15 minutes", methods=["POST"])
+@limiter.limit(_limit("PASSWORD_RESET_RATE_LIMIT"), key_func=client_address, methods=["POST"],
+               scope="forgot-address")
+@limiter.limit(_limit("PASSWORD_RESET_EMAIL_RATE_LIMIT"), key_func=email_rate_key,
+               methods=["POST"], scope="forgot-email")
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -143,13 +165,17 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            services.reset_password(token, form.password.data)
+            services.reset_password(token, form.password.data,
+                                    revoke_tokens=bool(form.revoke_tokens.data))
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
             logout_user()
             session.clear()
-            flash(_("Passordet er endret. Logg inn med det nye passordet."), "success")
+            flash(_("Passordet er endret, og alle innlogginger er avsluttet. Logg inn med "
+                    "det nye passordet."), "success")
+            if form.revoke_tokens.data:
+                flash(_("Alle API-nøklene dine er trukket tilbake."), "info")
             return redirect(url_for("accounts.login"))
     status = 422 if form.errors else 200
     return render_template("accounts/reset.html", form=form), status

@@ -16,7 +16,7 @@ import logging
 import time
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import gettext as _
 
 from app.accounts.models import Organization, Role, User
@@ -51,7 +51,9 @@ def status_of(org: Organization) -> AccountStatus:
 
 
 def _absolute(endpoint: str, **values) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+    from app.links import link_base
+
+    return link_base() + url_for(endpoint, **values)
 
 
 def apply_account(account: ConnectedAccount, data: dict, seen_at: int) -> bool:
