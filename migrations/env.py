@@ -102,6 +102,16 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
 
+        at_head = set(context.get_context().get_current_heads()) == set(
+            context.script.get_heads())
+
+    if at_head:
+        # Reference data comes with the schema: `db upgrade` alone gives a working
+        # marketplace (categories and emission factors; idempotent, see app/reference.py).
+        from app.reference import ensure_reference_data
+
+        ensure_reference_data()
+
 
 if context.is_offline_mode():
     run_migrations_offline()
