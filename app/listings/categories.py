@@ -19,6 +19,26 @@ from sqlalchemy.orm import Session
 from app.db import db
 from app.listings.models import Category
 
+#: A listing's weight per unit must lie within this factor of the category's typical
+#: weight (1/20 to 20 times: a 15 kg office chair allows 0.75-300 kg per piece). The
+#: widest real spread inside one of our categories is about tenfold (a folding chair and
+#: a heavy oak armchair); beyond twentyfold the number is a typo or the wrong unit.
+WEIGHT_RANGE_FACTOR = 20
+
+#: Weight per unit (kg) for a unit that is not the category's typical one, or for a
+#: category without a typical weight. Wide but finite, from what the unit can hold:
+#: a piece from a pen (0.01 kg) to a machine or a site hut (5 t); a running metre from
+#: thread (1 g) to a heavy steel beam or a concrete pipe (1 t); a square metre from thin
+#: fabric (10 g) to a 40 cm concrete slab (1 t); a cubic metre from loose insulation
+#: (1 kg) to solid lead (11.3 t, so 12 t). ``kg`` is always exactly 1.
+UNIT_WEIGHT_DEFAULTS: dict[str, tuple[str, str]] = {
+    "pcs": ("0.01", "5000"),
+    "m": ("0.001", "1000"),
+    "m2": ("0.01", "1000"),
+    "m3": ("1", "12000"),
+    "kg": ("1", "1"),
+}
+
 
 @dataclass(frozen=True)
 class Node:

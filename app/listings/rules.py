@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.db import utcnow
-from app.listings import postcodes
+from app.listings import postcodes, weights
 from app.listings.models import Category, Condition, Listing, Unit
 
 TITLE_MAX = 120
@@ -261,11 +261,10 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
         try:
             quantity = parse_quantity(data["quantity"], unit)
             if current is not None:
-                available = current.quantity_available + quantity - current.quantity
-                if available < 0:
-                    raise Invalid(_("Kan ikke være mindre enn det som allerede er reservert "
-                                    "(%(n)s).", n=current.quantity - current.quantity_available))
-                clean["quantity_available"] = available
+                # Below zero when less than what is held: the listing service refuses
+                # that with 409 once it has the row locked (the holds may have moved).
+                clean["quantity_available"] = (current.quantity_available + quantity
+                                               - current.quantity)
             else:
                 clean["quantity_available"] = quantity
             clean["quantity"] = quantity
@@ -313,9 +312,26 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
 
 
 def _check_weight(data, clean, errors, category, unit, current, fail) -> None:
-    """Explicit weight wins; otherwise the category's typical weight, marked estimated."""
+    """Explicit weight wins; otherwise the category's typical weight, marked estimated.
+
+    Every unit weight, given, kept or implied, must be plausible for the category and
+    unit (:mod:`app.listings.weights`), or be the one a site admin approved."""
     if "unit_weight_kg" in errors or "unit" in errors or "category" in errors:
         return
+    _choose_weight(data, clean, category, unit, current, fail)
+    if "unit_weight_kg" in errors:
+        return
+    weight = clean.get("unit_weight_kg", current.unit_weight_kg if current else None)
+    touched = "unit_weight_kg" in clean or "category" in clean or "unit" in clean
+    if weight is None or not touched:
+        return
+    message = weights.unit_weight_error(
+        weight, category, unit, current.weight_approved_kg if current else None)
+    if message:
+        fail("unit_weight_kg", message)
+
+
+def _choose_weight(data, clean, category, unit, current, fail) -> None:
     explicit = data.get("unit_weight_kg")
     if isinstance(explicit, str) and not explicit.strip():
         explicit = None

@@ -134,16 +134,41 @@ def _defaults() -> dict[str, Any]:
 
 def update_listing(listing: Listing, data: Mapping[str, Any],
                    now: datetime | None = None) -> Listing:
-    """Change the given fields; the whole change is checked before anything is set."""
+    """Change the given fields; the whole change is checked before anything is set.
+
+    A new quantity is checked against what reservations hold *now*: the listing row is
+    locked first (``SELECT ... FOR UPDATE``; SQLite serialises writers), so an acceptance
+    running at the same time either finished before (and its hold is counted) or waits
+    for this change (and re-checks what is left). Less than is held is a 409."""
+    if "quantity" in data:
+        lock_listing(listing)
     if listing.status not in EDITABLE_STATUSES:
         raise _state_conflict(listing, _("Annonsen kan ikke endres fordi den er %(status)s."))
     clean, errors = rules.check(data, category_lookup(), current=listing, now=now)
     if errors:
         raise ValidationFailed(errors)
+    if clean.get("quantity_available", 0) < 0:
+        from app.listings.serialize import number  # serialize imports this module
+
+        held = listing.quantity - listing.quantity_available
+        message = _("Antallet kan ikke være mindre enn det som allerede er holdt av "
+                    "(%(n)s).", n=number(held))
+        conflict = Conflict(message, held=number(held), quantity=number(listing.quantity),
+                            quantity_available=number(listing.quantity_available))
+        conflict.errors = {"quantity": [message]}
+        raise conflict
     for name, value in clean.items():
         setattr(listing, name, value)
     sync_availability(listing)
     changed(listing)
+    return listing
+
+
+def lock_listing(listing: Listing) -> Listing:
+    """Lock the listing's row for this transaction and read it again (fresh quantities)."""
+    db.session.execute(sa.select(Listing.id).where(Listing.id == listing.id)
+                       .with_for_update())
+    db.session.refresh(listing)
     return listing
 
 

@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from app.accounts.views import apply_errors
 from app.common import pages, user_or_none
 from app.common.pages import decimal_text, kroner_text
-from app.errors import PermissionDenied, ServiceError, ValidationFailed
+from app.errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
 from app.listings import photos, rules, services
 from app.listings.categories import category_lookup
 from app.listings.forms import (
@@ -174,6 +174,11 @@ def edit(listing_id: int):
             services.update_listing(listing, data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
+        except Conflict as exc:
+            if not hasattr(exc, "errors"):  # a quantity below what is held: on the field
+                raise
+            apply_errors(form, exc)
+            return render_edit(listing, form=form, status=409)
         else:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("listings.edit", listing_id=listing.id))
