@@ -112,6 +112,8 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_limit("REGISTER_RATE_LIMIT"), key_func=client_address, methods=["POST"],
+               scope="register-address")
 def register():
     form = RegisterForm()
     if form.validate_on_submit():
