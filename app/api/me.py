@@ -19,6 +19,14 @@ ORG = component("Organization", {
         "orgnr": {"type": ["string", "null"]}, "postcode": {"type": "string"},
         "municipality_number": {"type": "string"},
         "role": {"type": "string", "enum": ["owner", "admin", "member"]},
+        "verification": {
+            "type": "string", "enum": ["unverified", "verified", "rejected", "suspended"],
+            "description": "Checked against Enhetsregisteret or decided by a site admin."},
+        "registry_form": {"type": "string", "description": "Enhetsregisteret's "
+                          "organisasjonsform.kode (AS, ENK, KOMM, ...); empty if not known."},
+        "has_municipal_access": {
+            "type": "boolean", "description": "Reads the municipal reports: a verified KOMM "
+            "or FYLK, or granted by a site admin (the chosen kind gives nothing)."},
     },
 })
 component("Me", {
@@ -38,7 +46,9 @@ def organization_json(org, role: str | None = None) -> dict:
     return {
         "id": org.id, "name": org.name, "kind": org.kind, "orgnr": org.orgnr,
         "postcode": org.postcode, "municipality_number": org.municipality_number,
-        "role": role,
+        "role": role, "verification": org.verification_state,
+        "registry_form": org.registry_form or "",
+        "has_municipal_access": org.has_municipal_access,
     }
 
 

@@ -32,7 +32,11 @@ PROBLEM = {
 
 #: An object's owning organisation, as the serializers give it.
 ORGANIZATION = {"type": "object", "properties": {
-    "id": {"type": "integer"}, "name": {"type": "string"}}}
+    "id": {"type": "integer"}, "name": {"type": "string"},
+    "verification": {"type": "string",
+                     "enum": ["unverified", "verified", "rejected", "suspended"],
+                     "description": "The organisation's verification state: checked against "
+                     "Enhetsregisteret or decided by a site admin."}}}
 
 ERROR_TEXT = {
     400: "Malformed request", 401: "No or bad credentials", 403: "Not allowed",

@@ -16,7 +16,8 @@ def test_me_with_bearer_token(client, make):
     body = response.get_json()
     assert body["organizations"] == [{
         "id": org.id, "name": "Asker kommune", "kind": "municipality", "orgnr": org.orgnr,
-        "postcode": "", "municipality_number": "3203", "role": "admin"}]
+        "postcode": "", "municipality_number": "3203", "role": "admin",
+        "verification": "verified", "registry_form": "KOMM", "has_municipal_access": True}]
     assert body["can_see_reporting"] is True
 
 
