@@ -22,7 +22,9 @@ PARTIES = SELLER | {"buyer"}
 NOBODY: set[str] = set()
 BUYER = {"buyer"}
 ORG_ADMINS = {"admin", "owner", "site_admin"}
-REPORTING = {"officer", "site_admin"}  # municipality members and site admins
+# Members of an organisation with municipal access (a verified KOMM) and site admins; never
+# the owner of a self-registered, unverified "kommune" (self_municipality).
+REPORTING = {"officer", "site_admin"}
 ORG_MEMBERS = SIGNED_IN - {"site_admin"}  # a site admin without an organisation cannot list
 
 # Token links (invitations, password reset) are checked with a made-up token here, so

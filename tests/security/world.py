@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 
 from tests.conftest import bearer
 
-ROLES = ("anonymous", "outsider", "member", "admin", "owner", "buyer", "officer", "site_admin")
+#: ``self_municipality``: the owner of a self-registered, unverified "kommune" (no
+#: municipal privileges: denied every reporting route).
+ROLES = ("anonymous", "outsider", "member", "admin", "owner", "buyer", "officer", "site_admin",
+         "self_municipality")
 
 
 @dataclass
@@ -30,11 +33,13 @@ def build(app, make, client) -> World:
     seller = make.org("business", name="Selger AS", postcode="1383")
     buyer = make.org("reuse_shop", name="Kjøper Ombruk", postcode="1384")
     other = make.org("business", name="Utenforstående AS")
-    municipality = make.org("municipality", name="Asker kommune")
+    municipality = make.org("municipality", name="Asker kommune")  # verified, KOMM
+    self_made = make.org("municipality", name="Selvlaget kommune", verified=False)
     for role, org, org_role in [("member", seller, "member"), ("admin", seller, "admin"),
                                 ("owner", seller, "owner"), ("buyer", buyer, "owner"),
                                 ("outsider", other, "owner"),
-                                ("officer", municipality, "member")]:
+                                ("officer", municipality, "member"),
+                                ("self_municipality", self_made, "owner")]:
         world.users[role] = make.user(org, org_role, email=f"{role}@matrix.no")
     world.users["site_admin"] = make.user(None, email="site_admin@matrix.no", site_admin=True)
     for role, user in world.users.items():
