@@ -54,9 +54,16 @@ class Reason(Schema):
 
 
 class Handover(Schema):
-    fields = {"weight_kg": Field("number", nullable=True, min=0, exclusive_min=True,
-                                 description="Weighed kg (giver only); omit to accept the "
-                                 "estimate quantity x unit_weight_kg.")}
+    fields = {
+        "weight_kg": Field("number", nullable=True, min=0, exclusive_min=True,
+                           description="Weighed kg (giver only); omit to accept the "
+                           "estimate quantity x unit_weight_kg. The total must lie within "
+                           "quantity x the category's plausible unit weight range."),
+        "weight_method": Field("string", choices=("weighed", "estimated"), nullable=True,
+                               description="The giver's explicit choice (optional); "
+                               "\"estimated\" with a weight_kg, or \"weighed\" without "
+                               "one, is refused (422)."),
+    }
 
 
 class Pickup(Schema):
@@ -71,7 +78,9 @@ class Reverse(Schema):
     fields = {
         "reason": Field("text", required=True, max_length=ledger.REASON_MAX),
         "corrected_kg": Field("number", nullable=True, min=0, exclusive_min=True,
-                              description="Write a corrected record with this weight."),
+                              description="Write a corrected record with this weight; it "
+                              "must lie within quantity x the category's plausible unit "
+                              "weight range."),
     }
 
 
@@ -266,7 +275,8 @@ def cancel_reservation(reservation_id: int):
 def confirm_handover(reservation_id: int):
     reservation = services.visible_reservation(reservation_id, current_user)
     data = Handover.load(_optional_body())
-    record = handover.confirm_handover(reservation, current_user, data.get("weight_kg"))
+    record = handover.confirm_handover(reservation, current_user, data.get("weight_kg"),
+                                       weight_method=data.get("weight_method"))
     return jsonify(_one(reservation, record))
 
 

@@ -7,6 +7,11 @@ The rule, precisely:
 * The giver (the listing's organisation) gives the weight: weighed kilograms, or the
   estimate ``quantity x unit_weight_kg`` (``quantity`` itself for listings in kg).
   A weighed value must lie within 1/50 and 50 times the estimate (when there is one).
+  Either way the total must be plausible for the quantity and the category
+  (:mod:`app.listings.weights`: quantity x the unit weight range, widened to a unit
+  weight a site admin approved); an implausible estimate asks for the weighed weight.
+* A weighed weight together with ``weight_method`` "estimated" (the page's "Bruk
+  anslaget") is a contradiction and refused (422), never silently resolved.
 * The reservation completes when the giver has confirmed and either the receiver has
   confirmed too (basis ``both``) or at least ``HANDOVER_REMINDERS_BEFORE_AUTO``
   reminders have been sent (basis ``giver_alone``: the giver's confirmation then
@@ -18,6 +23,7 @@ The rule, precisely:
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -39,11 +45,12 @@ from app.exchange.models import (
 from app.exchange.models import ReservationStatus as S
 from app.exchange.notify import notify, other_side
 from app.exchange.services import emit, lock, setting, side_of, state_conflict
-from app.listings import rules
+from app.listings import rules, weights
 from app.listings import services as listings
 from app.listings.models import Status, Unit
 from app.listings.serialize import number
 
+log = logging.getLogger(__name__)
 WEIGHT_RATIO = Decimal(50)
 KG_MAX = Decimal("1000000000")
 
@@ -80,19 +87,59 @@ def check_weight(value: Any, estimate: Decimal | None) -> Decimal:
     return kg
 
 
+def check_total(reservation: Reservation, kg: Decimal, estimated: bool = False) -> Decimal:
+    """``kg`` if it is a plausible total for the reservation's quantity and category
+    (see :mod:`app.listings.weights`); a field error on ``weight_kg`` otherwise."""
+    message = weights.listing_total_error(reservation.listing, kg, reservation.quantity,
+                                          reservation.unit)
+    if message:
+        if estimated:
+            message = _("Anslaget på %(kg)s kg kan ikke brukes: %(why)s Oppgi veid vekt.",
+                        kg=number(kg), why=message)
+        raise ValidationFailed({"weight_kg": [message]})
+    return kg
+
+
+def weight_to_write(reservation: Reservation, weight_kg: Any = None,
+                    weight_method: str | None = None) -> tuple[Decimal, WeightMethod]:
+    """The kg and method the giver's confirmation would write, checked; 422 with a field
+    error on ``weight_kg`` (or ``weight_method``) otherwise."""
+    typed = weight_kg is not None and str(weight_kg).strip() != ""
+    if weight_method not in (None, "", WeightMethod.WEIGHED.value, WeightMethod.ESTIMATED.value):
+        raise ValidationFailed({"weight_method": [_("Bruk weighed eller estimated.")]})
+    if typed and weight_method == WeightMethod.ESTIMATED:
+        raise ValidationFailed({"weight_kg": [_(
+            "Du har skrevet inn en veid vekt, men valgt anslaget. Velg «Vi har veid» for å "
+            "bruke vekten du skrev, eller tøm feltet for å bruke anslaget.")]})
+    if not typed and weight_method == WeightMethod.WEIGHED:
+        raise ValidationFailed({"weight_kg": [_("Oppgi veid vekt i kg, eller velg anslaget.")]})
+    if typed:
+        kg = check_weight(weight_kg, estimate_kg(reservation))
+        return check_total(reservation, kg), WeightMethod.WEIGHED
+    kg = estimate_kg(reservation)
+    if kg is None:
+        raise ValidationFailed({"weight_kg": [
+            _("Vekten er ukjent for denne annonsen. Oppgi veid vekt i kg.")]})
+    return check_total(reservation, kg, estimated=True), WeightMethod.ESTIMATED
+
+
 def confirm_handover(reservation: Reservation, user: User, weight_kg: Any = None,
-                     now: datetime | None = None) -> ReuseRecord | None:
-    """Record one side's confirmation; returns the ledger record when this completes it."""
+                     now: datetime | None = None,
+                     weight_method: str | None = None) -> ReuseRecord | None:
+    """Record one side's confirmation; returns the ledger record when this completes it.
+
+    ``weight_method`` ("weighed" or "estimated", optional) is the giver's explicit
+    choice; it must agree with whether ``weight_kg`` is given."""
     now = now or utcnow()
     side = side_of(reservation, user)
     if side is None:
         raise NotFound(_("Reservasjonen finnes ikke."))
-    kg = None
-    if weight_kg is not None and weight_kg != "":
-        if side != "seller":
-            raise ValidationFailed({"weight_kg": [
-                _("Bare den som gir bort oppgir vekten.")]})
-        kg = check_weight(weight_kg, estimate_kg(reservation))
+    if weight_kg is not None and weight_kg != "" and side != "seller":
+        raise ValidationFailed({"weight_kg": [
+            _("Bare den som gir bort oppgir vekten.")]})
+    if side == "seller" and reservation.giver_confirmed_at is None \
+            and reservation.status in HANDOVER_STATUSES:
+        weight_to_write(reservation, weight_kg, weight_method)  # field errors first
     reservation = lock(reservation)
     if reservation.status == S.AWAITING_PAYMENT:
         raise state_conflict(reservation, _("Overleveringen kan ikke bekreftes før "
@@ -103,14 +150,7 @@ def confirm_handover(reservation: Reservation, user: User, weight_kg: Any = None
     if side == "seller":
         if reservation.giver_confirmed_at is not None:
             raise state_conflict(reservation, _("Dere har allerede bekreftet overleveringen."))
-        if kg is None:
-            kg = estimate_kg(reservation)
-            if kg is None:
-                raise ValidationFailed({"weight_kg": [
-                    _("Vekten er ukjent for denne annonsen. Oppgi veid vekt i kg.")]})
-            method = WeightMethod.ESTIMATED
-        else:
-            method = WeightMethod.WEIGHED
+        kg, method = weight_to_write(reservation, weight_kg, weight_method)
         reservation.weight_kg = kg
         reservation.weight_method = method.value
         reservation.giver_confirmed_at = now
@@ -147,6 +187,13 @@ def complete_if_ready(reservation: Reservation, now: datetime) -> ReuseRecord | 
     """Complete a locked, hand-over-ready reservation if the rule allows; write the record."""
     basis = completion_basis(reservation)
     if basis is None or reservation.status not in HANDOVER_STATUSES:
+        return None
+    if reservation.weight_kg is not None and weights.listing_total_error(
+            reservation.listing, reservation.weight_kg, reservation.quantity, reservation.unit):
+        # Only a confirmation from before the weight ranges can get here: it waits (a site
+        # admin may approve the listing's unit weight) instead of reaching the ledger.
+        log.warning("reservation %s not completed: %s kg is outside the plausible range",
+                    reservation.id, reservation.weight_kg)
         return None
     reservation.status = S.COMPLETED.value
     reservation.completed_at = now

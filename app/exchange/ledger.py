@@ -24,7 +24,8 @@ from app.db import db, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.exchange import factors
 from app.exchange.models import RecordKind, Reservation, ReuseRecord, WeightMethod
-from app.listings import postcodes
+from app.listings import postcodes, weights
+from app.listings.models import Category, Listing
 
 CHANNEL = "online_platform"
 REASON_MAX = 1000
@@ -48,6 +49,10 @@ def record_handover(reservation: Reservation, now: datetime | None = None) -> Re
     """Write the one record of a completed hand-over (called by the hand-over service)."""
     now = now or utcnow()
     listing = reservation.listing
+    message = reservation.weight_kg is not None and weights.listing_total_error(
+        listing, reservation.weight_kg, reservation.quantity, reservation.unit)
+    if message:  # the hand-over service checks first; this is the ledger's own guard
+        raise ValidationFailed({"weight_kg": [message]})
     giver, receiver = reservation.seller_org, reservation.buyer_org
     factor = factors.factor_for(listing.category, now, listing.waste_origin)
     record = ReuseRecord(
@@ -98,6 +103,16 @@ def visible_record(record_id: int, user: User) -> ReuseRecord:
     return record
 
 
+def correction_error(record: ReuseRecord, kg: Decimal) -> str | None:
+    """None if ``kg`` is a plausible weight for the record's quantity, category and unit
+    (a unit weight the listing's approval allows included), else the message."""
+    listing = db.session.get(Listing, record.listing_id)
+    category = db.session.scalar(sa.select(Category).where(
+        Category.slug == record.category_slug)) or (listing.category if listing else None)
+    return weights.total_error(kg, category, record.unit, record.quantity,
+                               listing.weight_approved_kg if listing else None)
+
+
 def reversal_of(record: ReuseRecord) -> ReuseRecord | None:
     return db.session.scalar(sa.select(ReuseRecord).where(ReuseRecord.reverses_id == record.id))
 
@@ -128,6 +143,10 @@ def reverse(record: ReuseRecord, user: User, reason: str, corrected_kg=None,
             errors["corrected_kg"] = [_("Må være et tall større enn 0.")]
         elif kg.as_tuple().exponent < -3:
             errors["corrected_kg"] = [_("Høyst %(n)s desimaler.", n=3)]
+        else:
+            message = correction_error(record, kg)
+            if message:
+                errors["corrected_kg"] = [message]
     if errors:
         raise ValidationFailed(errors)
     if record.kind == RecordKind.REVERSAL:

@@ -145,6 +145,26 @@ def parse_quantity(value: Any, unit: str) -> Decimal:
     return quantity
 
 
+def _check_match(match_id: Any, listing: Listing, buyer: Organization) -> int | None:
+    """The match a reservation came from must pair this listing with one of the buyer
+    organisation's own wanted requests; 422 on ``match_id`` otherwise (also when it does
+    not exist: whose it is stays unsaid)."""
+    if match_id in (None, ""):
+        return None
+    from app.matching.models import Match
+    from app.wanted.models import WantedRequest
+
+    found = db.session.scalar(
+        sa.select(Match.id).join(WantedRequest, WantedRequest.id == Match.request_id)
+        .where(Match.id == match_id, Match.listing_id == listing.id,
+               WantedRequest.organization_id == buyer.id)) \
+        if isinstance(match_id, int) and not isinstance(match_id, bool) else None
+    if found is None:
+        raise ValidationFailed({"match_id": [_(
+            "Treffet hører ikke til et ønske fra %(org)s for denne annonsen.", org=buyer.name)]})
+    return found
+
+
 def request_reservation(user: User, listing_id: int, quantity: Any, *, message: str = "",
                         match_id: int | None = None, organization_id: Any = None,
                         now: datetime | None = None) -> Reservation:
@@ -157,6 +177,7 @@ def request_reservation(user: User, listing_id: int, quantity: Any, *, message: 
         raise ValidationFailed({"message": [
             _("Kan ikke være lengre enn %(n)s tegn.", n=MESSAGE_MAX)]})
     buyer = _buyer_org(user, listing, organization_id)
+    match_id = _check_match(match_id, listing, buyer)
     if listing.status != Status.PUBLISHED:
         label = listings.STATUS_LABELS.get(Status(listing.status), listing.status)
         raise Conflict(_("Annonsen kan ikke reserveres fordi den er %(status)s.", status=label),

@@ -27,8 +27,11 @@ from app.exchange.forms import (
     ReserveForm,
 )
 from app.exchange.models import Reservation
+from app.exchange.templating import WEIGHT_METHOD_LABELS
 from app.listings import services as listing_services
+from app.listings import weights
 from app.listings.models import Listing, Status
+from app.listings.templating import quantity_text
 from app.pagecache import public_page
 
 bp = Blueprint("exchange", __name__)
@@ -76,19 +79,21 @@ def reserve(listing_id: int):
     listing = listing_services.visible_listing(listing_id, current_user)
     form = ReserveForm()
     form.organization_id.choices = _buyer_choices(current_user, listing)
+    refused = False
     if form.validate_on_submit():
         try:
             match_id = request.args.get("match_id", "")  # from "Interessert – reserver"
             reservation = services.request_reservation(
                 current_user, listing.id, form.quantity.data, message=form.message.data or "",
                 organization_id=form.organization_id.data or None,
-                match_id=int(match_id) if match_id.isdigit() else None)
+                match_id=int(match_id) if match_id.isdigit() else (match_id or None))
         except ValidationFailed as exc:
+            refused = True  # a wrong match_id has no field here: it is shown as a message
             apply_errors(form, exc, aliases={"listing_id": "organization_id"})
         else:
             flash(_("Forespørselen er sendt. Du får beskjed når den er besvart."), "success")
             return redirect(url_for("exchange.detail", reservation_id=reservation.id))
-    status = 422 if form.errors else 200
+    status = 422 if form.errors or refused else 200
     return render_template("exchange/reserve.html", listing=listing, form=form), status
 
 
@@ -118,10 +123,17 @@ def render_detail(reservation: Reservation, status: int = 200, **forms):
         "message_form": MessageForm(formdata=None), "pickup_form": PickupForm(formdata=None),
     }
     defaults.update(forms)
+    estimate = handover.estimate_kg(reservation)
+    listing = reservation.listing
     return render_template(
         "exchange/detail.html", reservation=reservation, side=side,
         record=ledger.record_for_reservation(reservation.id),
-        estimate=handover.estimate_kg(reservation),
+        estimate=estimate,
+        # an estimate outside the plausible range cannot be chosen: the giver weighs
+        estimate_error=estimate is not None and weights.listing_total_error(
+            listing, estimate, reservation.quantity, reservation.unit),
+        weight_range=weights.total_range(listing.category, reservation.unit,
+                                         reservation.quantity, listing.weight_approved_kg),
         payment_status=services.payment_status(reservation), **defaults), status
 
 
@@ -180,18 +192,26 @@ def cancel(reservation_id: int):
 @login_required
 def confirm_handover(reservation_id: int):
     def run(reservation, form):
-        weight = None
-        if services.side_of(reservation, current_user) == "seller" \
-                and form.weight_choice.data == "weighed":
-            weight = (form.weight_kg.data or "").strip()
-            if not weight:
-                raise ValidationFailed({"weight_kg": [_("Oppgi veid vekt i kg, eller velg "
-                                                        "anslaget.")]})
-        record = handover.confirm_handover(reservation, current_user, weight)
+        weight, method = None, None
+        if services.side_of(reservation, current_user) == "seller":
+            # Both as sent: a weight typed while "Bruk anslaget" is chosen is an error
+            # from the service, never silently dropped.
+            weight = (form.weight_kg.data or "").strip() or None
+            choice = form.weight_choice.data
+            method = {"weighed": "weighed", "estimate": "estimated"}.get(choice, choice)
+        record = handover.confirm_handover(reservation, current_user, weight,
+                                           weight_method=method)
+        if services.side_of(reservation, current_user) == "seller":
+            written = _("Registrert vekt: %(kg)s kg (%(method)s).",
+                        kg=quantity_text(reservation.weight_kg),
+                        method=WEIGHT_METHOD_LABELS.get(reservation.weight_method, ""))
+        else:
+            written = ""
         if record is None:
-            return _("Bekreftelsen er registrert. Overleveringen fullføres når begge har "
-                     "bekreftet.")
-        return None
+            return " ".join(filter(None, (_(
+                "Bekreftelsen er registrert. Overleveringen fullføres når begge har "
+                "bekreftet."), written)))
+        return " ".join(filter(None, (_("Takk! Overleveringen er registrert."), written)))
 
     return _act(reservation_id, "handover_form", HandoverForm(), run,
                 _("Takk! Overleveringen er registrert."))
