@@ -94,8 +94,17 @@ def from_environment() -> dict:
         "BASE_URL": env("BASE_URL") or None,
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 25 * 1024 * 1024),
         "IMAGE_MAX_BYTES": _int("IMAGE_MAX_BYTES", 15 * 1024 * 1024),
-        "IMAGE_MAX_PIXELS": _int("IMAGE_MAX_PIXELS", 50_000_000),
+        # Checked from the image header before any pixel is decoded (a 7000 x 7000 PNG of
+        # one colour is 143 KB on disk and 49 MP).
+        "IMAGE_MAX_PIXELS": _int("IMAGE_MAX_PIXELS", 40_000_000),
         "IMPORT_MAX_ROWS": _int("IMPORT_MAX_ROWS", 10_000),
+        # Spreadsheet bounds, checked before a row is read (app/listings/importer.py):
+        # columns, the uncompressed size of an XLSX's sheet and shared strings (other
+        # parts: a quarter of it), and imports above IMPORT_INLINE_ROWS rows run as a job.
+        "IMPORT_MAX_COLUMNS": _int("IMPORT_MAX_COLUMNS", 100),
+        "IMPORT_MAX_XML_BYTES": _int("IMPORT_MAX_XML_BYTES", 32 * 1024 * 1024),
+        "IMPORT_INLINE_ROWS": _int("IMPORT_INLINE_ROWS", 200),
+        "IMPORT_DIR": env("IMPORT_DIR", str(instance / "imports")),
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), production),
         "REMEMBER_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), production),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -127,6 +136,7 @@ def from_environment() -> dict:
         # the client.
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
+        "REGISTRATION_CONFIRM_MAX_AGE": _int("REGISTRATION_CONFIRM_MAX_AGE", 48 * 3600),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",

@@ -24,6 +24,8 @@ from app.links import link_base
 SUBJECTS = {
     "invitation": lambda c: _("Invitasjon til %(org)s på Kretsløp", org=c["org_name"]),
     "password_reset": lambda c: _("Nytt passord for Kretsløp"),
+    "registration_confirm": lambda c: _("Bekreft registreringen på Kretsløp"),
+    "registration_existing": lambda c: _("Du har allerede en konto på Kretsløp"),
 }
 
 

@@ -196,6 +196,93 @@ def register(*, email: str, name: str, password: str, org_name: str, org_kind: s
     return user
 
 
+# --- sign-up by confirmation link ------------------------------------------------------
+#
+# Registration answers the same whether or not the e-mail address has an account: the
+# form is checked (by running ``register`` in a savepoint that is rolled back), then a
+# new address gets a signed confirmation link that carries the sign-up (with the password
+# hash, never the password) and an existing one gets a note instead. Nothing is created
+# until the link is used, so nobody can hold an address or an organisation number they
+# do not own, and a link cannot be used twice (the address then has an account).
+
+REGISTRATION_FIELDS = ("email", "name", "org_name", "org_kind", "orgnr", "address",
+                       "postcode", "city", "locale")
+
+
+def _registration_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="registration")
+
+
+def _registration_errors(**fields) -> dict[str, list[str]]:
+    """The field errors ``register`` gives for ``fields``; nothing it did is kept."""
+    session = db.session()
+    outbox_ids = list(session.info.get("outbox_ids", []))
+    savepoint = session.begin_nested()
+    try:
+        register(**fields)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    finally:
+        savepoint.rollback()
+        session.info["outbox_ids"] = outbox_ids
+    return {}
+
+
+def start_registration(*, email: str, name: str, password: str, org_name: str,
+                       org_kind: str, orgnr: str | None = None, address: str = "",
+                       postcode: str = "", city: str = "", locale: str = "nb") -> str:
+    """Check a sign-up and mail the address: a confirmation link for a new address, a
+    note for one that has an account. Returns the normalised address; the caller
+    answers the same either way."""
+    email = (email or "").strip().lower()
+    fields = dict(email=email, name=name, org_name=org_name, org_kind=org_kind,
+                  orgnr=orgnr, address=address, postcode=postcode, city=city,
+                  locale=locale if locale in ("nb", "en") else "nb")
+    existing = get_user_by_email(email) if email else None
+    errors = _registration_errors(password=password, **fields)
+    if existing is not None:
+        errors.pop("email", None)  # "already registered" is said only to the owner
+    if errors:
+        raise ValidationFailed(errors)
+    password_hash = hash_password(password)  # both answers spend the same hashing time
+    if existing is not None:
+        queue_mail(existing.email, "registration_existing", existing.locale,
+                   name=existing.name, path="/login", reset_path="/password/forgot")
+        return email
+    token = _registration_serializer().dumps(dict(fields, pw=password_hash))
+    queue_mail(email, "registration_confirm", fields["locale"], name=(name or "").strip(),
+               org_name=(org_name or "").strip(), path=f"/register/confirm/{token}",
+               hours=current_app.config["REGISTRATION_CONFIRM_MAX_AGE"] // 3600)
+    return email
+
+
+def registration_for_token(token: str) -> dict:
+    """The sign-up a confirmation link carries, or a clear error (expired, forged, used)."""
+    try:
+        data = _registration_serializer().loads(
+            token, max_age=current_app.config["REGISTRATION_CONFIRM_MAX_AGE"])
+    except SignatureExpired:
+        raise Conflict(_("Lenken er utløpt. Registrer deg på nytt."), state="expired") from None
+    except BadSignature:
+        raise NotFound(_("Lenken er ugyldig.")) from None
+    if not isinstance(data, dict) or not data.get("email") or not data.get("pw"):
+        raise NotFound(_("Lenken er ugyldig."))
+    if get_user_by_email(data["email"]) is not None:
+        raise Conflict(_("Registreringen er allerede fullført. Logg inn."), state="used")
+    return data
+
+
+def complete_registration(token: str) -> User:
+    """Create the user and the organisation of a confirmed sign-up (``register``: the
+    registry check runs again, so it holds at the time of creation)."""
+    data = registration_for_token(token)
+    fields = {k: data.get(k) or "" for k in REGISTRATION_FIELDS}
+    fields["orgnr"] = fields["orgnr"] or None
+    user = register(password=secrets.token_urlsafe(24), **fields)
+    user.password_hash = data["pw"]  # the password chosen on the form
+    return user
+
+
 def create_user_cli(email: str, password: str, org_name: str, org_kind: str,
                     orgnr: str | None, role: str, site_admin: bool) -> tuple[User, Organization]:
     """The ``users create`` command: joins the organisation if it exists, else creates it."""

@@ -115,10 +115,12 @@ def logout():
 @limiter.limit(_limit("REGISTER_RATE_LIMIT"), key_func=client_address, methods=["POST"],
                scope="register-address")
 def register():
+    """Check the sign-up and mail a confirmation link (or, for an address that has an
+    account, a note to its owner); the answer is the same either way."""
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.register(
+            email = services.start_registration(
                 email=form.email.data, name=form.name.data, password=form.password.data,
                 org_name=form.org_name.data, org_kind=form.org_kind.data,
                 orgnr=form.orgnr.data, address=form.address.data,
@@ -127,6 +129,29 @@ def register():
             )
         except ValidationFailed as exc:
             apply_errors(form, exc)
+        else:
+            return render_template("accounts/register_sent.html", email=email)
+    status = 422 if form.errors else 200
+    return render_template("accounts/register.html", form=form), status
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str):
+    """The link from the confirmation e-mail: one button creates the account (a GET by a
+    mail scanner creates nothing)."""
+    from flask_wtf import FlaskForm
+
+    try:
+        data = services.registration_for_token(token)
+    except ServiceError as exc:
+        return render_template("accounts/reset_invalid.html", message=exc.detail), exc.status
+    form = FlaskForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            user = services.complete_registration(token)
+        except ValidationFailed as exc:
+            errors = [message for messages in exc.errors.values() for message in messages]
         else:
             db.session.flush()
             _start_session(user)
@@ -138,8 +163,9 @@ def register():
                 flash(_("Velkommen til Kretsløp! Organisasjonen er registrert, men ikke "
                         "verifisert ennå."), "success")
             return redirect(url_for("main.home"))
-    status = 422 if form.errors else 200
-    return render_template("accounts/register.html", form=form), status
+    status = 422 if errors or form.errors else 200
+    return render_template("accounts/register_confirm.html", form=form, data=data,
+                           errors=errors), status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

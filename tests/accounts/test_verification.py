@@ -13,6 +13,7 @@ from app.errors import ValidationFailed
 from app.jobs import run_due
 from app.outbox import OutboxEvent
 from tests import registry_server as brreg
+from tests.accounts import signup
 from tests.conftest import bearer
 
 REPORTING = ("/reporting", "/reporting/download?table=eu&format=csv",
@@ -37,7 +38,7 @@ def _register(client, auth, orgnr, kind="municipality", org_name="Asker kommune"
             "email": "kari@asker.no", "password": "lang-nok-passord", "org_name": org_name,
             "org_kind": kind, "orgnr": orgnr, "address": "", "postcode": "", "city": ""}
     data.update(extra)
-    return client.post("/register", data=data)
+    return signup.register(client, data)  # confirmed through the mailed link
 
 
 def _org(orgnr) -> Organization:

@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from tests.accounts.signup import wait_for_confirmation_path
 from tests.browser.conftest import axe_violations, screenshot
 
 
@@ -23,7 +24,7 @@ def _photo(tmp_path):
     return path
 
 
-def _register(page, suffix: str, orgnr: str) -> None:
+def _register(page, live, suffix: str, orgnr: str) -> None:
     page.goto("/register")
     page.get_by_label("Ditt navn").fill("Ola Kontorsjef")
     page.get_by_label("E-post").fill(f"ola.{suffix}@kontor.no")
@@ -34,12 +35,16 @@ def _register(page, suffix: str, orgnr: str) -> None:
     page.get_by_label("Postnummer").fill("1396")
     with page.expect_navigation():
         page.get_by_role("button", name="Registrer").click()
+    assert "Sjekk e-posten din" in page.content()
+    page.goto(wait_for_confirmation_path(f"ola.{suffix}@kontor.no", live.env["MAIL_DIR"]))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Fullfør registreringen").click()
     assert "Organisasjonen er registrert" in page.content()
 
 
 @pytest.mark.browser
-def test_office_lists_forty_chairs_with_a_photo(page, tmp_path):
-    _register(page, "mus", "984851006")
+def test_office_lists_forty_chairs_with_a_photo(page, live, tmp_path):
+    _register(page, live, "mus", "984851006")
     page.goto("/listings/new")
     page.get_by_label("Tittel").fill("40 kontorstoler, svarte")
     page.get_by_label("Kategori").select_option("office-chair")
@@ -66,7 +71,7 @@ def test_office_lists_forty_chairs_with_a_photo(page, tmp_path):
 
 
 @pytest.mark.browser
-def test_journey_one_with_the_keyboard_only(page, tmp_path):
+def test_journey_one_with_the_keyboard_only(page, live, tmp_path):
     """Every step by Tab, typing and Enter; no clicks (the OS file dialog that Enter
     opens on the file field is answered through Playwright's file chooser)."""
     page.goto("/register")
@@ -91,6 +96,11 @@ def test_journey_one_with_the_keyboard_only(page, tmp_path):
     tab_to("Registrer")
     with page.expect_navigation():
         keyboard.press("Enter")
+    page.goto(wait_for_confirmation_path("kari.tast@kontor.no", live.env["MAIL_DIR"]))
+    tab_to("Fullfør registreringen")
+    with page.expect_navigation():
+        keyboard.press("Enter")
+    assert "Organisasjonen er registrert" in page.content()
 
     page.goto("/listings/new")
     tab_to("Tittel")

@@ -126,6 +126,8 @@ EXPECTED = {
     ('/password/reset/<token>', 'POST'): NOBODY,
     ('/register', 'GET'): ALL,
     ('/register', 'POST'): ALL,
+    ('/register/confirm/<token>', 'GET'): NOBODY,
+    ('/register/confirm/<token>', 'POST'): NOBODY,
     ('/reporting', 'GET'): REPORTING,
     ('/reporting/download', 'GET'): REPORTING,
     ('/reporting/mine', 'GET'): SIGNED_IN,
