@@ -69,3 +69,37 @@ def import_file(file: Path, org_name: str, email: str | None, publish: bool):
                f"(of {result.rows})")
     if result.errors:
         sys.exit(1)
+
+
+@listings.command("approve-weight")
+@click.argument("listing_id", type=int)
+@click.argument("kg")
+@click.option("--reason", required=True, help="Why this unit weight is right (audit log).")
+@click.option("--admin", "email", required=True, help="E-mail of the site admin approving.")
+def approve_weight(listing_id: int, kg: str, reason: str, email: str):
+    """Approve KG per unit for LISTING_ID, outside its category's plausible range."""
+    from app.accounts.services import get_user_by_email
+    from app.db import db
+    from app.errors import PermissionDenied, ValidationFailed
+    from app.listings.models import Listing
+    from app.listings.weights import approve_unit_weight
+
+    listing = db.session.get(Listing, listing_id)
+    if listing is None:
+        click.echo(f"no listing {listing_id}", err=True)
+        sys.exit(2)
+    admin = get_user_by_email(email)
+    if admin is None:
+        click.echo(f"no user with e-mail {email}", err=True)
+        sys.exit(2)
+    try:
+        approve_unit_weight(listing, kg, reason, admin)
+    except PermissionDenied as exc:
+        click.echo(str(exc.detail), err=True)
+        sys.exit(2)
+    except ValidationFailed as exc:
+        for name, messages in exc.errors.items():
+            click.echo(f"{name}: {' '.join(messages)}", err=True)
+        sys.exit(2)
+    commit()
+    click.echo(f"listing {listing_id}: {listing.unit_weight_kg} kg per {listing.unit} approved")

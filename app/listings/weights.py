@@ -162,6 +162,7 @@ def approve_unit_weight(listing: Listing, unit_weight_kg: Any, reason: str, acto
         errors["unit_weight_kg"] = [str(exc)]
     if errors:
         raise ValidationFailed(errors)
+    kg = kg.quantize(_MILLI)  # as the column keeps it (and the audit log shows it)
     now = now or utcnow()
     db.session.refresh(listing)
 
