@@ -5,13 +5,22 @@ Every row is checked in full by the same rules as the API before anything is wri
 a bad row is reported with its spreadsheet row number (header = row 1), the column as
 the user named it and a message, and is skipped. Valid rows are written in batches,
 each with its ``listing.changed`` outbox rows. Nothing here commits.
+
+Bounded before the work starts (:class:`Limits`, from the ``IMPORT_*`` settings): the
+uncompressed size of every part of an XLSX (from the zip directory, which Python's
+zipfile enforces while reading), the sheet's declared dimension, the columns read and
+the rows (counted while reading, so a file that lies about its size stops at the limit).
+Only the mapped columns of a row are kept. CSV is decoded as it is read, with a cap on
+the length of a line, so one enormous line cannot make millions of cells.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -87,6 +96,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    file_status: int = 422
 
     @property
     def created(self) -> int:
@@ -98,7 +108,67 @@ class ImportResult:
 
 
 class FileRejected(ValueError):
-    """The file as a whole cannot be imported (no row is looked at)."""
+    """The file as a whole cannot be imported (no row is looked at). ``status`` is 413
+    when the file is over a size limit, 422 when it cannot be used."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+#: Blank rows a sheet may have beyond the row limit (spacing, a deleted block).
+BLANK_ROWS = 1000
+#: The longest physical CSV line read (characters): bounds the cells one row can make.
+MAX_CSV_LINE = 1_000_000
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file may contain; see ``IMPORT_*`` in app/config.py."""
+
+    max_rows: int = 10_000
+    max_columns: int = 100
+    max_xml_bytes: int = 32 * 1024 * 1024
+
+    @property
+    def sheet_rows(self) -> int:
+        """The last spreadsheet row number read: header, rows and some blank lines."""
+        return self.max_rows + 1 + BLANK_ROWS
+
+    @property
+    def other_part_bytes(self) -> int:
+        """Parts of an XLSX other than worksheets and shared strings (styles, workbook,
+        relations ...), which openpyxl reads whole."""
+        return self.max_xml_bytes // 4
+
+    @classmethod
+    def from_config(cls, config, max_rows: int | None = None) -> Limits:
+        return cls(max_rows=int(max_rows or config.get("IMPORT_MAX_ROWS", 10_000)),
+                   max_columns=int(config.get("IMPORT_MAX_COLUMNS", 100)),
+                   max_xml_bytes=int(config.get("IMPORT_MAX_XML_BYTES", 32 * 1024 * 1024)))
+
+    @classmethod
+    def current(cls, max_rows: int | None = None) -> Limits:
+        """From the app's configuration when there is one, else the defaults."""
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return cls.from_config(current_app.config, max_rows)
+        return cls(max_rows=max_rows) if max_rows else cls()
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f}"
+
+
+def _too_many_rows(limits: Limits) -> FileRejected:
+    return FileRejected(_("Filen har flere enn %(n)s rader. Del den opp.", n=limits.max_rows),
+                        status=413)
+
+
+def _too_many_columns(count: int, limits: Limits) -> FileRejected:
+    return FileRejected(_("Filen har %(c)s kolonner; grensen er %(n)s. Slett de kolonnene "
+                          "som ikke er i malen.", c=count, n=limits.max_columns), status=413)
 
 
 # --- reading -----------------------------------------------------------------------
@@ -108,21 +178,50 @@ def is_xlsx(data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04"
 
 
-def read_table(data: bytes) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
+def read_table(data: bytes, limits: Limits | None = None
+               ) -> tuple[list[Any], Iterator[tuple[int, list[Any]]]]:
     """The header and (spreadsheet row number, cells) for each following row."""
-    return _read_xlsx(data) if is_xlsx(data) else _read_csv(data)
+    limits = limits or Limits()
+    return _read_xlsx(data, limits) if is_xlsx(data) else _read_csv(data, limits)
 
 
-def _read_csv(data: bytes):
+def _encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) if the whole file is valid UTF-8, else Windows-1252
+    (Excel's "CSV" on Windows). Checked in pieces: no copy of the file is kept."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        text = data.decode("utf-8-sig")
+        for start in range(0, len(data), 1 << 20):
+            decoder.decode(view[start:start + (1 << 20)])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
-    first = text.split("\n", 1)[0]
+        return "cp1252"
+    return "utf-8-sig"
+
+
+def _read_csv(data: bytes, limits: Limits):
+    encoding = _encoding(data)
+    first = data[:65536].split(b"\n", 1)[0].decode(encoding, errors="replace")
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def lines():
+        text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace",
+                                newline="")
+        for line in iter(lambda: text.readline(MAX_CSV_LINE + 1), ""):
+            if len(line) > MAX_CSV_LINE:
+                raise FileRejected(_("En linje i filen er lengre enn %(n)s tegn.",
+                                     n=MAX_CSV_LINE), status=413)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+
+    def checked(row: list[str]) -> list[str]:
+        if len(row) > limits.max_columns:
+            raise _too_many_columns(len(row), limits)
+        return row
+
     try:
-        header = next(reader)
+        header = checked(next(reader))
     except StopIteration:
         raise FileRejected(_("Filen er tom.")) from None
     except csv.Error as exc:
@@ -130,24 +229,67 @@ def _read_csv(data: bytes):
 
     def rows():
         try:
-            yield from enumerate(reader, start=2)
+            for number, cells in enumerate(reader, start=2):
+                yield number, checked(cells)
         except csv.Error as exc:
             raise FileRejected(_("Kunne ikke lese CSV-filen: %(e)s", e=exc)) from None
 
     return header, rows()
 
 
-def _read_xlsx(data: bytes):
+def _unreadable_xlsx() -> FileRejected:
+    return FileRejected(_("Kunne ikke lese XLSX-filen. Lagre den på nytt fra Excel."))
+
+
+def check_archive(data: bytes, limits: Limits) -> None:
+    """Refuse an XLSX whose parts would be too large once uncompressed, before openpyxl
+    opens it. The sizes come from the zip's central directory; Python's zipfile, which
+    openpyxl reads through, never returns more than that size for a member."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError):
+        raise _unreadable_xlsx() from None
+    with archive:
+        for info in archive.infolist():
+            name = info.filename.lower()
+            large = "worksheets/" in name or "sharedstrings" in name
+            cap = limits.max_xml_bytes if large else limits.other_part_bytes
+            if info.file_size > cap:
+                raise FileRejected(
+                    _("Delen «%(part)s» i XLSX-filen er %(size)s MB utpakket; grensen er "
+                      "%(max)s MB. Lagre bare arket med annonsene i en ny fil.",
+                      part=info.filename, size=_megabytes(info.file_size),
+                      max=_megabytes(cap)), status=413)
+
+
+def _read_xlsx(data: bytes, limits: Limits):
     from openpyxl import load_workbook
 
+    check_archive(data, limits)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
     except Exception:  # noqa: BLE001 - any broken archive is the same message to the user
-        raise FileRejected(_("Kunne ikke lese XLSX-filen. Lagre den på nytt fra Excel.")
-                           ) from None
-    sheet = workbook.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
-    header = list(next(values, None) or [])
+        raise _unreadable_xlsx() from None
+    # The declared dimension (<dimension ref="A1:R200"/>), read before any row.
+    columns, last_row = sheet.max_column, sheet.max_row
+    if columns is not None and columns > limits.max_columns:
+        workbook.close()
+        raise _too_many_columns(columns, limits)
+    if last_row is not None and last_row > limits.sheet_rows:
+        workbook.close()
+        raise _too_many_rows(limits)
+    # Explicit bounds: openpyxl pads each row to the declared width and fills gaps
+    # between rows; with these it reads at most one row past the limit.
+    values = sheet.iter_rows(min_row=1, max_col=limits.max_columns,
+                             max_row=limits.sheet_rows + 1, values_only=True)
+    try:
+        header = list(next(values, None) or [])
+    except Exception:  # noqa: BLE001 - a broken sheet
+        workbook.close()
+        raise _unreadable_xlsx() from None
+    while header and header[-1] is None:
+        header.pop()
     if not header:
         workbook.close()
         raise FileRejected(_("Filen er tom."))
@@ -156,6 +298,10 @@ def _read_xlsx(data: bytes):
         try:
             for number, cells in enumerate(values, start=2):
                 yield number, list(cells)
+        except FileRejected:
+            raise
+        except Exception:  # noqa: BLE001 - a broken sheet part way through
+            raise _unreadable_xlsx() from None
         finally:
             workbook.close()
 
@@ -254,17 +400,25 @@ class Table:
     rows: list[tuple[int, list[Any]]]
 
 
-def read(data: bytes, max_rows: int = 10_000) -> Table:
-    """Read and map the whole file (no row is checked yet); FileRejected if unusable."""
-    header, rows = read_table(data)
+def read(data: bytes, max_rows: int | None = None, limits: Limits | None = None) -> Table:
+    """Read and map the whole file (no row is checked yet); FileRejected if unusable.
+
+    Only the mapped columns of each row are kept, and reading stops at the first row
+    past the limits."""
+    limits = limits or Limits.current(max_rows)
+    header, rows = read_table(data, limits)
     columns, shown, notices = map_header(header)
+    width = max(columns) + 1
     kept = []
     for number, cells in rows:
+        if number > limits.sheet_rows:
+            raise _too_many_rows(limits)
+        cells = cells[:width]
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         kept.append((number, cells))
-        if len(kept) > max_rows:
-            raise FileRejected(_("Filen har flere enn %(n)s rader. Del den opp.", n=max_rows))
+        if len(kept) > limits.max_rows:
+            raise _too_many_rows(limits)
     return Table(columns, shown, notices, kept)
 
 
@@ -302,12 +456,13 @@ def import_table(table: Table, organization: Organization, user: User | None,
 
 
 def import_listings(data: bytes, organization: Organization, user: User | None,
-                    publish: bool = False, max_rows: int = 10_000) -> ImportResult:
+                    publish: bool = False, max_rows: int | None = None,
+                    limits: Limits | None = None) -> ImportResult:
     """Read, check and write; a file that cannot be used gives ``file_errors``."""
     try:
-        table = read(data, max_rows)
+        table = read(data, max_rows, limits)
     except FileRejected as exc:
-        return ImportResult(file_errors=[str(exc)])
+        return ImportResult(file_errors=[str(exc)], file_status=exc.status)
     return import_table(table, organization, user, publish)
 
 
