@@ -33,6 +33,7 @@ from app.matching import taxonomy
 from app.matching.batch import RequestColumns
 from app.matching.scoring import ListingFacts, RequestFacts
 from app.matching.text import listing_profile
+from app.moderation import visibility
 from app.wanted.models import CONDITION_RANK, WantedRequest, WantedRequestCategory
 from app.wanted.rules import bounding_box, today_in_oslo
 
@@ -58,18 +59,21 @@ _LISTING_COLUMNS = (Listing.id, Listing.organization_id, Category.slug, Listing.
                     Listing.description, Listing.material, Listing.quantity_available,
                     Listing.unit, Listing.price_ore, Listing.condition, Listing.lat,
                     Listing.lng, Listing.available_from, Listing.available_until,
-                    Listing.status)
+                    Listing.status,
+                    # neither hidden by a site admin nor of a suspended organisation
+                    sa.and_(*visibility.listing_filter()).label("shown"))
 
 
 def _listing_from_row(row) -> ListingFacts:
     (id_, org, slug, title, description, material, available, unit, price, condition,
-     lat, lng, starts, until, status) = row
+     lat, lng, starts, until, status, shown) = row
     return ListingFacts(
         id=id_, org_id=org, category=slug,
         profile=listing_profile(title, description or "", material or "", slug),
         quantity_available=float(available), unit=unit, price_ore=price,
         condition_rank=RANKS[condition], lat=lat, lng=lng, available_from=starts,
-        available_until=until, active=status == Status.PUBLISHED and available > 0)
+        available_until=until,
+        active=status == Status.PUBLISHED and available > 0 and bool(shown))
 
 
 def listing_facts_by_id(ids: Iterable[int]) -> dict[int, ListingFacts]:
@@ -181,6 +185,8 @@ def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns
             w.min_condition_rank <= listing.condition_rank,
             sa.or_(w.unit != listing.unit, w.min_quantity <= listing.quantity_available),
             w.organization_id != listing.org_id,
+            # hidden requests are not open (``is_open``); suspended organisations' are out
+            w.organization_id.not_in(visibility.suspended_organizations()),
             sa.or_(w.needed_by.is_(None), w.needed_by >= today_in_oslo(now)))
     rows = db.session.connection().execute(query).all()
     index: dict[int, int] = {}
@@ -284,6 +290,7 @@ def listings_from_sql(request: RequestFacts, now: datetime) -> list[ListingFacts
              Listing.lng.between(box["min_lng"], box["max_lng"]),
              Listing.condition.in_(_allowed_conditions(request)),
              Listing.organization_id != request.org_id,
+             *visibility.listing_filter(),
              sa.or_(Listing.available_until.is_(None), Listing.available_until > now),
              sa.or_(Listing.unit != request.unit,
                     Listing.quantity_available >= request.min_quantity)]

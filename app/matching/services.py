@@ -126,10 +126,13 @@ def match_listing(listing_id: int, now: datetime | None = None) -> Outcome:
 
 
 def _request_open(request_id: int, facts, now: datetime) -> bool:
+    from app.moderation import visibility
     from app.wanted.rules import today_in_oslo
 
+    # hidden by a site admin or of a suspended organisation: not open for matching
     status = db.session.scalar(sa.select(WantedRequest.status)
-                               .where(WantedRequest.id == request_id))
+                               .where(WantedRequest.id == request_id,
+                                      *visibility.request_filter()))
     return status == RequestStatus.OPEN and (
         facts.needed_by is None or facts.needed_by >= today_in_oslo(now))
 

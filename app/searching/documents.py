@@ -1,7 +1,8 @@
 """Listings as search documents (the shape in ``docs/search.md``), and which ones belong.
 
-A listing is in the index while it is published, has quantity left and has not passed
-its ``available_until``; every other listing is deleted from it.
+A listing is in the index while it is published, has quantity left, has not passed
+its ``available_until``, is not hidden by a site admin and its organisation is not
+suspended (``app.moderation.visibility``); every other listing is deleted from it.
 """
 
 from __future__ import annotations
@@ -30,19 +31,26 @@ def unix(dt: datetime | None) -> int | None:
 
 
 def is_indexable(listing: Listing, now: datetime | None = None) -> bool:
-    """Published, with quantity left, and not past its end date."""
+    """Published, with quantity left, not past its end date, and neither hidden nor of
+    a suspended organisation."""
+    from app.moderation import visibility
+
     now = now or utcnow()
     return (listing.status == Status.PUBLISHED.value
             and listing.quantity_available is not None
             and Decimal(listing.quantity_available) > 0
-            and (listing.available_until is None or listing.available_until > now))
+            and (listing.available_until is None or listing.available_until > now)
+            and not visibility.listing_excluded(listing))
 
 
 def indexable_filter(now: datetime | None = None) -> list[Any]:
     """The same rule as :func:`is_indexable`, as SQL conditions on ``Listing``."""
+    from app.moderation import visibility
+
     now = now or utcnow()
     return [Listing.status == Status.PUBLISHED.value, Listing.quantity_available > 0,
-            sa.or_(Listing.available_until.is_(None), Listing.available_until > now)]
+            sa.or_(Listing.available_until.is_(None), Listing.available_until > now),
+            *visibility.listing_filter()]
 
 
 def _lineage(category: Category) -> list[Category]:

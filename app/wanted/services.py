@@ -53,8 +53,10 @@ def is_member(user: User | None, request: WantedRequest) -> bool:
 
 def visible_request(request_id: int, user: User | None) -> WantedRequest:
     """The request if ``user`` may see it; NotFound otherwise."""
+    from app.moderation import visibility
+
     request = db.session.get(WantedRequest, request_id)
-    if request is None or not (request.is_open or is_member(user, request)):
+    if request is None or not visibility.can_see_request(request, user):
         raise NotFound(_("Ønsket finnes ikke."))
     return request
 
@@ -93,7 +95,8 @@ def sync_links(request: WantedRequest) -> None:
     if request.organization_id is None and request.organization is not None:
         request.organization_id = request.organization.id
     for link in request.category_links:
-        link.is_open = request.status == RequestStatus.OPEN
+        # a request hidden by a site admin is no candidate for matching
+        link.is_open = request.status == RequestStatus.OPEN and request.hidden_at is None
         for name in LINK_COPY:
             setattr(link, name, getattr(request, name))
         link.quantity, link.min_quantity = float(request.quantity), float(request.min_quantity)
@@ -190,8 +193,11 @@ def _with_relations(query):
 
 def open_requests(page: int, per_page: int,
                   category_ids: list[int] | None = None) -> tuple[list[WantedRequest], int]:
-    """Open requests, newest first (optionally in some categories)."""
-    where = [WantedRequest.status == RequestStatus.OPEN]
+    """Open requests, newest first (optionally in some categories); none hidden or of a
+    suspended organisation."""
+    from app.moderation import visibility
+
+    where = [WantedRequest.status == RequestStatus.OPEN, *visibility.request_filter()]
     if category_ids:
         where.append(WantedRequest.id.in_(
             sa.select(WantedRequestCategory.request_id)
