@@ -29,7 +29,7 @@ from app.db import db, paginate, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.listings import CHANGED, rules
 from app.listings.categories import category_lookup
-from app.listings.models import EDITABLE_STATUSES, PUBLIC_STATUSES, Listing, Status
+from app.listings.models import EDITABLE_STATUSES, Listing, Status
 
 STATUS_LABELS = {
     Status.DRAFT: _l("utkast"), Status.PUBLISHED: _l("publisert"),
@@ -81,8 +81,10 @@ def get_listing(listing_id: int) -> Listing | None:
 
 def visible_listing(listing_id: int, user: User | None) -> Listing:
     """The listing if ``user`` may see it; NotFound otherwise (also for private ones)."""
+    from app.moderation import visibility
+
     listing = get_listing(listing_id)
-    if listing is None or not (listing.status in PUBLIC_STATUSES or is_member(user, listing)):
+    if listing is None or not visibility.can_see_listing(listing, user):
         raise NotFound(_("Annonsen finnes ikke."))
     return listing
 
@@ -256,8 +258,10 @@ def _with_relations(query):
 
 def published_listings(page: int, per_page: int,
                        category_ids: list[int] | None = None) -> tuple[list[Listing], int]:
-    """Published listings, newest first."""
-    where = [Listing.status == Status.PUBLISHED]
+    """Published listings, newest first (none hidden or of a suspended organisation)."""
+    from app.moderation import visibility
+
+    where = [Listing.status == Status.PUBLISHED, *visibility.listing_filter()]
     if category_ids:
         where.append(Listing.category_id.in_(category_ids))
     query = (sa.select(Listing).where(*where)
