@@ -4,8 +4,10 @@
   file whose name or declared Content-Type says another image type is refused (415),
   and so is anything that is not an image. HEIC is not accepted (no well-maintained
   wheel we want to depend on; phones convert to JPEG on upload).
-* Limits: ``IMAGE_MAX_BYTES`` (413) and ``IMAGE_MAX_PIXELS`` (422; checked from the
-  header before any pixel is decoded, so a decompression bomb costs nothing).
+* Limits: ``IMAGE_MAX_BYTES`` (413) and ``IMAGE_MAX_PIXELS`` (422, default 40 MP;
+  width x height checked from the header before any pixel is decoded, drafted or
+  turned, so a decompression bomb costs nothing). Pillow's own ``MAX_IMAGE_PIXELS`` is
+  set to the same limit, so no other path in the process decodes more either.
 * JPEGs are decoded with ``draft()`` at the largest DCT scale (1/2, 1/4, 1/8) that
   still leaves a long side of at least ``LARGE_MIN`` px: a 12 MP photo decodes at 3 MP.
 * EXIF orientation is applied, colours are converted to sRGB, and nothing else is
@@ -20,6 +22,7 @@ import hashlib
 import io
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +53,25 @@ MIME_TYPES = {
     "image/avif": "AVIF", "image/tiff": "TIFF", "image/bmp": "BMP",
 }
 _SRGB = ImageCms.createProfile("sRGB")
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+def bound_pillow(max_pixels: int) -> None:
+    """Pillow refuses (warns above, raises above twice) this many pixels in any open;
+    set at start-up from ``IMAGE_MAX_PIXELS`` (app/listings/import_views.py)."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+
+
+@contextmanager
+def pillow_bound(max_pixels: int):
+    """Pillow's limit is ``max_pixels`` for the block (the same value in every thread of
+    a served app, so the restore is harmless; a test's smaller value does not leak)."""
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
 
 
 class FileTooLarge(ServiceError):
@@ -155,10 +177,16 @@ def open_checked(data: bytes, filename: str | None, content_type: str | None,
     return image
 
 
+class TooManyPixels(ValidationFailed):
+    """422 with a field error naming the limit (the page shows it at the file field)."""
+
+    title = _l("For mange piksler")
+
+
 def _too_many_pixels(max_pixels: int) -> ValidationFailed:
-    return ValidationFailed({"file": [_("Bildet har for mange piksler (grensen er "
-                                        "%(mp)s megapiksler). Forminsk det og prøv igjen.",
-                                        mp=max_pixels // 1_000_000)]})
+    message = _("Bildet har for mange piksler (grensen er %(mp)s megapiksler). Forminsk "
+                "det og prøv igjen.", mp=f"{max_pixels / 1_000_000:g}")
+    return TooManyPixels({"file": [message]}, detail=message)
 
 
 def decode(image: Image.Image) -> Image.Image:
@@ -171,15 +199,29 @@ def decode(image: Image.Image) -> Image.Image:
         image.seek(0)
         image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationFailed({"file": [_("Bildet har for mange piksler.")]}) from None
+        raise _too_many_pixels(Image.MAX_IMAGE_PIXELS or DEFAULT_MAX_PIXELS) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError):
         raise ValidationFailed({"file": [_("Bildet er skadet eller ufullstendig. Last det opp "
                                            "på nytt.")]}) from None
+    image = _reduce_early(image)
     try:
         rotated = ImageOps.exif_transpose(image)
     except Exception:  # noqa: BLE001 - broken EXIF: keep the pixels as they are
         rotated = image
     return to_srgb(rotated if rotated is not None else image)
+
+
+REDUCIBLE = {"RGB", "RGBA", "L", "LA", "CMYK", "I", "F"}
+
+
+def _reduce_early(image: Image.Image) -> Image.Image:
+    """A large decoded PNG or WebP is first box-reduced by a whole factor (long side
+    still >= ``LARGE_MAX``), so flattening, colour conversion and resizing work on a
+    quarter of the pixels or less: a 40 MP RGBA PNG peaked at 790 MB without this."""
+    factor = max(image.size) // LARGE_MAX
+    if factor < 2 or image.mode not in REDUCIBLE:
+        return image
+    return image.reduce(factor)  # keeps ``info``: EXIF orientation, colour profile
 
 
 def to_srgb(image: Image.Image) -> Image.Image:
@@ -232,12 +274,13 @@ def encode(image: Image.Image, name: str) -> Rendition:
 
 
 def process(data: bytes, filename: str | None = None, content_type: str | None = None,
-            max_pixels: int = 50_000_000) -> Processed:
+            max_pixels: int = DEFAULT_MAX_PIXELS) -> Processed:
     """Bytes of an upload -> three clean JPEG renditions (or a ServiceError)."""
-    image = open_checked(data, filename, content_type, max_pixels)
-    source_format = ACCEPTED[image.format]
-    with image:
-        pixels = decode(image)
+    with pillow_bound(max_pixels):
+        image = open_checked(data, filename, content_type, max_pixels)
+        source_format = ACCEPTED[image.format]
+        with image:
+            pixels = decode(image)
     large = _fit(pixels, LARGE_MAX)
     medium = _fit(large, MEDIUM)
     thumb = _fit(medium, THUMB)

@@ -64,3 +64,12 @@ def import_template(fmt: str):
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": "attachment; filename=kretslop-annonser.xlsx"})
     abort(404)
+
+
+@bp.record_once
+def _bound_pillow(state) -> None:
+    """Pillow's own pixel limit follows ``IMAGE_MAX_PIXELS`` in every process of the app
+    (the photo pipeline also checks it from the header, app/listings/images.py)."""
+    from app.listings.images import bound_pillow
+
+    bound_pillow(int(state.app.config["IMAGE_MAX_PIXELS"]))
