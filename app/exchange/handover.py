@@ -94,8 +94,8 @@ def check_total(reservation: Reservation, kg: Decimal, estimated: bool = False) 
                                           reservation.unit)
     if message:
         if estimated:
-            message = _("Anslaget på %(kg)s kg kan ikke brukes: %(why)s Oppgi veid vekt.",
-                        kg=number(kg), why=message)
+            message = _("Anslaget fra annonsen kan ikke brukes: %(why)s Oppgi veid vekt.",
+                        why=message)
         raise ValidationFailed({"weight_kg": [message]})
     return kg
 
@@ -114,7 +114,11 @@ def weight_to_write(reservation: Reservation, weight_kg: Any = None,
     if not typed and weight_method == WeightMethod.WEIGHED:
         raise ValidationFailed({"weight_kg": [_("Oppgi veid vekt i kg, eller velg anslaget.")]})
     if typed:
-        kg = check_weight(weight_kg, estimate_kg(reservation))
+        estimate = estimate_kg(reservation)
+        if estimate is not None and weights.listing_total_error(
+                reservation.listing, estimate, reservation.quantity, reservation.unit):
+            estimate = None  # an implausible estimate is no yardstick for a weighed weight
+        kg = check_weight(weight_kg, estimate)
         return check_total(reservation, kg), WeightMethod.WEIGHED
     kg = estimate_kg(reservation)
     if kg is None:

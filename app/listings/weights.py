@@ -110,12 +110,14 @@ def total_range(category: Category | None, unit: str | None, quantity: Decimal,
 def total_error(kg: Decimal, category: Category | None, unit: str | None, quantity: Decimal,
                 approved_kg: Decimal | None = None) -> str | None:
     """None if ``kg`` in total is plausible for ``quantity``, else the message."""
+    from app.listings.forms import UNIT_LABELS  # forms is a heavier import
+
     low, high = total_range(category, unit, quantity, approved_kg)
     if low <= kg <= high:
         return None
     return _("%(kg)s kg er ikke rimelig for %(quantity)s %(unit)s %(category)s: vekten må være "
              "mellom %(low)s og %(high)s kg. Kontroller vekten.",
-             kg=_kg(kg), quantity=_kg(abs(quantity)), unit=str(unit),
+             kg=_kg(kg), quantity=_kg(abs(quantity)), unit=UNIT_LABELS.get(unit, unit),
              category=category_label(category), low=_kg(low), high=_kg(high))
 
 
