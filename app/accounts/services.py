@@ -244,8 +244,9 @@ def start_registration(*, email: str, name: str, password: str, org_name: str,
         errors.pop("email", None)  # "already registered" is said only to the owner
     if errors:
         raise ValidationFailed(errors)
-    password_hash = hash_password(password)  # both answers spend the same hashing time
+    password_hash = hash_password(password)
     if existing is not None:
+        hash_password(password)  # the trial run hashed once more for a new address
         queue_mail(existing.email, "registration_existing", existing.locale,
                    name=existing.name, path="/login", reset_path="/password/forgot")
         return email
