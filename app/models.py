@@ -7,6 +7,7 @@ from app import (
 from app.accounts import models as accounts  # noqa: F401
 from app.accounts import verification as accounts_verification  # noqa: F401 - registry check
 from app.exchange import models as exchange  # noqa: F401
+from app.listings import import_jobs as listing_import_jobs  # noqa: F401 - bulk import jobs
 from app.listings import models as listings  # noqa: F401
 from app.listings import photos as listing_photos  # noqa: F401 - image-removal handler
 from app.matching import handlers as matching_handlers  # noqa: F401 - matching runs

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
-from app.errors import PermissionDenied, ValidationFailed
-from app.listings import importer, services, spreadsheet
+from app.db import db
+from app.errors import NotFound, PermissionDenied, ValidationFailed
+from app.listings import import_jobs, importer, services, spreadsheet
 from app.listings.forms import ImportForm, organization_choices
+from app.listings.models import ImportJob
 from app.listings.views import bp
 
 
@@ -25,7 +27,8 @@ def _organizations_form() -> ImportForm:
 def _page(form: ImportForm, result=None, status: int = 200):
     return render_template("listings/import.html", form=form, result=result,
                            columns=importer.COLUMNS, descriptions=spreadsheet.descriptions(),
-                           max_rows=current_app.config["IMPORT_MAX_ROWS"]), status
+                           max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                           inline_rows=current_app.config["IMPORT_INLINE_ROWS"]), status
 
 
 @bp.route("/listings/import", methods=["GET", "POST"])
@@ -42,14 +45,37 @@ def import_page():
     except ValidationFailed as exc:
         apply_errors(form, exc)
         return _page(form, status=422)
-    result = importer.import_listings(upload.read(), organization, current_user,
-                                      publish=bool(form.publish.data),
-                                      max_rows=current_app.config["IMPORT_MAX_ROWS"])
-    if result.file_errors:
-        form.file.errors = list(result.file_errors)
-        return _page(form, status=422)
+    config = current_app.config
+    data = upload.read()
+    try:
+        table = importer.read(data, limits=importer.Limits.from_config(config))
+    except importer.FileRejected as exc:
+        form.file.errors = [str(exc)]
+        return _page(form, status=exc.status)
+    publish = bool(form.publish.data)
+    if len(table.rows) > int(config["IMPORT_INLINE_ROWS"]):
+        # Large: saved and run as a job (after the commit); its page shows the progress.
+        job = import_jobs.start(data, upload.filename, organization, current_user, publish,
+                                total_rows=len(table.rows))
+        return redirect(url_for("listings.import_job", job_id=job.id), 303)
+    del data
+    result = importer.import_table(table, organization, current_user, publish=publish)
     status = 422 if result.errors and not result.created else 200
     return _page(form, result=result, status=status)
+
+
+@bp.get("/listings/import/<int:job_id>")
+@login_required
+def import_job(job_id: int):
+    """A large import's progress (refreshing itself while it runs), then its result."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or current_user.role_in(job.organization_id) is None:
+        raise NotFound(_("Importen finnes ikke."))
+    finished = job.status in import_jobs.FINISHED
+    return render_template("listings/import_job.html", job=job, finished=finished,
+                           percent=import_jobs.percent(job),
+                           failed_rows=import_jobs.failed_rows(job),
+                           max_errors=import_jobs.MAX_STORED_ERRORS)
 
 
 @bp.get("/listings/import/template.<fmt>")

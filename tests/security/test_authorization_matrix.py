@@ -102,6 +102,8 @@ EXPECTED = {
     ('/listings/import', 'GET'): ORG_MEMBERS,
     ('/listings/import', 'POST'): ORG_MEMBERS,
     ('/listings/import/template.<fmt>', 'GET'): ALL,
+    # A large import's progress and result: members of the importing organisation.
+    ('/listings/import/<int:job_id>', 'GET'): SELLER,
     ('/listings/mine', 'GET'): SIGNED_IN,
     ('/listings/new', 'GET'): ORG_MEMBERS,
     ('/listings/new', 'POST'): ORG_MEMBERS,

@@ -92,6 +92,14 @@ def build(app, make, client) -> World:
 
     note = db.session.scalar(select(Notification).order_by(Notification.id))
     world.ids["notification"] = note.id if note else 0
+    from app.db import commit
+    from app.listings.models import ImportJob
+
+    job = ImportJob(organization_id=seller.id, filename="annonser.xlsx", status="done",
+                    total_rows=300, processed_rows=300, created_count=300, errors=[])
+    db.session.add(job)
+    commit()
+    world.ids["import_job"] = job.id
     return world
 
 
@@ -108,7 +116,7 @@ def fill(rule: str, world: World) -> str:
     names = {"listing_id": "listing", "reservation_id": "reservation", "request_id": "request",
              "match_id": "match", "record_id": "record", "token_id": "token",
              "org_id": "seller_org", "message_id": "message", "image_id": "image",
-             "notification_id": "notification"}
+             "notification_id": "notification", "job_id": "import_job"}
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
