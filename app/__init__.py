@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from app.listings.views import bp as listings_bp
     from app.main import bp as main_bp
     from app.matching.views import bp as matching_bp
+    from app.moderation.views import bp as moderation_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
     from app.reporting.views import bp as reporting_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(searching_bp)
     app.register_blueprint(wanted_bp)
     app.register_blueprint(matching_bp)
+    app.register_blueprint(moderation_bp)
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 

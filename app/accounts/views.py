@@ -14,10 +14,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import SelectField
 
 from app.accounts import services
 from app.accounts.forms import (
+    ROLES,
     AcceptInvitationForm,
     ForgotPasswordForm,
     InviteForm,
@@ -27,7 +31,7 @@ from app.accounts.forms import (
     TokenForm,
 )
 from app.accounts.models import Organization, Role, User
-from app.db import db
+from app.db import db, utcnow
 from app.errors import ServiceError, ValidationFailed
 from app.extensions import client_address, email_rate_key, failed_attempt, limiter, login_manager
 from app.main import safe_next
@@ -234,8 +238,123 @@ def organization(org_id: int):
                 flash(_("Invitasjon sendt til %(email)s.", email=form.email.data), "success")
                 return redirect(url_for("accounts.organization", org_id=org.id))
     status = 422 if form.errors else 200
-    return render_template("accounts/organization.html", org=org, form=form,
-                           can_invite=can_invite), status
+    return _render_organization(org, form, status)
+
+
+def _render_organization(org: Organization, form=None, status: int = 200,
+                         member_errors: dict[str, list[str]] | None = None):
+    """The organisation page; ``member_errors`` are shown at a member's or an
+    invitation's row (keys ``user-<id>``, ``invitation-<id>``, ``leave``)."""
+    from app.accounts import members
+
+    manage = current_user.has_role(org.id, Role.ADMIN) or current_user.is_site_admin
+    return render_template(
+        "accounts/organization.html", org=org, form=form or InviteForm(),
+        can_invite=current_user.has_role(org.id, Role.ADMIN),
+        members=members.list_members(org), can_manage=manage,
+        is_owner=current_user.has_role(org.id, Role.OWNER) or current_user.is_site_admin,
+        invitations=members.pending_invitations(org) if manage else [],
+        my_role=current_user.role_in(org.id), member_errors=member_errors or {},
+        role_form=MemberRoleForm(), action_form=MemberActionForm(), now=utcnow()), status
+
+
+# --- members and invitations -----------------------------------------------------------
+
+
+class MemberRoleForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=ROLES)
+
+
+class MemberActionForm(FlaskForm):
+    """Only the CSRF token (remove, leave, revoke, resend)."""
+
+
+def _member_action(org_id: int, key: str, action, done: str):
+    """Run ``action(org)`` for a member form; a refusal is shown at the row with its
+    status (403, 404, 409, 422), success goes back to the page with a message."""
+    org = _org_for_admin(org_id)
+    form = MemberActionForm()
+    if not form.validate_on_submit():
+        return _render_organization(org, status=400, member_errors={
+            key: [_("Skjemaet er utløpt. Send det på nytt.")]})
+    try:
+        result = action(org)
+    except ValidationFailed as exc:
+        return _render_organization(org, status=exc.status, member_errors={
+            key: [m for ms in exc.errors.values() for m in ms]})
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return _render_organization(org, status=exc.status, member_errors={key: [exc.detail]})
+    flash(done, "success")
+    return result or redirect(url_for("accounts.organization", org_id=org.id) + "#members")
+
+
+@bp.post("/organizations/<int:org_id>/members/<int:member_id>/role")
+@login_required
+def change_member_role(org_id: int, member_id: int):
+    """``member_id`` is the member's user id."""
+    from app.accounts import members
+
+    def act(org):
+        members.change_role(org, members.get_member_user(org, member_id),
+                            request.form.get("role", ""), current_user)
+
+    return _member_action(org_id, f"user-{member_id}", act, _("Rollen er endret."))
+
+
+@bp.post("/organizations/<int:org_id>/members/<int:member_id>/remove")
+@login_required
+def remove_member(org_id: int, member_id: int):
+    from app.accounts import members
+
+    def act(org):
+        user = members.get_member_user(org, member_id)
+        members.remove_member(org, user, current_user)
+        if user.id == current_user.id:
+            return redirect(url_for("main.home"))
+        return None
+
+    return _member_action(org_id, f"user-{member_id}", act, _("Personen er fjernet."))
+
+
+@bp.post("/organizations/<int:org_id>/leave")
+@login_required
+def leave_organization(org_id: int):
+    from app.accounts import members
+
+    def act(org):
+        members.leave(org, current_user)
+        return redirect(url_for("main.home"))
+
+    org = db.session.get(Organization, org_id)
+    name = org.name if org is not None else ""
+    return _member_action(org_id, "leave", act,
+                          _("Du har forlatt %(org)s.", org=name))
+
+
+@bp.post("/organizations/<int:org_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(org_id: int, invitation_id: int):
+    from app.accounts import members
+
+    def act(org):
+        members.revoke_invitation(members.get_invitation(org, invitation_id), current_user)
+
+    return _member_action(org_id, f"invitation-{invitation_id}", act,
+                          _("Invitasjonen er trukket tilbake."))
+
+
+@bp.post("/organizations/<int:org_id>/invitations/<int:invitation_id>/resend")
+@login_required
+def resend_invitation(org_id: int, invitation_id: int):
+    from app.accounts import members
+
+    def act(org):
+        members.resend_invitation(members.get_invitation(org, invitation_id), current_user)
+
+    return _member_action(org_id, f"invitation-{invitation_id}", act,
+                          _("Invitasjonen er sendt på nytt med en ny lenke."))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
