@@ -105,6 +105,9 @@ EXPECTED = {
     # A large import's progress and result: members of the importing organisation.
     ('/listings/import/<int:job_id>', 'GET'): SELLER,
     ('/listings/mine', 'GET'): SIGNED_IN,
+    # "Rapporter annonse": anyone logged in, not the listing's own organisation.
+    ('/listings/<int:listing_id>/report', 'GET'): SIGNED_IN - SELLER,
+    ('/listings/<int:listing_id>/report', 'POST'): SIGNED_IN - SELLER,
     ('/listings/new', 'GET'): ORG_MEMBERS,
     ('/listings/new', 'POST'): ORG_MEMBERS,
     ('/login', 'GET'): ALL,
@@ -118,6 +121,15 @@ EXPECTED = {
     ('/open-data/reuse.jsonld', 'GET'): ALL,
     ('/organizations/<int:org_id>', 'GET'): {'member', 'admin', 'owner', 'site_admin'},
     ('/organizations/<int:org_id>', 'POST'): {'admin', 'owner'},
+    # Members and invitations: owners and admins (and site admins); member_id is the
+    # seller's plain member, who may remove themselves (that is leaving); the last owner
+    # leaving gets a 409 (refused, but not denied).
+    ('/organizations/<int:org_id>/members/<int:member_id>/role', 'POST'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/members/<int:member_id>/remove', 'POST'):
+        ORG_ADMINS | {'member'},
+    ('/organizations/<int:org_id>/leave', 'POST'): SELLER,
+    ('/organizations/<int:org_id>/invitations/<int:invitation_id>/revoke', 'POST'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/invitations/<int:invitation_id>/resend', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments', 'GET'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect/refresh', 'GET'): ORG_ADMINS,

@@ -46,6 +46,13 @@ def build(app, make, client) -> World:
         world.tokens[role] = make.token(user)
     world.ids.update(seller_org=seller.id, buyer_org=buyer.id, other_org=other.id,
                      municipality_org=municipality.id)
+    # A member of the seller (``member_id`` in the member routes) and a pending invitation.
+    from app.accounts.services import invite
+
+    world.ids["member_user"] = world.users["member"].id
+    world.ids["invitation"] = invite(seller, "invitee@matrix.no", "member",
+                                     world.users["owner"]).id
+    commit()
 
     def api(role, method, path, **kwargs):
         response = client.open("/api/v1" + path, method=method,
@@ -117,6 +124,7 @@ def fill(rule: str, world: World) -> str:
              "match_id": "match", "record_id": "record", "token_id": "token",
              "org_id": "seller_org", "message_id": "message", "image_id": "image",
              "notification_id": "notification", "job_id": "import_job"}
+    names.update(member_id="member_user", invitation_id="invitation")
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
