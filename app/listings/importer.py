@@ -157,8 +157,11 @@ class Limits:
         return cls(max_rows=max_rows) if max_rows else cls()
 
 
-def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f}"
+def _size(n: int) -> str:
+    """Bytes as the page says them: whole MB from 1 MB, else KB (rounded up)."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.0f} MB"
+    return f"{-(-n // 1024)} KB"
 
 
 def _too_many_rows(limits: Limits) -> FileRejected:
@@ -256,10 +259,10 @@ def check_archive(data: bytes, limits: Limits) -> None:
             cap = limits.max_xml_bytes if large else limits.other_part_bytes
             if info.file_size > cap:
                 raise FileRejected(
-                    _("Delen «%(part)s» i XLSX-filen er %(size)s MB utpakket; grensen er "
-                      "%(max)s MB. Lagre bare arket med annonsene i en ny fil.",
-                      part=info.filename, size=_megabytes(info.file_size),
-                      max=_megabytes(cap)), status=413)
+                    _("Delen «%(part)s» i XLSX-filen er %(size)s utpakket; grensen er "
+                      "%(max)s. Lagre bare arket med annonsene i en ny fil.",
+                      part=info.filename, size=_size(info.file_size), max=_size(cap)),
+                    status=413)
 
 
 def _read_xlsx(data: bytes, limits: Limits):
@@ -278,7 +281,9 @@ def _read_xlsx(data: bytes, limits: Limits):
         raise _too_many_columns(columns, limits)
     if last_row is not None and last_row > limits.sheet_rows:
         workbook.close()
-        raise _too_many_rows(limits)
+        raise FileRejected(_("Arket sier at det har %(r)s rader; grensen er %(n)s rader. Del "
+                             "filen opp, eller slett tomme rader under annonsene.",
+                             r=last_row, n=limits.max_rows), status=413)
     # Explicit bounds: openpyxl pads each row to the declared width and fills gaps
     # between rows; with these it reads at most one row past the limit.
     values = sheet.iter_rows(min_row=1, max_col=limits.max_columns,
