@@ -203,6 +203,28 @@ class LiveStack:
         with pushed_app(self.app_config(**overrides)) as application:
             yield application
 
+    def web_worker_pids(self) -> list[int]:
+        """The gunicorn worker processes (children of the master, the first process)."""
+        master = self.processes[0].pid
+        pids = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                              if ":" in line)
+            except OSError:  # the process ended while we looked
+                continue
+            if int(fields.get("PPid", "0").strip() or 0) == master:
+                pids.append(int(status.parent.name))
+        return sorted(pids)
+
+    @staticmethod
+    def peak_rss_mb(pid: int) -> float:
+        """A process's peak resident memory so far (VmHWM), in MB."""
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise LookupError(f"no VmHWM for process {pid}")
+
     def pending_events(self) -> int:
         """Outbox events not yet delivered (0 at once in the embedded, inline setup)."""
         import sqlalchemy as sa
