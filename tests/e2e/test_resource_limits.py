@@ -100,3 +100,29 @@ def test_a_large_import_is_a_job_with_a_result_page(stack):
     assert page.status_code == 200
     assert "447 av 450 rader ble importert" in page.text
     assert 'value="450"' in page.text and 'http-equiv="refresh"' not in page.text
+
+
+def test_on_the_scale_stack_an_rq_worker_runs_the_import(tmp_path_factory):
+    """gunicorn on PostgreSQL, the job in the RQ worker process; the page refreshes
+    itself until the worker is done."""
+    live = LiveStack(tmp_path_factory.mktemp("limits-scale"), mode="scale", seed=False)
+    try:
+        live.start()
+        live.flask("users", "create", EMAIL, "--password", PASSWORD, "--org",
+                   "Grenser Bygg AS", "--org-kind", "business", "--orgnr", "923609016")
+        session = _logged_in(live)
+        response = _import(session, live, xlsx_files.workbook(600, bad_every=200),
+                           "stor.xlsx", publish="y")
+        assert response.status_code == 303
+        url = live.url + response.headers["Location"]
+
+        def done():
+            page = session.get(url, timeout=30)
+            assert page.status_code == 200
+            return "rader ble importert" in page.text and page.text
+
+        html = live.wait_for(done, timeout=120, interval=0.5)
+        assert "597 av 600 rader ble importert" in html
+        assert 'http-equiv="refresh"' not in html
+    finally:
+        live.stop()
