@@ -46,13 +46,10 @@ def municipality_number(reservation: Reservation) -> str:
 
 
 def record_handover(reservation: Reservation, now: datetime | None = None) -> ReuseRecord:
-    """Write the one record of a completed hand-over (called by the hand-over service)."""
+    """Write the one record of a completed hand-over (called by the hand-over service,
+    whose ``complete_if_ready`` checks that the weight is plausible first)."""
     now = now or utcnow()
     listing = reservation.listing
-    message = reservation.weight_kg is not None and weights.listing_total_error(
-        listing, reservation.weight_kg, reservation.quantity, reservation.unit)
-    if message:  # the hand-over service checks first; this is the ledger's own guard
-        raise ValidationFailed({"weight_kg": [message]})
     giver, receiver = reservation.seller_org, reservation.buyer_org
     factor = factors.factor_for(listing.category, now, listing.waste_origin)
     record = ReuseRecord(

@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.db import db
+from app.listings import weights
+from app.listings.categories import category_lookup
 from app.reporting import direct, eu, queries
 from app.reporting.check import differences
 from app.reporting.periods import Period, year_period
@@ -62,8 +64,10 @@ def test_every_grouping_reconciles(people, actions, a, b, side):
             record = book.handover(**spec)
             if action == "reverse":
                 book.reverse(record)
-            elif action == "correct":
-                book.reverse(record, corrected_kg=new_kg)
+            elif action == "correct":  # a correction must be plausible (app.listings.weights)
+                low, high = weights.total_range(category_lookup()[spec["category"]],
+                                                spec["unit"], Decimal(spec["quantity"]))
+                book.reverse(record, corrected_kg=min(max(new_kg, low), high))
         assert differences(db.session) == []
         for span in (period, year_period(2026), Period(date(2024, 1, 1), date(2027, 12, 31))):
             total = queries.totals(span).as_tuple()
