@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
+from app.csvsafe import safe_writer
 from app.listings.categories import all_categories
 from app.listings.importer import COLUMNS
 
@@ -59,7 +59,7 @@ def descriptions() -> dict[str, str]:
 def template_csv() -> bytes:
     """Semicolon-separated with a BOM, so Excel in Norway opens it in columns."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = safe_writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([nb for _f, nb, _en, _r, _m in COLUMNS])
     for example in examples():
         writer.writerow([example.get(name, "") for name, *_rest in COLUMNS])

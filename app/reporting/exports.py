@@ -1,7 +1,8 @@
 """Writers for report tables: CSV (UTF-8), Excel-friendly CSV, XLSX and JSON.
 
 * ``csv``: comma-separated UTF-8, machine column names, dots as decimal marks, ISO 8601
-  times; no total row (the rows sum to the total).
+  times; no total row (the rows sum to the total); text that a spreadsheet would run as
+  a formula (``= + - @``, TAB, CR first) prefixed with ``'`` (numbers stay as they are).
 * ``csv_excel``: what Excel in a Norwegian locale opens correctly by double-click -
   a UTF-8 byte-order mark, ``;`` between fields, decimal commas, Norwegian column titles,
   a total row, and text that Excel would run as a formula prefixed with ``'``.
@@ -21,8 +22,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.csvsafe import FORMULA_START, safe_cell
+
 CHUNK = 64 * 1024
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_FORMATS = {"int": "0", "kg": "#,##0.000", "tonnes": "#,##0.000000",
                   "decimal": "#,##0.###", "money": "#,##0.00", "factor": "0.0000",
                   "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm:ss"}
@@ -69,7 +71,10 @@ def _plain(value: Any, kind: str) -> str:
         return format(value, "f")
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    if kind == "text" and text.startswith(FORMULA_START):
+        return "'" + text  # a formula from a name or a reason is shown, never run
+    return text
 
 
 def _excel(value: Any, kind: str) -> str:
@@ -95,7 +100,7 @@ def csv_chunks(table: Table, excel: bool = False) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     if excel:
         buffer.write("\ufeff")
-    writer.writerow([c.title if excel else c.key for c in table.columns])
+    writer.writerow([safe_cell(c.title if excel else c.key) for c in table.columns])
     cell = _excel if excel else _plain
     kinds = [c.kind for c in table.columns]
     for row in table.rows:

@@ -115,15 +115,16 @@ def _eu_name(key: str, locale: str) -> str:
 
 
 def csv_text(dimension: str) -> str:
-    import csv
     import io
+
+    from app.csvsafe import safe_dict_writer
 
     data = rows(dimension)
     buffer = io.StringIO()
     fields = ["year", dimension] + (["label_nb", "label_en"] if dimension == "eu_category"
                                      else []) + ["tonnes", "kg", "records", "co2e_kg",
                                                  "suppressed"]
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\r\n")
+    writer = safe_dict_writer(buffer, fields, lineterminator="\r\n")
     writer.writeheader()
     for row in data:
         writer.writerow({k: ("" if v is None else str(v).lower() if isinstance(v, bool)

@@ -6,9 +6,13 @@ through :func:`app.reporting.exports.csv_chunks` (a test checks that), at well o
   value in C; we only turn its LF line ends into CRLF (outside quoted values) as the
   csv module writes them.
 * SQLite (and others): the raw DB-API cursor, fetched in batches, and one f-string per
-  row. A row whose text needs quoting (a delimiter, quote or line break in it; in the
-  Excel variant also text that Excel would run as a formula, or a negative number) is
-  written through the csv module instead, so the result is the same.
+  row. A row whose text needs quoting (a delimiter, quote or line break in it) or
+  neutralising (text that a spreadsheet would run as a formula; in the Excel variant
+  also a negative number) is written through the csv module instead, so the result is
+  the same.
+
+Both variants prefix text cells starting with ``= + - @``, TAB or CR with ``'`` (as
+:func:`app.csvsafe.safe_cell` does); numbers, also negative ones, are written as numbers.
 """
 
 from __future__ import annotations
@@ -21,8 +25,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from app.csvsafe import FORMULA_START
 from app.reporting import records
-from app.reporting.exports import FORMULA_START
 from app.reporting.periods import OSLO, Period
 
 BATCH = 5_000
@@ -71,10 +75,9 @@ def _pg_field(column: str, how: str, excel: bool) -> str:
     if how == "int":
         return column
     if how == "text":
-        if excel:
-            starts = "'=', '+', '-', '@', chr(9), chr(13)"
-            column = (f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} "
-                      f"ELSE {column} END")
+        starts = "'=', '+', '-', '@', chr(9), chr(13)"
+        column = (f"CASE WHEN left({column}, 1) IN ({starts}) THEN '''' || {column} "
+                  f"ELSE {column} END")
         return f"NULLIF({column}, '')"
     if how in ("bool", "gift"):
         condition = f"{column} = 0" if how == "gift" else column
@@ -218,9 +221,25 @@ def _plain_batch(rows, local, offset, formats) -> str | None:
         in rows])
     n = len(rows)
     if (text.count(",") == 32 * n and '"' not in text and text.count("\n") == n
-            and text.count("\r") == n):
+            and text.count("\r") == n and not _formula_text(text, rows)):
         return text
     return None
+
+
+#: the positions of the text columns in a row of ``SOURCES``
+TEXT_AT = tuple(i for i, (_column, how) in enumerate(SOURCES) if how == "text")
+
+
+def _formula_text(text: str, rows) -> bool:
+    """Does a text cell in these rows (written as ``text``) start like a formula? ``=``,
+    ``+``, ``@`` and TAB after a comma can only come from text; ``-`` also starts a
+    negative number, so then the text cells are looked at one by one."""
+    if ",=" in text or ",+" in text or ",@" in text or "\t" in text:
+        return True
+    if ",-" not in text:
+        return False
+    return any(isinstance(v, str) and v.startswith(FORMULA_START)
+               for row in rows for v in (row[i] for i in TEXT_AT))
 
 
 B = ("false", "true")  # indexed by 0/1 (SQLite booleans) or a bool
@@ -233,7 +252,8 @@ def _plain_line(r, iso) -> str | None:
             f"{r[16]},{r[17]:.3f},{r[18]},{r[19]},{B[bool(r[20])]},{r[21] / 100:.2f},"
             f"{B[r[22] == 0]},{r[23] or ''},{r[24]},{r[25]},{r[26]:.4f},{B[bool(r[27])]},"
             f"{r[28]:.3f},{r[29]},{iso(r[30])},{B[bool(r[31])]},{B[bool(r[32])]}\r\n")
-    if line.count(",") != 32 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]:
+    if (line.count(",") != 32 or '"' in line or "\r" in line[:-2] or "\n" in line[:-1]
+            or _formula_text(line, (r,))):
         return None
     return line
 
@@ -289,6 +309,6 @@ class _Slow:
         if value is None:
             return ""
         text = str(value)
-        if how == "text" and self.excel and text.startswith(FORMULA_START):
+        if how == "text" and text.startswith(FORMULA_START):
             return "'" + text
         return text
