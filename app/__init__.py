@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
     from app.exchange.views import bp as exchange_bp
     from app.listings.media import bp as media_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(wanted_bp)
     app.register_blueprint(matching_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(admin_bp)  # /admin: site admins only
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 
