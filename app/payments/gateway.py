@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from typing import Any
 
 import stripe
@@ -145,11 +146,28 @@ def create_account_link(params: dict) -> dict:
 # --- webhooks -----------------------------------------------------------------------------
 
 
+def _signed_at(signature_header: str) -> int | None:
+    """The ``t=`` timestamp of a ``Stripe-Signature`` header (None if absent or bad)."""
+    for item in signature_header.split(","):
+        key, _sep, value = item.strip().partition("=")
+        if key == "t":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
 def verify_event(payload: bytes, signature_header: str | None, secret: str) -> dict:
-    """The event as a dict if ``Stripe-Signature`` verifies within the tolerance."""
+    """The event as a dict if ``Stripe-Signature`` verifies within the tolerance, both
+    ways: stripe-python refuses a timestamp older than the tolerance, we also refuse one
+    more than the tolerance in the future (a signature made ahead of time to replay)."""
     try:
         stripe.Webhook.construct_event(payload, signature_header, secret,
                                        tolerance=WEBHOOK_TOLERANCE)
+        signed_at = _signed_at(signature_header or "")
+        if signed_at is None or signed_at > time.time() + WEBHOOK_TOLERANCE:
+            raise BadSignature("timestamp outside the tolerance zone (in the future)")
         event = json.loads(payload)
     except stripe.SignatureVerificationError as exc:
         raise BadSignature(str(exc)) from None

@@ -1,11 +1,11 @@
 """``POST /stripe/webhook`` and ``POST /stripe/connect-webhook``: verify, store, hand over.
 
 The request does only the fast, safe part: verify ``Stripe-Signature`` (HMAC-SHA256 with
-the endpoint's secret, at most 300 s old), store the event id (unique: a repeat answers
-200 and changes nothing) and write an outbox row in the same transaction. The outbox
-handler (:mod:`.handlers`) applies it after the commit. A bad body, a bad or stale
-signature, or an endpoint without a secret answers 400 and stores nothing. The endpoints
-are exempt from CSRF: the signature is the protection.
+the endpoint's secret, signed at most 300 s before or after now), store the event id
+(unique: a repeat answers 200 and changes nothing) and write an outbox row in the same
+transaction. The outbox handler (:mod:`.handlers`) applies it after the commit. A bad
+body, a bad, stale or future signature, or an endpoint without a secret answers 400 and
+stores nothing. The endpoints are exempt from CSRF: the signature is the protection.
 """
 
 from __future__ import annotations
