@@ -25,6 +25,7 @@ ORG_ADMINS = {"admin", "owner", "site_admin"}
 # Members of an organisation with municipal access (a verified KOMM) and site admins; never
 # the owner of a self-registered, unverified "kommune" (self_municipality).
 REPORTING = {"officer", "site_admin"}
+SITE_ADMIN = {"site_admin"}
 ORG_MEMBERS = SIGNED_IN - {"site_admin"}  # a site admin without an organisation cannot list
 
 # Token links (invitations, password reset) are checked with a made-up token here, so
@@ -36,6 +37,27 @@ EXPECTED = {
     ('/account', 'GET'): SIGNED_IN,
     ('/account', 'POST'): SIGNED_IN,
     ('/account/tokens/<int:token_id>/revoke', 'POST'): {'owner'},
+    # The site admin console: site admins only (404 for everyone else, the login page
+    # for anonymous visitors).
+    ('/admin', 'GET'): SITE_ADMIN,
+    ('/admin/audit', 'GET'): SITE_ADMIN,
+    ('/admin/audit.csv', 'GET'): SITE_ADMIN,
+    ('/admin/listings', 'GET'): SITE_ADMIN,
+    ('/admin/listings/<int:listing_id>', 'GET'): SITE_ADMIN,
+    ('/admin/listings/<int:listing_id>', 'POST'): SITE_ADMIN,
+    ('/admin/organizations', 'GET'): SITE_ADMIN,
+    ('/admin/organizations/<int:org_id>', 'GET'): SITE_ADMIN,
+    ('/admin/organizations/<int:org_id>', 'POST'): SITE_ADMIN,
+    ('/admin/organizations/<int:org_id>/registry-check', 'POST'): SITE_ADMIN,
+    ('/admin/reports', 'GET'): SITE_ADMIN,
+    ('/admin/reports/<int:report_id>', 'POST'): SITE_ADMIN,
+    ('/admin/search', 'GET'): SITE_ADMIN,
+    ('/admin/users', 'GET'): SITE_ADMIN,
+    ('/admin/users/<int:user_id>', 'GET'): SITE_ADMIN,
+    ('/admin/users/<int:user_id>', 'POST'): SITE_ADMIN,
+    ('/admin/wanted', 'GET'): SITE_ADMIN,
+    ('/admin/wanted/<int:request_id>', 'GET'): SITE_ADMIN,
+    ('/admin/wanted/<int:request_id>', 'POST'): SITE_ADMIN,
     ('/api/v1/categories', 'GET'): ALL,
     ('/api/v1/emission-factors', 'GET'): ALL,
     ('/api/v1/ledger/<int:record_id>', 'GET'): PARTIES | REPORTING,

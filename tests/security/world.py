@@ -107,6 +107,14 @@ def build(app, make, client) -> World:
     db.session.add(job)
     commit()
     world.ids["import_job"] = job.id
+    # An open report on the listing (the console's report routes, ``report_id``).
+    from app.listings.models import ListingReport
+
+    report = ListingReport(listing_id=world.ids["listing"], reporter_id=world.users["buyer"].id,
+                           reason="other", message="", status="open")
+    db.session.add(report)
+    commit()
+    world.ids["report"] = report.id
     return world
 
 
@@ -125,6 +133,7 @@ def fill(rule: str, world: World) -> str:
              "org_id": "seller_org", "message_id": "message", "image_id": "image",
              "notification_id": "notification", "job_id": "import_job"}
     names.update(member_id="member_user", invitation_id="invitation")
+    names.update(user_id="member_user", report_id="report")  # the admin console
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
