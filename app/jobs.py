@@ -234,6 +234,16 @@ def status_counts() -> dict[str, int]:
     return counts
 
 
+def backlog(older_than: timedelta) -> tuple[int, int]:
+    """(pending rows due for longer than ``older_than``, dead rows), for ``/readyz``."""
+    due_before = utcnow() - older_than
+    overdue = db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)).where(
+        OutboxEvent.status == PENDING, OutboxEvent.next_attempt_at < due_before)) or 0
+    dead = db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)).where(
+        OutboxEvent.status == DEAD)) or 0
+    return overdue, dead
+
+
 # --- Redis (RQ) mode -------------------------------------------------------------
 
 

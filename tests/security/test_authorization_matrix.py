@@ -103,6 +103,7 @@ EXPECTED = {
     ('/api/v1/tokens/<int:token_id>', 'DELETE'): {'owner'},
     ('/emission-factors', 'GET'): ALL,
     ('/healthz', 'GET'): ALL,
+    ('/readyz', 'GET'): ALL,
     ('/inbox', 'GET'): SIGNED_IN,
     ('/inbox/<int:notification_id>/read', 'POST'): BUYER,
     ('/inbox/read-all', 'POST'): SIGNED_IN,
