@@ -41,8 +41,6 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("E-post"), validators=[DataRequired(_l("Fyll inn e-post.")),
                                                  Email(_l("Ugyldig e-postadresse.")),
                                                  Length(max=254)])
-    password = PasswordField(_l("Passord (minst 10 tegn)"),
-                             validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
     org_name = StringField(_l("Organisasjonens navn"),
                            validators=[Optional(), Length(max=200)],
                            description=_l("Kan stå tomt når du oppgir organisasjonsnummer: "
@@ -56,6 +54,13 @@ class RegisterForm(FlaskForm):
     address = StringField(_l("Adresse"), validators=[Optional(), Length(max=200)])
     postcode = StringField(_l("Postnummer"), validators=[Optional(), Length(max=4)])
     city = StringField(_l("Poststed"), validators=[Optional(), Length(max=100)])
+
+
+class ConfirmRegistrationForm(FlaskForm):
+    """The page the confirmation link opens: the password is chosen here, never before."""
+
+    password = PasswordField(_l("Passord (minst 10 tegn)"),
+                             validators=[DataRequired(_l("Velg et passord.")), Length(max=256)])
 
 
 class InviteForm(FlaskForm):

@@ -33,6 +33,7 @@ from app.validation import EMAIL_RE
 
 TOKEN_PREFIX = "kl_"  # noqa: S105 - a public prefix, not a secret
 MIN_PASSWORD = 10
+_UNUSABLE_PASSWORD = "!"  # noqa: S105 - not a hash: never committed, matches no password
 
 
 # --- validation ------------------------------------------------------------------
@@ -108,10 +109,13 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def _new_user(email: str, name: str, password: str, locale: str = "nb",
+def _new_user(email: str, name: str, password: str | None, locale: str = "nb",
               site_admin: bool = False) -> User:
+    """``password=None`` (only in the rolled-back trial run of a sign-up) hashes nothing
+    and stores a marker that no password matches."""
     user = User(
-        email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password),
+        email=email.strip().lower(), name=name.strip(),
+        password_hash=_UNUSABLE_PASSWORD if password is None else hash_password(password),
         locale=locale if locale in ("nb", "en") else "nb", is_site_admin=site_admin,
         session_token=secrets.token_hex(16),
     )
@@ -157,9 +161,22 @@ def register(*, email: str, name: str, password: str, org_name: str, org_kind: s
     municipality); an unknown, removed, bankrupt or liquidated unit is refused with a
     field error. When the registry is slow, down or answers garbage the organisation is
     created ``unverified`` and the check is completed later through the outbox."""
+    return _register(email=email, name=name, password=password, org_name=org_name,
+                     org_kind=org_kind, orgnr=orgnr, address=address, postcode=postcode,
+                     city=city, municipality_number=municipality_number, locale=locale)
+
+
+def _register(*, email: str, name: str, password: str | None, org_name: str, org_kind: str,
+              orgnr: str | None = None, address: str = "", postcode: str = "", city: str = "",
+              municipality_number: str | None = None, locale: str = "nb") -> User:
+    """``register``; ``password=None`` only for the trial run of a sign-up (in a savepoint
+    that is rolled back): the password is then neither checked nor hashed, and the user
+    gets an unusable marker instead of a hash."""
     from app.accounts import registry, verification
 
-    errors = validate_new_user(email, name, password)
+    errors = validate_new_user(email, name, password or "")
+    if password is None:
+        errors.pop("password", None)
     org_errors, number = validate_organization(org_name or "-", org_kind, orgnr, postcode,
                                                municipality_number)
     errors.update(org_errors)
@@ -199,11 +216,14 @@ def register(*, email: str, name: str, password: str, org_name: str, org_kind: s
 # --- sign-up by confirmation link ------------------------------------------------------
 #
 # Registration answers the same whether or not the e-mail address has an account: the
-# form is checked (by running ``register`` in a savepoint that is rolled back), then a
-# new address gets a signed confirmation link that carries the sign-up (with the password
-# hash, never the password) and an existing one gets a note instead. Nothing is created
-# until the link is used, so nobody can hold an address or an organisation number they
-# do not own, and a link cannot be used twice (the address then has an account).
+# form (everything but the password) is checked by running ``register`` in a savepoint
+# that is rolled back, then a new address gets a signed confirmation link that carries
+# the sign-up fields and no secret, and an existing one gets a note instead. Neither
+# answer hashes anything, so both take the same time. The password is chosen on the
+# link's page; nothing is created until that page's form is sent with a good password,
+# so nobody can hold an address or an organisation number they do not own, and a link
+# cannot be used twice (the address then has an account). The token is signed, not
+# encrypted: it must never carry a password or anything derived from one.
 
 REGISTRATION_FIELDS = ("email", "name", "org_name", "org_kind", "orgnr", "address",
                        "postcode", "city", "locale")
@@ -214,12 +234,13 @@ def _registration_serializer() -> URLSafeTimedSerializer:
 
 
 def _registration_errors(**fields) -> dict[str, list[str]]:
-    """The field errors ``register`` gives for ``fields``; nothing it did is kept."""
+    """The field errors ``register`` gives for ``fields`` (the password is not checked);
+    nothing it did is kept."""
     session = db.session()
     outbox_ids = list(session.info.get("outbox_ids", []))
     savepoint = session.begin_nested()
     try:
-        register(**fields)
+        _register(password=None, **fields)
     except ValidationFailed as exc:
         return dict(exc.errors)
     finally:
@@ -228,9 +249,9 @@ def _registration_errors(**fields) -> dict[str, list[str]]:
     return {}
 
 
-def start_registration(*, email: str, name: str, password: str, org_name: str,
-                       org_kind: str, orgnr: str | None = None, address: str = "",
-                       postcode: str = "", city: str = "", locale: str = "nb") -> str:
+def start_registration(*, email: str, name: str, org_name: str, org_kind: str,
+                       orgnr: str | None = None, address: str = "", postcode: str = "",
+                       city: str = "", locale: str = "nb") -> str:
     """Check a sign-up and mail the address: a confirmation link for a new address, a
     note for one that has an account. Returns the normalised address; the caller
     answers the same either way."""
@@ -239,18 +260,22 @@ def start_registration(*, email: str, name: str, password: str, org_name: str,
                   orgnr=orgnr, address=address, postcode=postcode, city=city,
                   locale=locale if locale in ("nb", "en") else "nb")
     existing = get_user_by_email(email) if email else None
-    errors = _registration_errors(password=password, **fields)
-    if existing is not None:
-        errors.pop("email", None)  # "already registered" is said only to the owner
+    if existing is None:
+        errors = _registration_errors(**fields)
+    else:
+        # The trial runs in full (user, organisation, registry) for an unused stand-in
+        # address, as for a new one, so both answers do the same work and take the
+        # same time; "already registered" is said only to the owner, by e-mail.
+        stand_in = f"trial-{secrets.token_hex(8)}@kretslop.invalid"
+        errors = _registration_errors(**dict(fields, email=stand_in))
+        errors.pop("email", None)
     if errors:
         raise ValidationFailed(errors)
-    password_hash = hash_password(password)
     if existing is not None:
-        hash_password(password)  # the trial run hashed once more for a new address
         queue_mail(existing.email, "registration_existing", existing.locale,
                    name=existing.name, path="/login", reset_path="/password/forgot")
         return email
-    token = _registration_serializer().dumps(dict(fields, pw=password_hash))
+    token = _registration_serializer().dumps(fields)
     queue_mail(email, "registration_confirm", fields["locale"], name=(name or "").strip(),
                org_name=(org_name or "").strip(), path=f"/register/confirm/{token}",
                hours=current_app.config["REGISTRATION_CONFIRM_MAX_AGE"] // 3600)
@@ -258,7 +283,8 @@ def start_registration(*, email: str, name: str, password: str, org_name: str,
 
 
 def registration_for_token(token: str) -> dict:
-    """The sign-up a confirmation link carries, or a clear error (expired, forged, used)."""
+    """The sign-up a confirmation link carries (its fields only), or a clear error
+    (expired, forged, used)."""
     try:
         data = _registration_serializer().loads(
             token, max_age=current_app.config["REGISTRATION_CONFIRM_MAX_AGE"])
@@ -266,22 +292,20 @@ def registration_for_token(token: str) -> dict:
         raise Conflict(_("Lenken er utløpt. Registrer deg på nytt."), state="expired") from None
     except BadSignature:
         raise NotFound(_("Lenken er ugyldig.")) from None
-    if not isinstance(data, dict) or not data.get("email") or not data.get("pw"):
+    if not isinstance(data, dict) or not data.get("email"):
         raise NotFound(_("Lenken er ugyldig."))
     if get_user_by_email(data["email"]) is not None:
         raise Conflict(_("Registreringen er allerede fullført. Logg inn."), state="used")
-    return data
+    return {k: data.get(k) or "" for k in REGISTRATION_FIELDS}
 
 
-def complete_registration(token: str) -> User:
-    """Create the user and the organisation of a confirmed sign-up (``register``: the
-    registry check runs again, so it holds at the time of creation)."""
-    data = registration_for_token(token)
-    fields = {k: data.get(k) or "" for k in REGISTRATION_FIELDS}
+def complete_registration(token: str, password: str) -> User:
+    """Create the user (with ``password``, checked as everywhere) and the organisation of
+    a confirmed sign-up (``register``: the registry check runs again, so it holds at the
+    time of creation). A weak password is a field error and creates nothing."""
+    fields = registration_for_token(token)
     fields["orgnr"] = fields["orgnr"] or None
-    user = register(password=secrets.token_urlsafe(24), **fields)
-    user.password_hash = data["pw"]  # the password chosen on the form
-    return user
+    return register(password=password or "", **fields)
 
 
 def create_user_cli(email: str, password: str, org_name: str, org_kind: str,

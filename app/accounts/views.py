@@ -23,6 +23,7 @@ from app.accounts import services
 from app.accounts.forms import (
     ROLES,
     AcceptInvitationForm,
+    ConfirmRegistrationForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -125,7 +126,7 @@ def register():
     if form.validate_on_submit():
         try:
             email = services.start_registration(
-                email=form.email.data, name=form.name.data, password=form.password.data,
+                email=form.email.data, name=form.name.data,
                 org_name=form.org_name.data, org_kind=form.org_kind.data,
                 orgnr=form.orgnr.data, address=form.address.data,
                 postcode=form.postcode.data, city=form.city.data,
@@ -141,21 +142,22 @@ def register():
 
 @bp.route("/register/confirm/<token>", methods=["GET", "POST"])
 def confirm_registration(token: str):
-    """The link from the confirmation e-mail: one button creates the account (a GET by a
-    mail scanner creates nothing)."""
-    from flask_wtf import FlaskForm
-
+    """The link from the confirmation e-mail: the page shows what will be created and
+    asks for the password; sending it creates the account (a GET by a mail scanner
+    creates nothing)."""
     try:
         data = services.registration_for_token(token)
     except ServiceError as exc:
         return render_template("accounts/reset_invalid.html", message=exc.detail), exc.status
-    form = FlaskForm()
+    form = ConfirmRegistrationForm()
     errors: list[str] = []
     if form.validate_on_submit():
         try:
-            user = services.complete_registration(token)
+            user = services.complete_registration(token, form.password.data)
         except ValidationFailed as exc:
-            errors = [message for messages in exc.errors.values() for message in messages]
+            form.password.errors = list(exc.errors.get("password", []))
+            errors = [message for field, messages in exc.errors.items()
+                      if field != "password" for message in messages]
         else:
             db.session.flush()
             _start_session(user)

@@ -1,5 +1,6 @@
-"""Test helper: finish a sign-up by following the link in the confirmation e-mail (the
-embedded mail setup writes each message to MAIL_DIR as an .eml file)."""
+"""Test helper: finish a sign-up by following the link in the confirmation e-mail and
+choosing the password on its page (the embedded mail setup writes each message to
+MAIL_DIR as an .eml file)."""
 
 from __future__ import annotations
 
@@ -46,20 +47,30 @@ def wait_for_confirmation_path(address: str, mail_dir, timeout: float = 30.0) ->
             time.sleep(0.1)
 
 
-def confirm(client, address: str, mail_dir=None):
-    """Open the mailed link and press the button; returns the answer to the POST."""
+PASSWORD = "lang-nok-passord"
+
+
+def csrf_of(html: str) -> str:
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or \
+        re.search(r'name="csrf-token" content="([^"]+)"', html)
+    assert token, html
+    return token.group(1)
+
+
+def confirm(client, address: str, mail_dir=None, password: str = PASSWORD):
+    """Open the mailed link, choose ``password`` and press the button; returns the
+    answer to the POST."""
     path = confirmation_path(address, mail_dir)
     page = client.get(path).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
-        re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert token, page
-    return client.post(path, data={"csrf_token": token.group(1)})
+    return client.post(path, data={"csrf_token": csrf_of(page), "password": password})
 
 
-def register(client, data: dict, mail_dir=None):
-    """POST the sign-up form; when it is accepted, confirm it from the e-mail and return
-    that answer (a 302 to the home page, logged in), else the form's answer."""
+def register(client, data: dict, mail_dir=None, password: str = PASSWORD):
+    """POST the sign-up form (it has no password); when it is accepted, open the
+    e-mailed link, choose ``password`` there and return that answer (a 302 to the home
+    page, logged in), else the form's answer."""
+    assert "password" not in data, "the sign-up form has no password; pass password="
     response = client.post("/register", data=data)
     if response.status_code != 200 or "Sjekk e-posten din" not in response.get_data(as_text=True):
         return response
-    return confirm(client, data["email"], mail_dir)
+    return confirm(client, data["email"], mail_dir, password)

@@ -35,7 +35,7 @@ def app_config(app_config, server):
 
 def _register(client, auth, orgnr, kind="municipality", org_name="Asker kommune", **extra):
     data = {"csrf_token": auth.csrf("/register"), "name": "Kari Nordmann",
-            "email": "kari@asker.no", "password": "lang-nok-passord", "org_name": org_name,
+            "email": "kari@asker.no", "org_name": org_name,
             "org_kind": kind, "orgnr": orgnr, "address": "", "postcode": "", "city": ""}
     data.update(extra)
     return signup.register(client, data)  # confirmed through the mailed link
