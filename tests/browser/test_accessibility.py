@@ -25,3 +25,20 @@ def test_signed_in_pages_have_no_serious_violations(page):
         violations = axe_violations(page)
         screenshot(page, "a11y" + path.replace("/", "_"))
         assert violations == [], path
+
+
+@pytest.mark.browser
+def test_admin_console_pages_have_no_serious_violations(page):
+    login(page, "admin@demo.kretslop.no")
+    for path in ("/admin", "/admin/organizations", "/admin/users", "/admin/listings",
+                 "/admin/wanted", "/admin/reports?status=all", "/admin/audit",
+                 "/admin/search?q=kontor"):
+        page.goto(path)
+        violations = axe_violations(page)
+        screenshot(page, "a11y" + path.split("?")[0].replace("/", "_"))
+        assert violations == [], path
+    for listing in ("/admin/organizations", "/admin/users", "/admin/listings"):
+        page.goto(listing)  # and the first detail page of each list
+        page.locator("table a").first.click()
+        page.wait_for_load_state()
+        assert axe_violations(page) == [], page.url
