@@ -17,20 +17,8 @@ from flask_babel import gettext as _
 
 from app.accounts.models import Organization
 from app.audit import AuditEntry
+from app.csvsafe import safe_cell
 from app.db import db
-
-try:  # the shared helper (app/csvsafe.py) when it is there
-    from app.csvsafe import safe_cell
-except ImportError:  # pragma: no cover - until the shared helper lands
-    _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-    def safe_cell(value):
-        """A cell a spreadsheet shows as text: one starting with = + - @ TAB or CR gets
-        a leading single quote."""
-        if value is None:
-            return ""
-        text = value if isinstance(value, str) else str(value)
-        return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 OSLO = ZoneInfo("Europe/Oslo")
 TEXT_MAX = 200

@@ -244,6 +244,8 @@ def test_disable_ends_sessions_and_login_then_enable(app, client, as_admin, make
                  ).status_code == 302
     assert db.session.get(User, person.id).active
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
+    # the session that was open when the account was disabled stays ended
+    assert theirs.get("/account").status_code == 302
     assert [e.reason for e in _entries("user.enable")] == ["Avklart med leder"]
 
 
