@@ -95,7 +95,7 @@ def registry_fields(result: registry.RegistryResult) -> dict[str, Any]:
 
 
 def apply_registry_result(org: Organization, result: registry.RegistryResult, *,
-                          notify: bool = False) -> bool:
+                          notify: bool = False, actor=None) -> bool:
     """Record a definitive registry answer on ``org`` and set its state; returns True
     when the state changed. A transient error changes nothing (the caller retries).
 
@@ -123,8 +123,8 @@ def apply_registry_result(org: Organization, result: registry.RegistryResult, *,
             org.verified_at = None
             changed = True
     db.session.flush()
-    audit.record("organization.registry_check", "organization", org.id, actor=None,
-                 actor_label="system", organization_id=org.id,
+    audit.record("organization.registry_check", "organization", org.id, actor=actor,
+                 actor_label=None if actor is not None else "system", organization_id=org.id,
                  reason="Enhetsregisteret: " + result.status, before=before,
                  after=snapshot(org))
     if changed and notify:
@@ -168,7 +168,7 @@ def check_now(org: Organization, actor=None) -> registry.RegistryResult:
     if result.transient:
         request_check(org)
     else:
-        apply_registry_result(org, result)
+        apply_registry_result(org, result, actor=actor)
     return result
 
 

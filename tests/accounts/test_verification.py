@@ -275,3 +275,14 @@ def test_cli_organisations_are_verified_by_the_operator(app, runner):
     assert [(e.action, e.actor_label, e.reason) for e in entries] == [
         ("organization.verify", "cli", verification.CLI_REASON),
         ("organization.grant_municipal_access", "cli", verification.CLI_REASON)]
+
+
+def test_a_site_admins_registry_check_names_the_admin_in_the_audit_log(make, server):
+    admin = make.user(None, site_admin=True)
+    org = make.org("business", verified=False, orgnr=brreg.AS)
+    verification.check_now(org, admin)
+    assert org.verification_state == "verified"
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.action == "organization.registry_check",
+        AuditEntry.target_id == org.id)).one()
+    assert (entry.actor_id, entry.actor_label) == (admin.id, admin.email)
