@@ -52,6 +52,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
+    from app import inputs
+
+    inputs.init_app(app)  # after CSRF: NUL, lone surrogates, JSON depth, single-line fields
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_translation_directories=str(ROOT / "app" / "translations"))
     limiter.init_app(app)
@@ -113,24 +116,21 @@ def register_commands(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     """One commit per request: commit on success, roll back otherwise."""
     from flask_babel import get_locale
-    from flask_babel import gettext as _
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import SQLAlchemyError
 
-    from app.db import commit, db, rollback
-    from app.errors import problem, wants_json
+    from app.db import commit, db
+    from app.errors import database_error_response, reset_database
 
     @app.after_request
     def _commit(response):
         if response.status_code >= 400:
-            rollback()
+            reset_database()  # never raises, also with the connection gone
             return response
         try:
             commit()
-        except IntegrityError:
-            app.logger.info("commit refused by a constraint; answered 409")
-            if wants_json():
-                return problem(409, _("Konflikt"), _("Endringen kolliderer med eksisterende data."))
-            return app.response_class(_("Konflikt"), status=409)
+        except SQLAlchemyError as exc:  # a constraint (409), a refused value (422), a lost
+            # connection (503), a deadlock (409): the error page or problem, never a 500
+            return app.make_response(database_error_response(exc))
         return response
 
     @app.teardown_appcontext

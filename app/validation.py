@@ -23,13 +23,34 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ID = 2**31 - 1
 MAX_PAGE = 100_000  # a page number in a list; keeps OFFSET far from any integer limit
 NOT_BLANK = r"\S"
+#: What the document says about text (``convert`` refuses the rest): no NUL anywhere, no
+#: CR/LF in a single-line ``string`` (around it is whitespace, which is stripped); the
+#: second of each pair also says "not blank".
+TEXT_PATTERNS = {
+    "string": (r"^\s*[^\r\n\u0000]*\s*$",
+               r"^\s*[^\r\n\u0000]*[^\s\u0000][^\r\n\u0000]*\s*$"),
+    "text": (r"^[^\u0000]*$", r"^[^\u0000]*[^\s\u0000][^\u0000]*$"),
+}
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+#: Dates and times outside these years are typing mistakes (year 1, 9999) and break date
+#: arithmetic and time zone conversion; they are refused with a field error.
+MIN_YEAR, MAX_YEAR = 1900, 2199
+SINGLE_LINE = re.compile(r"[\r\n]")
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_year(value: date | datetime) -> None:
+    """Refuse a date or time outside :data:`MIN_YEAR`..:data:`MAX_YEAR`."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(_("Året må være mellom %(lo)s og %(hi)s.", lo=MIN_YEAR, hi=MAX_YEAR))
 
 
 @dataclass
 class Field:
     """One input field. ``kind`` is string|text|email|integer|id|number|money|boolean|date|
-    datetime|list.
+    datetime|list. ``string`` is one line (CR and LF are refused); ``text`` may have
+    line breaks. No text may contain NUL or a lone surrogate; dates and times are between
+    the years :data:`MIN_YEAR` and :data:`MAX_YEAR`.
 
     The JSON schema says exactly what ``convert`` accepts: a required text is not blank
     (also when a partial update makes it optional to send), lengths count what was sent,
@@ -78,6 +99,11 @@ class Field:
         if kind in ("string", "text", "email"):
             if not isinstance(value, str):
                 raise ValueError(_("Må være tekst."))
+            if BAD_TEXT.search(value):
+                raise ValueError(_("Inneholder et tegn som ikke er tillatt (NUL eller ugyldig "
+                                   "Unicode)."))
+            if kind != "text" and SINGLE_LINE.search(value.strip()):  # kept stripped
+                raise ValueError(_("Kan ikke inneholde linjeskift."))
             if self.max_length is not None and len(value) > self.max_length:
                 raise ValueError(_("Kan ikke være lengre enn %(n)s tegn.", n=self.max_length))
             if self.pattern and not re.search(self.json_pattern(), value):
@@ -121,9 +147,11 @@ class Field:
             try:
                 if not isinstance(value, str) or not DATE_RE.match(value):
                     raise ValueError
-                return date.fromisoformat(value)
+                parsed_date = date.fromisoformat(value)
             except ValueError:
                 raise ValueError(_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")) from None
+            check_year(parsed_date)
+            return parsed_date
         if kind == "datetime":
             try:
                 if not isinstance(value, str):
@@ -133,6 +161,7 @@ class Field:
                 raise ValueError(_("Ugyldig tidspunkt; bruk ISO 8601.")) from None
             if parsed.tzinfo is None:
                 raise ValueError(_("Tidspunktet må ha tidssone (for eksempel +01:00)."))
+            check_year(parsed)
             return parsed
         if kind == "list":
             if not isinstance(value, list):
@@ -176,8 +205,12 @@ class Field:
                 schema["minLength"] = max(1, self.min_length or 0)
             if self.pattern:
                 schema["pattern"] = self.json_pattern()
+            elif self.kind in TEXT_PATTERNS:
+                schema["pattern"] = TEXT_PATTERNS[self.kind][0 if self.blank else 1]
             elif not self.blank:
                 schema["pattern"] = NOT_BLANK
+        if self.kind in ("date", "datetime") and not self.description:
+            schema["description"] = f"Years {MIN_YEAR}-{MAX_YEAR}."
         if self.kind == "list" and not self.blank:
             schema["minItems"] = 1
         if self.choices:

@@ -24,7 +24,7 @@ TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 SHORT_TEXT_MAX = 200
 INSTRUCTIONS_MAX = 2000
-QUANTITY_MAX = Decimal("1000000000")
+QUANTITY_MAX = Decimal("999999999.999")  # the most a Numeric(12, 3) column holds
 UNIT_WEIGHT_MAX = Decimal("1000000")
 PRICE_MAX_NOK = Decimal("10000000")
 POSTCODE_RE = re.compile(r"^\d{4}$")
@@ -96,12 +96,21 @@ def parse_time(value: Any) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def parse_text(value: Any, limit: int) -> str:
+#: Texts shown on one line (titles, and in e-mail subjects): CR and LF are refused.
+SINGLE_LINE = frozenset({"title", "address", "material", "dimensions"})
+
+
+def parse_text(value: Any, limit: int, single_line: bool = False) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise Invalid(_("Må være tekst."))
     value = value.strip()
+    if single_line and ("\n" in value or "\r" in value):
+        raise Invalid(_("Kan ikke inneholde linjeskift."))
+    if "\x00" in value:
+        raise Invalid(_("Inneholder et tegn som ikke er tillatt (NUL eller ugyldig "
+                        "Unicode)."))
     if len(value) > limit:
         raise Invalid(_("Kan ikke være lengre enn %(n)s tegn.", n=limit))
     return value
@@ -143,7 +152,7 @@ class FieldCheck:
         (``no_title`` says so) and cannot be emptied."""
         for name, limit in limits.items():
             if self.given(name):
-                self.take(name, parse_text, limit)
+                self.take(name, parse_text, limit, name in SINGLE_LINE)
         if (self.creating or "title" in self.data) and not self.clean.get("title") \
                 and "title" not in self.errors:
             self.fail("title", no_title)
