@@ -45,6 +45,18 @@ def check_year(value: date | datetime) -> None:
         raise ValueError(_("Året må være mellom %(lo)s og %(hi)s.", lo=MIN_YEAR, hi=MAX_YEAR))
 
 
+def parse_day(text: str) -> date:
+    """An ISO date (``YYYY-MM-DD``) from a form or the API, in the sane year range;
+    ``ValueError`` with the message for the person otherwise. The pages' date fields use
+    this, so year 1 or 9999 is a field error and never an overflow later on."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except (ValueError, TypeError, AttributeError):
+        raise ValueError(_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")) from None
+    check_year(day)
+    return day
+
+
 @dataclass
 class Field:
     """One input field. ``kind`` is string|text|email|integer|id|number|money|boolean|date|

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -12,6 +12,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.errors import ValidationFailed
+from app.validation import parse_day
 
 OSLO = ZoneInfo("Europe/Oslo")
 MESSAGE_MAX = 2000
@@ -41,10 +42,9 @@ class PickupFields:
                 raise ValidationFailed({"pickup_date": [_("Velg en dato.")]})
             return None
         try:
-            parsed_day = date.fromisoformat(day)
-        except ValueError:
-            raise ValidationFailed({"pickup_date": [
-                _("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")]}) from None
+            parsed_day = parse_day(day)
+        except ValueError as exc:
+            raise ValidationFailed({"pickup_date": [str(exc)]}) from None
         try:
             parsed_time = time.fromisoformat(clock) if clock else time(12, 0)
         except ValueError:

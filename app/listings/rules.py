@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from app.db import utcnow
 from app.listings import postcodes, weights
 from app.listings.models import Category, Condition, Listing, Unit
+from app.validation import check_year
 
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -93,6 +94,10 @@ def parse_time(value: Any) -> datetime:
         raise Invalid(_("Ugyldig tidspunkt; bruk ISO 8601."))
     if parsed.tzinfo is None:
         raise Invalid(_("Tidspunktet må ha tidssone (for eksempel +01:00)."))
+    try:
+        check_year(parsed)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
     return parsed.astimezone(UTC)
 
 

@@ -6,7 +6,6 @@ changing a public one is 403.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from app.listings.forms import (
 )
 from app.listings.models import Listing, Status
 from app.pagecache import public_page
+from app.validation import parse_day
 
 bp = Blueprint("listings", __name__)
 PER_PAGE = 24
@@ -107,9 +107,9 @@ def submitted(form: ListingForm, listing: Listing | None
             data[name] = None
             continue
         try:
-            day = date.fromisoformat(data[name])
-        except ValueError:
-            errors[name] = [_("Ugyldig dato; bruk ÅÅÅÅ-MM-DD.")]
+            day = parse_day(data[name])
+        except ValueError as exc:
+            errors[name] = [str(exc)]
             del data[name]
             continue
         data[name] = (rules.start_of_day(day) if name == "available_from"

@@ -30,6 +30,7 @@ from app.listings.rules import (
     parse_quantity,
     parse_unit,
 )
+from app.validation import check_year, parse_day
 from app.wanted.models import CONDITION_RANK, WantedRequest
 
 TITLE_MAX = 120
@@ -164,9 +165,10 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
             clean["needed_by"] = None
         else:
             try:
-                day = raw if isinstance(raw, date) else date.fromisoformat(str(raw).strip())
-            except ValueError:
-                fail("needed_by", _("Ugyldig dato; bruk ÅÅÅÅ-MM-DD."))
+                day = raw if isinstance(raw, date) else parse_day(str(raw))
+                check_year(day)
+            except ValueError as exc:
+                fail("needed_by", str(exc))
             else:
                 if day < today:
                     fail("needed_by", _("Datoen kan ikke være passert."))
