@@ -70,9 +70,11 @@ def from_environment() -> dict:
         "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
         # GET /readyz (app/main.py) answers 503 when an outbox delivery has been due for
-        # longer than this many minutes, or when there are more dead outbox rows than this.
+        # longer than this many minutes, or (only when set) when there are more dead
+        # outbox rows than READYZ_MAX_DEAD_ROWS; dead rows are always reported.
         "READYZ_OUTBOX_MAX_AGE_MINUTES": _float("READYZ_OUTBOX_MAX_AGE_MINUTES", 15.0),
-        "READYZ_MAX_DEAD_ROWS": _int("READYZ_MAX_DEAD_ROWS", 0),
+        "READYZ_MAX_DEAD_ROWS": (_int("READYZ_MAX_DEAD_ROWS", 0)
+                                 if env("READYZ_MAX_DEAD_ROWS") not in (None, "") else None),
         "MEILI_URL": env("MEILI_URL") or None,
         "MEILI_MASTER_KEY": env("MEILI_MASTER_KEY") or None,
         "MEILI_INDEX": env("MEILI_INDEX", "listings"),
