@@ -50,7 +50,9 @@ def build_message(to: str, template: str, locale: str, context: dict[str, Any],
         subject = SUBJECTS[template](ctx)
         body = render_template(f"mail/{template}.txt", **ctx)
     message = EmailMessage()
-    message["Subject"] = subject
+    # A header is one line: text stored before single-line fields refused line breaks
+    # (a listing title, say) must not make every message about it fail on every retry.
+    message["Subject"] = " ".join(str(subject).split())
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Date"] = formatdate(localtime=False)

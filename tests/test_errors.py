@@ -102,3 +102,19 @@ def test_an_unreachable_database_is_503_with_retry_after(tmp_path):
     assert api.status_code == 503 and api.mimetype == "application/problem+json"
     assert api.headers["Retry-After"] == "30"
     assert login.status_code in (400, 503)  # CSRF first (400) or the database (503)
+
+
+def test_a_stored_title_with_a_line_break_still_makes_a_valid_mail(app):
+    """Titles stored before single-line fields refused CR/LF must not break the Subject
+    header (before: ValueError 'Header values may not contain linefeed...' on every retry)."""
+    from email import message_from_bytes, policy
+
+    from app.mail import build_message
+
+    message = build_message("selger@example.no", "reservation_requested", "nb", {
+        "listing_title": "Kontorstoler\r\nBcc: victim@example.no", "buyer_org": "Miljøsofa",
+        "quantity": "2", "message": "", "path": "/reservations/1"})
+    parsed = message_from_bytes(bytes(message), policy=policy.default)
+    assert parsed["Subject"] == ("Ny forespørsel om reservasjon: Kontorstoler "
+                                 "Bcc: victim@example.no")
+    assert parsed["Bcc"] is None
