@@ -1,5 +1,7 @@
 """Copy every row from this app's database to another one (the move from the embedded
-SQLite to PostgreSQL). The target must be empty and upgraded to the same migration."""
+SQLite to PostgreSQL). The target must be empty and upgraded to the same migration; the
+reference data that `db upgrade` puts there (categories, emission factors) is replaced by
+the source's own rows, so every id the source's rows refer to stays the same."""
 
 from __future__ import annotations
 
@@ -27,8 +29,11 @@ def copy_database(target_url: str, batch: int = 2000,
                 raise RuntimeError(f"the target is at migration {target_version}, the source at "
                                    f"{source_version}: run `flask db upgrade` on both first")
             for table in db.metadata.sorted_tables:
+                if table.name in REFERENCE_TABLES:
+                    continue
                 if dst.execute(sa.select(sa.func.count()).select_from(table)).scalar():
                     raise RuntimeError(f"the target table {table.name} is not empty")
+            _clear_reference_data(dst)
             for table in db.metadata.sorted_tables:
                 counts[table.name] = 0
                 result = src.execution_options(yield_per=batch).execute(sa.select(table))
@@ -42,6 +47,17 @@ def copy_database(target_url: str, batch: int = 2000,
     finally:
         target.dispose()
     return counts
+
+
+#: Filled by ``db upgrade`` itself (app/reference.py): the source's rows replace them.
+REFERENCE_TABLES = ("emission_factors", "categories")
+
+
+def _clear_reference_data(conn) -> None:
+    tables = db.metadata.tables
+    conn.execute(sa.update(tables["categories"]).values(parent_id=None))
+    for name in REFERENCE_TABLES:
+        conn.execute(sa.delete(tables[name]))
 
 
 def _reset_sequences(conn) -> None:
