@@ -136,8 +136,9 @@ def operation(
         if schema is not None:
             entry["content"] = {ctype: {"schema": schema}}
         op["responses"][str(status)] = entry
-    # 401 also for public operations: a bad, expired or revoked token is refused anywhere.
-    codes = set(errors) | {401}
+    # 401 also for public operations: a bad, expired or revoked token is refused anywhere;
+    # 400 everywhere: a query with NUL bytes or invalid Unicode is refused (app/inputs.py).
+    codes = set(errors) | {400, 401}
     if body is not None:
         codes |= {400, 413, 415, 422}
     for status in sorted(codes):
