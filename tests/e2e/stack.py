@@ -175,6 +175,7 @@ class LiveStack:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(timeout=20)
         if self._pg:
             _scratch, name, url = self._pg
             _drop_postgres_database(url, name)

@@ -274,3 +274,56 @@ def test_parallel_acceptances_over_http_on_postgresql(served_on_postgres):
             assert body["listing_status"] == "reserved"
     assert _outcome(world["listing_id"]) == (
         "reserved", Decimal(0), {"accepted": UNITS, "requested": THREADS - UNITS})
+
+
+def test_parallel_reversals_over_http_have_one_winner_and_json_409s(served_on_postgres):
+    """Issue 14 item 6: the losers of parallel reversals of one record got gunicorn's bare
+    HTML 500 (the error handler failed after the failed write). Each must be a JSON 409."""
+    from app.exchange import handover, services
+    from app.exchange.models import Reservation, ReuseRecord
+
+    _app, url = served_on_postgres
+    world = _setup(units=2, reservations=1)
+    from app.accounts.models import User
+
+    seller = db.session.get(User, world["seller_id"])
+    buyer = db.session.get(User, world["buyer_id"])
+    reservation = db.session.get(Reservation, world["reservation_ids"][0])
+    services.accept(reservation, seller)
+    handover.confirm_handover(reservation, seller)
+    record = handover.confirm_handover(reservation, buyer)
+    db.session.commit()
+    assert record is not None
+    record_id = record.id
+    barrier = threading.Barrier(THREADS)
+    answers: list = [None] * THREADS
+
+    def post(i: int) -> None:
+        req = urllib.request.Request(  # noqa: S310 - http to our own test server
+            f"{url}/api/v1/ledger/{record_id}/reverse", method="POST",
+            data=json.dumps({"reason": f"Feilregistrert ({i})"}).encode(),
+            headers={"Authorization": f"Bearer {world['seller_token']}",
+                     "Content-Type": "application/json"})
+        barrier.wait(timeout=60)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as response:  # noqa: S310
+                answers[i] = (response.status, response.headers.get_content_type(),
+                              response.read())
+        except urllib.error.HTTPError as exc:
+            answers[i] = (exc.code, exc.headers.get_content_type(), exc.read())
+
+    clients = [threading.Thread(target=post, args=(i,)) for i in range(THREADS)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(timeout=120)
+    codes = sorted(code for code, _type, _body in answers)
+    assert codes[0] in (200, 201) and codes[1:] == [409] * (THREADS - 1), answers
+    for code, content_type, body in answers:
+        if code == 409:
+            assert content_type == "application/problem+json", body[:200]
+            assert json.loads(body)["status"] == 409
+    db.session.expire_all()
+    reversals = db.session.scalars(sa.select(ReuseRecord).where(
+        ReuseRecord.reverses_id == record_id)).all()
+    assert len(reversals) == 1
