@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import UTCDateTime, db, utcnow
+from app.db import UTCDateTime, append_only, db, utcnow
 
 
 class AuditEntry(db.Model):
@@ -85,32 +85,5 @@ def record(action: str, target_type: str, target_id: int | None, *, actor=None,
     return entry
 
 
-# --- append-only, enforced by the database -------------------------------------------
-# The same statements are in the migration; these make ``metadata.create_all`` (the test
-# schema) install them too. Both backends answer an UPDATE or DELETE with an error that
-# reaches SQLAlchemy as IntegrityError.
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION audit_entries_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_entries is append-only'
-        USING ERRCODE = 'restrict_violation';
-END
-$$
-"""
-PG_TRIGGER = """
-CREATE TRIGGER audit_entries_append_only BEFORE UPDATE OR DELETE ON audit_entries
-FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()
-"""
-SQLITE_TRIGGERS = tuple(
-    f"CREATE TRIGGER audit_entries_no_{op.lower()} BEFORE {op} ON audit_entries "
-    f"BEGIN SELECT RAISE(ABORT, 'audit_entries is append-only'); END"
-    for op in ("UPDATE", "DELETE")
-)
-
-_table = AuditEntry.__table__
-sa.event.listen(_table, "after_create", sa.DDL(PG_FUNCTION).execute_if(dialect="postgresql"))
-sa.event.listen(_table, "after_create", sa.DDL(PG_TRIGGER).execute_if(dialect="postgresql"))
-for _statement in SQLITE_TRIGGERS:
-    sa.event.listen(_table, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))
+# Append-only, enforced by the database (the migration carries the same statements).
+append_only(AuditEntry.__table__, "audit_entries is append-only")

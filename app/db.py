@@ -88,6 +88,28 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN")
 
 
+def append_only(table: sa.Table, message: str) -> None:
+    """Make the database refuse UPDATE and DELETE on ``table`` (the ledger, the audit log).
+
+    The triggers are installed with ``metadata.create_all`` (the test schema); each
+    table's migration carries the same statements as text. PostgreSQL raises
+    restrict_violation (23001), SQLite RAISE(ABORT) (a constraint error): both reach
+    SQLAlchemy as IntegrityError."""
+    name = table.name
+    pg_function = (
+        f"CREATE OR REPLACE FUNCTION {name}_append_only() RETURNS trigger\n"
+        f"LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION '{message}'\n"
+        f"        USING ERRCODE = 'restrict_violation';\nEND\n$$")
+    pg_trigger = (f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name}\n"
+                  f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()")
+    event.listen(table, "after_create", sa.DDL(pg_function).execute_if(dialect="postgresql"))
+    event.listen(table, "after_create", sa.DDL(pg_trigger).execute_if(dialect="postgresql"))
+    for op in ("UPDATE", "DELETE"):
+        statement = (f"CREATE TRIGGER {name}_no_{op.lower()} BEFORE {op} ON {name} "
+                     f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        event.listen(table, "after_create", sa.DDL(statement).execute_if(dialect="sqlite"))
+
+
 def paginate(query: sa.Select, page: int, per_page: int) -> tuple[list, int]:
     """One page of an ORM select (newest-first order given by the caller) and the total."""
     counted = query.order_by(None).options().subquery()

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
-from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.db import TimestampMixin, UTCDateTime, append_only, db, utcnow
 from app.listings.models import QUANTITY, Listing
 
 KG = sa.Numeric(14, 3)
@@ -287,33 +287,6 @@ class ReuseRecord(db.Model):
         return f"<ReuseRecord {self.id} {self.kind} {self.kg} kg>"
 
 
-# --- append-only, enforced by the database -------------------------------------------
-# The same statements are in the migration; these make ``metadata.create_all`` (the test
-# schema) install them too. PostgreSQL raises restrict_violation (23001), SQLite
-# RAISE(ABORT) (a constraint error): both reach SQLAlchemy as IntegrityError.
-
-PG_FUNCTION = """
-CREATE OR REPLACE FUNCTION reuse_records_append_only() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'reuse_records is append-only: write a reversal record instead'
-        USING ERRCODE = 'restrict_violation';
-END
-$$
-"""
-PG_TRIGGER = """
-CREATE TRIGGER reuse_records_append_only BEFORE UPDATE OR DELETE ON reuse_records
-FOR EACH ROW EXECUTE FUNCTION reuse_records_append_only()
-"""
-SQLITE_TRIGGERS = tuple(
-    f"CREATE TRIGGER reuse_records_no_{op.lower()} BEFORE {op} ON reuse_records "
-    f"BEGIN SELECT RAISE(ABORT, 'reuse_records is append-only: write a reversal record "
-    f"instead'); END"
-    for op in ("UPDATE", "DELETE")
-)
-
-_table = ReuseRecord.__table__
-sa.event.listen(_table, "after_create", sa.DDL(PG_FUNCTION).execute_if(dialect="postgresql"))
-sa.event.listen(_table, "after_create", sa.DDL(PG_TRIGGER).execute_if(dialect="postgresql"))
-for _statement in SQLITE_TRIGGERS:
-    sa.event.listen(_table, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite"))
+# Append-only, enforced by the database (the migration carries the same statements).
+append_only(ReuseRecord.__table__,
+            "reuse_records is append-only: write a reversal record instead")
