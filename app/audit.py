@@ -45,6 +45,36 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.id} {self.action} {self.target_type}:{self.target_id}>"
 
 
+#: The longest reason a privileged action may carry.
+REASON_MAX = 1000
+
+
+def checked_reason(reason: str | None) -> str:
+    """The reason every privileged decision needs, stripped; a field error otherwise."""
+    from flask_babel import gettext as _
+
+    from app.errors import ValidationFailed
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [_("Skriv en begrunnelse.")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationFailed({"reason": [_("Kan ikke være lengre enn %(n)s tegn.",
+                                             n=REASON_MAX)]})
+    return reason
+
+
+def require_site_admin(actor):
+    """``actor`` when it is a site admin; PermissionDenied otherwise."""
+    from flask_babel import gettext as _
+
+    from app.errors import PermissionDenied
+
+    if actor is None or not getattr(actor, "is_site_admin", False):
+        raise PermissionDenied(_("Bare administratorer av Kretsløp kan gjøre dette."))
+    return actor
+
+
 def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value

@@ -36,7 +36,6 @@ from app.errors import Conflict, ValidationFailed
 from app.mail import queue_mail, register_subject
 
 TOPIC = "organization.verify"
-REASON_MAX = 1000
 CLI_REASON = "created by the operator on the command line"
 
 register_subject("organization_rejected",
@@ -71,15 +70,6 @@ def snapshot(org: Organization) -> dict[str, Any]:
             "municipal_access": org.municipal_access, "registry_form": org.registry_form,
             "registry_status": org.registry_status}
 
-
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": [_("Skriv en begrunnelse.")]})
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                             n=REASON_MAX)]})
-    return reason
 
 
 def _owners(org: Organization):
@@ -190,7 +180,7 @@ def verify(org: Organization, actor, reason: str, *, actor_label: str | None = N
            ) -> Organization:
     """Verified by a person's decision (a non-profit without a number, a registry
     mismatch checked by hand, the operator on the command line)."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     was_suspended = org.verification_state == VerificationState.SUSPENDED.value
     _change(org, "organization.verify", actor, reason, actor_label,
             verification_state=VerificationState.VERIFIED.value, verification_reason=reason,
@@ -201,7 +191,7 @@ def verify(org: Organization, actor, reason: str, *, actor_label: str | None = N
 
 
 def reject(org: Organization, actor, reason: str) -> Organization:
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     was_suspended = org.verification_state == VerificationState.SUSPENDED.value
     _change(org, "organization.reject", actor, reason, None,
             verification_state=VerificationState.REJECTED.value, verification_reason=reason,
@@ -214,7 +204,7 @@ def reject(org: Organization, actor, reason: str) -> Organization:
 def suspend(org: Organization, actor, reason: str) -> Organization:
     """Listings leave search (outbox), the people cannot log in (unless they also
     belong to an organisation that is not suspended); nothing of the ledger changes."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     if org.verification_state == VerificationState.SUSPENDED.value:
         raise Conflict(_("Organisasjonen er allerede suspendert."), state="suspended")
     _change(org, "organization.suspend", actor, reason, None,
@@ -225,7 +215,7 @@ def suspend(org: Organization, actor, reason: str) -> Organization:
 
 def reinstate(org: Organization, actor, reason: str) -> Organization:
     """End a suspension: back to verified if it was verified before, else unverified."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     if org.verification_state != VerificationState.SUSPENDED.value:
         raise Conflict(_("Organisasjonen er ikke suspendert."), state=org.verification_state)
     state = VerificationState.VERIFIED if org.verified_at else VerificationState.UNVERIFIED
@@ -239,21 +229,21 @@ def grant_municipal_access(org: Organization, actor, reason: str, *,
                            actor_label: str | None = None) -> Organization:
     """The reporting privileges by a site admin's decision (the organisation must also
     be verified to use them)."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     return _change(org, "organization.grant_municipal_access", actor, reason, actor_label,
                    municipal_access=MunicipalAccess.GRANTED.value)
 
 
 def revoke_municipal_access(org: Organization, actor, reason: str) -> Organization:
     """No reporting privileges, even for a verified KOMM or FYLK."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     return _change(org, "organization.revoke_municipal_access", actor, reason, None,
                    municipal_access=MunicipalAccess.REVOKED.value)
 
 
 def reset_municipal_access(org: Organization, actor, reason: str) -> Organization:
     """Back to ``auto``: the registry form decides again."""
-    reason = _reason(reason)
+    reason = audit.checked_reason(reason)
     return _change(org, "organization.reset_municipal_access", actor, reason, None,
                    municipal_access=MunicipalAccess.AUTO.value)
 

@@ -16,25 +16,7 @@ from app import audit
 from app.accounts.models import User
 from app.accounts.services import end_sessions, request_password_reset
 from app.db import db
-from app.errors import Conflict, PermissionDenied, ValidationFailed
-
-REASON_MAX = 1000
-
-
-def _require_site_admin(actor: User | None) -> User:
-    if actor is None or not getattr(actor, "is_site_admin", False):
-        raise PermissionDenied(_("Bare administratorer av Kretsløp kan gjøre dette."))
-    return actor
-
-
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": [_("Skriv en begrunnelse.")]})
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                             n=REASON_MAX)]})
-    return reason
+from app.errors import Conflict
 
 
 def _snapshot(user: User) -> dict[str, Any]:
@@ -49,8 +31,8 @@ def _organization_id(user: User) -> int | None:
 
 def disable_user(user: User, actor: User, reason: str) -> User:
     """The person cannot log in or use API tokens; their sessions end now."""
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if user.id == actor.id:
         raise Conflict(_("Du kan ikke deaktivere din egen konto."), state="self")
     if not user.active:
@@ -67,8 +49,8 @@ def disable_user(user: User, actor: User, reason: str) -> User:
 
 
 def enable_user(user: User, actor: User, reason: str) -> User:
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if user.active:
         raise Conflict(_("Kontoen er ikke deaktivert."), state="active")
     before = _snapshot(user)
@@ -84,7 +66,7 @@ def enable_user(user: User, actor: User, reason: str) -> User:
 def send_reset_link(user: User, actor: User) -> User:
     """E-mail the person a link to choose a new password (the same single-use,
     expiring link as "Glemt passord")."""
-    _require_site_admin(actor)
+    audit.require_site_admin(actor)
     if not user.active:
         raise Conflict(_("Kontoen er deaktivert. Aktiver den før du sender en lenke."),
                        state="disabled")

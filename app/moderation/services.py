@@ -24,7 +24,6 @@ from app.listings.models import Listing, ListingReport, ReportReason, ReportStat
 from app.mail import queue_mail, register_subject
 from app.wanted.models import WantedRequest
 
-REASON_MAX = 1000
 MESSAGE_MAX = 2000
 RESOLUTIONS = ("dismiss", "actioned")
 
@@ -60,20 +59,6 @@ def reason_label(reason: str) -> str:
 # --- shared checks -------------------------------------------------------------------
 
 
-def _require_site_admin(actor: User | None) -> User:
-    if actor is None or not getattr(actor, "is_site_admin", False):
-        raise PermissionDenied(_("Bare administratorer av Kretsløp kan gjøre dette."))
-    return actor
-
-
-def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed({"reason": [_("Skriv en begrunnelse.")]})
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed({"reason": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                             n=REASON_MAX)]})
-    return reason
 
 
 def _managers(org: Organization) -> list[User]:
@@ -117,8 +102,8 @@ def hide_listing(listing: Listing, actor: User, reason: str) -> Listing:
     organisation sees; its open reports are marked actioned."""
     from app.listings import services as listings
 
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if listing.hidden_at is not None:
         raise Conflict(_("Annonsen er allerede skjult."), state="hidden")
     before = _hide(listing, actor, reason)
@@ -136,8 +121,8 @@ def hide_listing(listing: Listing, actor: User, reason: str) -> Listing:
 def restore_listing(listing: Listing, actor: User, reason: str) -> Listing:
     from app.listings import services as listings
 
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if listing.hidden_at is None:
         raise Conflict(_("Annonsen er ikke skjult."), state="visible")
     before = _unhide(listing)
@@ -157,8 +142,8 @@ def hide_wanted(request: WantedRequest, actor: User, reason: str) -> WantedReque
     """Take a wanted request off the public lists, the API lists and matching."""
     from app.wanted import services as wanted
 
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if request.hidden_at is not None:
         raise Conflict(_("Ønsket er allerede skjult."), state="hidden")
     before = _hide(request, actor, reason)
@@ -175,8 +160,8 @@ def hide_wanted(request: WantedRequest, actor: User, reason: str) -> WantedReque
 def restore_wanted(request: WantedRequest, actor: User, reason: str) -> WantedRequest:
     from app.wanted import services as wanted
 
-    _require_site_admin(actor)
-    reason = _reason(reason)
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
     if request.hidden_at is None:
         raise Conflict(_("Ønsket er ikke skjult."), state="visible")
     before = _unhide(request)
@@ -256,13 +241,13 @@ def _resolve(report: ListingReport, actor: User, status: ReportStatus,
 def resolve_report(report: ListingReport, actor: User, action: str,
                    resolution: str = "") -> ListingReport:
     """Close an open report: ``dismiss`` (nothing wrong) or ``actioned`` (dealt with)."""
-    _require_site_admin(actor)
+    audit.require_site_admin(actor)
     if action not in RESOLUTIONS:
         raise ValidationFailed({"action": [_("Velg «dismiss» eller «actioned».")]})
     resolution = (resolution or "").strip()
-    if len(resolution) > REASON_MAX:
+    if len(resolution) > audit.REASON_MAX:
         raise ValidationFailed({"resolution": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                                 n=REASON_MAX)]})
+                                                 n=audit.REASON_MAX)]})
     if report.status != ReportStatus.OPEN.value:
         raise Conflict(_("Rapporten er allerede behandlet."), state=report.status)
     _resolve(report, actor,
