@@ -44,7 +44,25 @@ def dispatch(event_ids: list[int]) -> None:
         _deliver_inline(event_ids)
 
 
+#: Topics whose deliveries are long (a bulk import): with the retry thread running, the
+#: inline mode leaves them to that thread instead of running them before the response.
+_BACKGROUND_TOPICS: set[str] = set()
+
+
+def run_in_background(topic: str) -> None:
+    """Deliver ``topic`` off the request in the inline mode (see the retry thread)."""
+    _BACKGROUND_TOPICS.add(topic)
+
+
 def _deliver_inline(event_ids: list[int]) -> None:
+    app = current_app._get_current_object()
+    if _BACKGROUND_TOPICS and _retry_thread_running(app):
+        background = set(db.session.scalars(sa.select(OutboxEvent.id).where(
+            OutboxEvent.id.in_(event_ids), OutboxEvent.topic.in_(_BACKGROUND_TOPICS))))
+        db.session.rollback()
+        if background:
+            event_ids = [i for i in event_ids if i not in background]
+            _retry_threads[id(app)][2].set()  # wake it now
     queue = getattr(_local, "queue", None)
     if queue is not None:  # already delivering in this thread: let the outer loop do it
         queue.extend(event_ids)
@@ -134,7 +152,7 @@ def run_due(limit: int = 500) -> int:
 
 RETRY_LEASE = timedelta(seconds=120)  # a claimed row is due again if its process died
 STALE_FIRST_ATTEMPT = timedelta(seconds=300)  # never tried: its process died after commit
-_retry_threads: dict[int, tuple[threading.Thread, threading.Event]] = {}
+_retry_threads: dict[int, tuple[threading.Thread, threading.Event, threading.Event]] = {}
 _retry_lock = threading.Lock()
 
 
@@ -158,25 +176,35 @@ def start_retry_thread(app) -> threading.Thread | None:
         running = _retry_threads.get(key)
         if running is not None and running[0].is_alive():
             return running[0]
-        stop = threading.Event()
-        thread = threading.Thread(target=_retry_loop, args=(app, stop), daemon=True,
+        stop, wake = threading.Event(), threading.Event()
+        thread = threading.Thread(target=_retry_loop, args=(app, stop, wake), daemon=True,
                                   name="outbox-retry")
-        _retry_threads[key] = (thread, stop)
+        _retry_threads[key] = (thread, stop, wake)
         thread.start()
         log.info("outbox retries are delivered every %ss by this process",
                  app.config["JOBS_RETRY_SECONDS"])
         return thread
 
 
+def _retry_thread_running(app) -> bool:
+    running = _retry_threads.get(id(app))
+    return running is not None and running[0].is_alive()
+
+
 def stop_retry_thread(app) -> None:
     running = _retry_threads.pop(id(app), None)
     if running is not None:
         running[1].set()
+        running[2].set()
         running[0].join(timeout=10)
 
 
-def _retry_loop(app, stop: threading.Event) -> None:
-    while not stop.wait(app.config["JOBS_RETRY_SECONDS"]):
+def _retry_loop(app, stop: threading.Event, wake: threading.Event) -> None:
+    while not stop.is_set():
+        wake.wait(app.config["JOBS_RETRY_SECONDS"])
+        wake.clear()
+        if stop.is_set():
+            return
         with app.app_context():
             try:
                 deliver_due_retries()
@@ -199,7 +227,8 @@ def deliver_due_retries(limit: int = 100) -> int:
         sa.select(OutboxEvent.id)
         .where(OutboxEvent.status == PENDING, OutboxEvent.next_attempt_at <= now,
                sa.or_(OutboxEvent.attempts > 0,
-                      OutboxEvent.created_at <= now - STALE_FIRST_ATTEMPT))
+                      OutboxEvent.created_at <= now - STALE_FIRST_ATTEMPT,
+                      OutboxEvent.topic.in_(_BACKGROUND_TOPICS)))
         .order_by(OutboxEvent.next_attempt_at).limit(limit)
     ))
     db.session.rollback()

@@ -1,13 +1,15 @@
 """Bulk imports too large for one request, run as a job with its progress on a page.
 
 The page saves the upload under ``IMPORT_DIR`` and writes an :class:`ImportJob` row and
-a ``listings.import`` outbox event in the request's transaction. The handler (inline
-right after the commit, or an RQ worker) reads the file with the same bounds as the
-page, then checks and writes the rows in batches of ``JOB_BATCH``; each batch commits
-its listings together with the job's progress (``processed_rows``, ``created_count``,
-errors). The progress update is conditional on the count the batch started from, so two
-deliveries of the same event never write a batch twice, and a delivery that died part
-way resumes after the last committed batch. The file is removed when the job is done.
+a ``listings.import`` outbox event in the request's transaction. The handler (an RQ
+worker; in the inline mode the serving process's retry thread, woken at once, or right
+after the commit where no such thread runs, as in tests and the command line) reads the
+file with the same bounds as the page, then checks and writes the rows in batches of
+``JOB_BATCH``; each batch commits its listings together with the job's progress
+(``processed_rows``, ``created_count``, errors). The progress update is conditional on
+the count the batch started from, so two deliveries of the same event never write a
+batch twice, and a delivery that died part way resumes after the last committed batch.
+The file is removed when the job is done.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from app import outbox
+from app import jobs, outbox
 from app.accounts.models import Organization, User
 from app.db import commit, db, rollback, utcnow
 from app.listings import importer
 from app.listings.models import ImportJob, ImportJobStatus
 
 TOPIC = "listings.import"
+# In the embedded (inline) setup a serving process runs imports on its retry thread, so
+# the upload's answer (the progress page) does not wait for the whole import.
+jobs.run_in_background(TOPIC)
 JOB_BATCH = 250
 #: Row errors kept on a job (the count of failed rows is always exact).
 MAX_STORED_ERRORS = 1000

@@ -84,3 +84,36 @@ def test_jobs_status_says_when_the_next_retry_is_due(committed_app):
     output = runner.invoke(args=["jobs", "status"]).output
     assert f"next due   {event.next_attempt_at.isoformat(timespec='seconds')}" in output
     assert "test.retry/test.retry retry attempts=1" in output
+
+
+BACKGROUND = {"thread": None}
+BACKGROUND_DONE = threading.Event()
+
+
+@outbox.handler("test.background", name="test.background")
+def _long_job(payload):
+    BACKGROUND["thread"] = threading.current_thread().name
+    BACKGROUND_DONE.set()
+
+
+jobs.run_in_background("test.background")
+
+
+def test_a_background_topic_runs_on_the_retry_thread_not_in_the_request(committed_app,
+                                                                        served):
+    """A bulk import (``listings.import``) must not hold the upload's answer in the
+    embedded setup: with the retry thread running, its delivery is left to that thread,
+    woken at once (the slow setting here shows it is the wake, not the period)."""
+    committed_app.config["JOBS_RETRY_SECONDS"] = 30
+    BACKGROUND_DONE.clear()
+    with urllib.request.urlopen(served + "/") as response:  # noqa: S310 - our own server
+        assert response.status == 200  # the thread is running
+    outbox.emit("test.background", n=1)
+    commit()
+    assert BACKGROUND_DONE.wait(timeout=20), "the background delivery never ran"
+    assert BACKGROUND["thread"] == "outbox-retry"
+    jobs.stop_retry_thread(committed_app)
+    db.session.rollback()
+    event = db.session.scalar(sa.select(OutboxEvent).where(
+        OutboxEvent.topic == "test.background"))
+    assert (event.status, event.attempts) == (DELIVERED, 1)
