@@ -186,7 +186,7 @@ def verify(org: Organization, actor, reason: str, *, actor_label: str | None = N
             verification_state=VerificationState.VERIFIED.value, verification_reason=reason,
             verified_at=utcnow())
     if was_suspended:
-        _listings_changed(org)
+        _listings_and_requests_changed(org)
     return org
 
 
@@ -197,7 +197,7 @@ def reject(org: Organization, actor, reason: str) -> Organization:
             verification_state=VerificationState.REJECTED.value, verification_reason=reason,
             verified_at=None)
     if was_suspended:
-        _listings_changed(org)
+        _listings_and_requests_changed(org)
     return org
 
 
@@ -209,7 +209,7 @@ def suspend(org: Organization, actor, reason: str) -> Organization:
         raise Conflict(_("Organisasjonen er allerede suspendert."), state="suspended")
     _change(org, "organization.suspend", actor, reason, None,
             verification_state=VerificationState.SUSPENDED.value, verification_reason=reason)
-    _listings_changed(org)
+    _listings_and_requests_changed(org)
     return org
 
 
@@ -221,7 +221,7 @@ def reinstate(org: Organization, actor, reason: str) -> Organization:
     state = VerificationState.VERIFIED if org.verified_at else VerificationState.UNVERIFIED
     _change(org, "organization.reinstate", actor, reason, None,
             verification_state=state.value, verification_reason=reason)
-    _listings_changed(org)
+    _listings_and_requests_changed(org)
     return org
 
 
@@ -248,10 +248,17 @@ def reset_municipal_access(org: Organization, actor, reason: str) -> Organizatio
                    municipal_access=MunicipalAccess.AUTO.value)
 
 
-def _listings_changed(org: Organization) -> None:
+def _listings_and_requests_changed(org: Organization) -> None:
+    """Search and matching follow a suspension (and a reinstatement) at once: every
+    listing and wanted request of the organisation is looked at again."""
     from app.listings.models import Listing
     from app.listings.services import emit_changed
+    from app.wanted import CHANGED as REQUEST_CHANGED
+    from app.wanted.models import WantedRequest
 
     ids = list(db.session.scalars(sa.select(Listing.id).where(
         Listing.organization_id == org.id).order_by(Listing.id)))
     emit_changed(ids)
+    for request_id in db.session.scalars(sa.select(WantedRequest.id).where(
+            WantedRequest.organization_id == org.id).order_by(WantedRequest.id)):
+        outbox.emit(REQUEST_CHANGED, request_id=request_id)

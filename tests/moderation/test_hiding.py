@@ -176,3 +176,21 @@ def test_a_suspended_organisations_listings_are_excluded_the_same_way(
     assert _visible_matches(listing_id) == 0
     assert db.session.get(Listing, listing_id) is not None  # nothing deleted
 
+
+
+def test_a_suspended_organisations_wanted_requests_lose_their_matches_at_once(
+        app, make_listing, make_request, requester, admin):
+    """Suspension re-runs matching for the organisation's wanted requests too, so a match
+    it had is withdrawn at once (not at the request's next change), and comes back when
+    the organisation is reinstated."""
+    from app.accounts import verification
+
+    make_request(title="Kontorstoler")
+    listing_id = make_listing(title="Kontorstoler, grå")["id"]
+    assert _visible_matches(listing_id) == 1
+    verification.suspend(requester.org, admin, "Falsk organisasjon")
+    commit()
+    assert _visible_matches(listing_id) == 0
+    verification.reinstate(requester.org, admin, "Avklart med politiet")
+    commit()
+    assert _visible_matches(listing_id) == 1
