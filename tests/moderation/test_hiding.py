@@ -194,3 +194,16 @@ def test_a_suspended_organisations_wanted_requests_lose_their_matches_at_once(
     verification.reinstate(requester.org, admin, "Avklart med politiet")
     commit()
     assert _visible_matches(listing_id) == 1
+
+
+def test_the_owner_of_a_hidden_wanted_request_sees_why_on_its_page(
+        app, make, make_request, requester, admin):
+    request_id = make_request(title="Kontorstoler til skolen")["id"]
+    services.hide_wanted(db.session.get(WantedRequest, request_id), admin, "Ser ut som reklame")
+    commit()
+    owner = app.test_client()
+    from tests.conftest import Auth
+
+    Auth(owner).login(requester.user.email)
+    html = owner.get(f"/wanted/{request_id}").get_data(as_text=True)
+    assert "Ønsket er skjult av Kretsløp" in html and "Ser ut som reklame" in html
