@@ -76,6 +76,8 @@ def test_dashboard_page_shows_the_line(client, auth, people, book):
     page = client.get("/reporting?period=year&year=2026").get_data(as_text=True)
     assert "Ikke verifiserte organisasjoner" in page
     assert 'id="unverified-line"' in page
+    line = page[page.index('id="unverified-line"'):].split("</p>")[0]
+    assert "12,0\xa0kg, 2 overleveringer" in line
 
 
 def test_record_export_has_both_columns(api, people, book):
