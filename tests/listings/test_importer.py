@@ -200,3 +200,14 @@ def test_import_page_refuses_missing_and_broken_files(client, auth, owner):
     assert _titles() == []
     no_csrf = client.post("/listings/import", data={"organization_id": str(owner.org.id)})
     assert no_csrf.status_code == 400
+
+
+@pytest.mark.parametrize("until", ["0001-01-01", "31.12.9999", "9999-12-31"])
+def test_a_date_outside_the_years_we_keep_is_a_row_error(app, owner, until):
+    """Year 1 or 9999 in a sheet is the row's error, like on the pages and the API: the
+    importer's dates go through the same field rules (rules.parse_time's year check)."""
+    row = [*GOOD[0][:9], until, *GOOD[0][10:]]
+    result = importer.import_listings(_csv([row, GOOD[1]], ";"), owner.org, owner.user)
+    assert result.created == 1 and result.failed_rows == 1
+    assert [(e.row, e.column) for e in result.errors] == [(2, "tilgjengelig_til")]
+    assert "1900" in result.errors[0].message and "2199" in result.errors[0].message
