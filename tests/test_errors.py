@@ -118,3 +118,20 @@ def test_a_stored_title_with_a_line_break_still_makes_a_valid_mail(app):
     assert parsed["Subject"] == ("Ny forespørsel om reservasjon: Kontorstoler "
                                  "Bcc: victim@example.no")
     assert parsed["Bcc"] is None
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("nb", ["2,5 m", "Vekt: 84,5 kg (veid)", "122,5 kg CO2e"]),
+    ("en", ["2.5 m", "Weight: 84.5 kg (weighed)", "122.5 kg CO2e"]),
+])
+def test_mail_numbers_follow_the_readers_language(app, locale, expected):
+    """E-mails said "84.5 kg" and "122.525 kg CO2e" to bokmål readers (issue 15)."""
+    from app.mail import build_message
+
+    message = build_message("mottaker@example.no", "reservation_completed", locale, {
+        "listing_title": "Gipsplater", "quantity": "2,5 m" if locale == "nb" else "2.5 m",
+        "seller_org": "Heggedal Bygg AS", "buyer_org": "Miljøsofa", "kg": "84.5",
+        "weight_method": "weighed", "co2e_kg": "122.525", "path": "/reservations/1"})
+    body = message.get_content()
+    for text in expected:
+        assert text in body

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import ROLE_RANK, Organization, Role, User
@@ -60,12 +60,13 @@ def context(reservation: Reservation, locale: str, **extra: Any) -> dict[str, An
     """JSON-serialisable values for the mail templates, texts in the reader's language."""
     with force_locale(locale):
         unit = str(UNIT_LABELS.get(reservation.unit, reservation.unit))
+        quantity = f"{format_decimal(number(reservation.quantity))} {unit}"  # 2,5 / 2.5
         pickup = format_datetime(reservation.pickup_at, "d. MMMM y 'kl.' HH:mm") \
             if reservation.pickup_at else ""
     return {
         "reservation_id": reservation.id,
         "listing_title": reservation.listing.title,
-        "quantity": f"{number(reservation.quantity)} {unit}".replace(".", ","),
+        "quantity": quantity,
         "buyer_org": reservation.buyer_org.name,
         "seller_org": reservation.seller_org.name,
         "pickup": pickup,

@@ -260,3 +260,16 @@ def test_reminders_skip_reservations_that_are_not_handover_ready(make_listing, r
     services.cancel(cancelled, buyer.user)
     commit()
     assert send_reminders(now=PICKUP + DAY).reminded == []
+
+
+@pytest.mark.parametrize(("locale", "quantity"), [("nb", "2,5"), ("en", "2.5")])
+def test_mail_quantities_follow_the_readers_language(make_listing, reserve, locale,
+                                                     quantity):
+    """The mails' quantities were always written with a decimal comma (English readers
+    got "2,5")."""
+    from app.exchange.notify import context
+
+    listing = make_listing(title="Gipsplater", category="boards", quantity=10,
+                           unit="m2")
+    reservation = reserve(listing, quantity=Decimal("2.5"))
+    assert context(reservation, locale)["quantity"].startswith(quantity + " ")
