@@ -75,8 +75,24 @@ def test_detail_page_shows_the_facts_and_escapes_text(client, make_listing, api)
 
 def test_priced_listing_shows_kroner(client, make_listing):
     listing = make_listing(publish=True, price_nok=1234.5)
-    assert "kr 1\u00a0234,50 per stk" in client.get(f"/listings/{listing['id']}").get_data(
-        as_text=True)
+    html = client.get(f"/listings/{listing['id']}").get_data(as_text=True)
+    assert "kr 1\u00a0234,50 per stk" in html
+    assert "Selges av" in html and "Gis bort av" not in html  # a priced listing is sold
+    gift = make_listing(publish=True, price_nok=0)
+    assert "Gis bort av" in client.get(f"/listings/{gift['id']}").get_data(as_text=True)
+
+
+def test_every_page_names_its_icon_and_the_icon_is_served(client):
+    """Browsers asked for a missing /favicon.ico on every page (issue 15)."""
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', html).group(1)
+    icon = client.get(href)
+    try:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    finally:
+        icon.close()
 
 
 def test_private_listing_pages_are_404_for_others(client, auth, make_listing, other):
