@@ -7,6 +7,7 @@ transaction to the job runner once they are durable.
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -130,7 +131,16 @@ def commit() -> None:
         session.rollback()
         raise
     if event_ids:
-        jobs.dispatch(event_ids)
+        try:
+            jobs.dispatch(event_ids)
+        except Exception:  # noqa: BLE001 - the commit stands; the rows stay pending
+            # The work is committed and its outbox rows are durable: a failure to hand
+            # them over (Redis down, a broken connection while delivering inline) must not
+            # turn the answer into an error. The retry thread or the sweeper delivers them.
+            logging.getLogger(__name__).exception(
+                "outbox events %s committed but not dispatched; they will be retried",
+                event_ids)
+            session.rollback()
 
 
 def rollback() -> None:

@@ -104,3 +104,29 @@ def test_cli_status_and_retry(app, runner):
     assert "1 events pending again" in retry.output
     run = runner.invoke(args=["jobs", "run"])
     assert "delivered 1 events" in run.output
+
+
+def test_a_failed_handover_to_the_job_runner_does_not_undo_or_fail_the_commit(
+        app, monkeypatch, caplog):
+    """After the commit the outbox rows are durable; if handing them to the runner fails
+    (a broken connection while delivering inline, say), the commit stands, the rows stay
+    pending for the retry thread or the sweeper, and the caller is not told it failed.
+    The failure is a test double (``jobs.dispatch`` raising): a connection that breaks at
+    exactly that moment cannot be arranged reliably here."""
+    import sqlalchemy as sa
+
+    from app import jobs, outbox
+    from app.db import commit, db
+    from app.outbox import PENDING, OutboxEvent
+
+    def broken(event_ids):
+        raise RuntimeError("connection lost while delivering")
+
+    monkeypatch.setattr(jobs, "dispatch", broken)
+    outbox.emit("mail.send", to="x@example.no", template="invitation", locale="nb",
+                context={})
+    commit()  # does not raise
+    assert "committed but not dispatched" in caplog.text
+    rows = db.session.scalars(sa.select(OutboxEvent).where(
+        OutboxEvent.topic == "mail.send")).all()
+    assert [row.status for row in rows] == [PENDING]
