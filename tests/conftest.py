@@ -58,6 +58,28 @@ def _compiled_translations():
             write_mo(mo_file, catalog, use_fuzzy=False)
 
 
+@pytest.fixture(autouse=True)
+def _no_leftover_retry_thread():
+    """A test must not leave the outbox retry thread running: it would wake every few
+    seconds inside later tests and, through the shared ``db.session``, roll back their
+    savepoints (CI saw foreign-key errors in unrelated setups from exactly that)."""
+    yield
+    from app import jobs
+
+    leftover = [jobs._retry_threads.get(key) for key in list(jobs._retry_threads)]
+    for key in list(jobs._retry_threads):
+        jobs._retry_threads[key][1].set()
+        jobs._retry_threads[key][2].set()
+    alive = [r for r in leftover if r is not None and r[0].is_alive()]
+    for running in leftover:
+        if running is not None:
+            running[0].join(timeout=10)
+    jobs._retry_threads.clear()
+    if alive:
+        pytest.fail("the test left the outbox retry thread running; stop it with "
+                    "jobs.stop_retry_thread(app) or set JOBS_RETRY_THREAD=False")
+
+
 # --- the database --------------------------------------------------------------------
 
 

@@ -86,7 +86,8 @@ def test_a_value_the_column_cannot_hold_is_422_not_500(app, client):
 def test_an_unreachable_database_is_503_with_retry_after(tmp_path):
     """A real PostgreSQL address where nothing listens (port 1): connection refused."""
     config = {**base_config(tmp_path, "postgresql://kretslop@127.0.0.1:1/none"),
-              "TESTING": False}  # as served: exceptions go to the handlers
+              "TESTING": False,  # as served: exceptions go to the handlers
+              "JOBS_RETRY_THREAD": False}  # a leftover thread would share later tests' DB
     application = create_app(config)
     application.test_client_class = IsolatedClient
     with application.app_context():
