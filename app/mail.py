@@ -34,9 +34,17 @@ def register_subject(template: str, subject) -> None:
     SUBJECTS[template] = subject
 
 
-def queue_mail(to: str, template: str, locale: str = "nb", **context: Any) -> None:
-    """Queue a message for delivery after commit; ``context`` must be JSON-serialisable."""
+def queue_mail(to: str, template: str, locale: str = "nb",
+               attachments: list[dict[str, str]] | None = None, **context: Any) -> None:
+    """Queue a message for delivery after commit; ``context`` must be JSON-serialisable.
+
+    ``attachments``: text parts such as a calendar invitation, each
+    ``{"filename": "hentetid.ics", "content_type": "text/calendar; method=REQUEST",
+    "content": "BEGIN:VCALENDAR..."}``.
+    """
     payload: dict[str, Any] = {}
+    if attachments:
+        payload["attachments"] = attachments
     if not current_app.config.get("BASE_URL") and has_request_context():
         payload["link_base"] = link_base()  # the served address, for a later delivery
     outbox.emit("mail.send", to=to, template=template, locale=locale, context=context,
@@ -44,7 +52,8 @@ def queue_mail(to: str, template: str, locale: str = "nb", **context: Any) -> No
 
 
 def build_message(to: str, template: str, locale: str, context: dict[str, Any],
-                  recorded_base: str | None = None) -> EmailMessage:
+                  recorded_base: str | None = None,
+                  attachments: list[dict[str, str]] | None = None) -> EmailMessage:
     with force_locale(locale or "nb"):
         ctx = dict(context, base_url=link_base(recorded_base))
         subject = SUBJECTS[template](ctx)
@@ -59,7 +68,20 @@ def build_message(to: str, template: str, locale: str, context: dict[str, Any],
     message["Message-ID"] = make_msgid(domain="kretslop.local")
     message.set_content(body)  # clears Content-* headers, so Content-Language comes after
     message["Content-Language"] = locale or "nb"
+    for part in attachments or ():
+        _attach(message, part)
     return message
+
+
+def _attach(message: EmailMessage, part: dict[str, str]) -> None:
+    """A text attachment; ``content_type`` may carry parameters ("text/calendar; method=X")."""
+    kind, *raw_params = (p.strip() for p in part["content_type"].split(";"))
+    maintype, subtype = kind.split("/", 1)
+    if maintype != "text":
+        raise ValueError(f"only text attachments are supported, not {kind}")
+    params = dict(p.split("=", 1) for p in raw_params if "=" in p)
+    message.add_attachment(part["content"], subtype=subtype, filename=part["filename"],
+                           params=params)
 
 
 def send(message: EmailMessage) -> None:
@@ -81,4 +103,5 @@ def send(message: EmailMessage) -> None:
 @outbox.handler("mail.send", name="mail.send")
 def deliver_mail(payload: dict[str, Any]) -> None:
     send(build_message(payload["to"], payload["template"], payload.get("locale", "nb"),
-                       payload.get("context", {}), payload.get("link_base")))
+                       payload.get("context", {}), payload.get("link_base"),
+                       payload.get("attachments")))
