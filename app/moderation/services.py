@@ -38,7 +38,7 @@ REPORT_REASONS = {
 }
 REPORT_STATUSES = {
     ReportStatus.OPEN.value: _l("Åpen"),
-    ReportStatus.DISMISSED.value: _l("Avvist"),
+    ReportStatus.DISMISSED.value: _l("Henlagt"),
     ReportStatus.ACTIONED.value: _l("Fulgt opp"),
 }
 
