@@ -10,6 +10,8 @@ Nothing is deleted. Services flush and never commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,8 +61,6 @@ def reason_label(reason: str) -> str:
 # --- shared checks -------------------------------------------------------------------
 
 
-
-
 def _managers(org: Organization) -> list[User]:
     """The owners and admins of ``org`` who can be reached (active accounts)."""
     return [m.user for m in sorted(org.memberships, key=lambda m: m.id)
@@ -78,20 +78,64 @@ def _hidden_snapshot(row: Listing | WantedRequest) -> dict[str, Any]:
             "hidden_by_id": row.hidden_by_id}
 
 
-def _hide(row, actor: User, reason: str) -> dict[str, Any]:
-    before = _hidden_snapshot(row)
+def _hide(row, actor: User, reason: str) -> None:
     row.hidden_at = utcnow()
     row.hidden_reason = reason
     row.hidden_by_id = actor.id
-    return before
 
 
-def _unhide(row) -> dict[str, Any]:
-    before = _hidden_snapshot(row)
+def _unhide(row, _actor: User, _reason: str) -> None:
     row.hidden_at = None
     row.hidden_reason = ""
     row.hidden_by_id = None
-    return before
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between moderating a listing and a wanted request."""
+
+    name: str  # the audit target type and the mail template prefix
+    path: str  # the owner's page, with {id}
+    already: dict[bool, Any]  # the conflict message when already hidden (True) / visible
+    refresh: Callable[[Any], None]  # emit the domain's change event(s)
+
+
+def _refresh_listing(listing: Listing) -> None:
+    from app.listings import services as listings
+
+    listings.changed(listing)
+
+
+def _refresh_wanted(request: WantedRequest) -> None:
+    from app.wanted import services as wanted
+
+    wanted.sync_links(request)
+    wanted.changed(request)
+
+
+_LISTING = _Kind("listing", "/listings/{id}",
+                 {True: _l("Annonsen er allerede skjult."), False: _l("Annonsen er ikke skjult.")},
+                 _refresh_listing)
+_WANTED = _Kind("wanted", "/wanted/{id}",
+                {True: _l("Ønsket er allerede skjult."), False: _l("Ønsket er ikke skjult.")},
+                _refresh_wanted)
+
+
+def _set_hidden(row, kind: _Kind, actor: User, reason: str, hide: bool) -> None:
+    """Hide or restore ``row``: the checks, the change, its audit entry, the change event
+    and the e-mail to the owning organisation's managers, in one transaction."""
+    audit.require_site_admin(actor)
+    reason = audit.checked_reason(reason)
+    if (row.hidden_at is not None) == hide:
+        raise Conflict(str(kind.already[hide]), state="hidden" if hide else "visible")
+    before = _hidden_snapshot(row)
+    (_hide if hide else _unhide)(row, actor, reason)
+    kind.refresh(row)
+    audit.record(f"{kind.name}.{'hide' if hide else 'restore'}", kind.name, row.id,
+                 actor=actor, organization_id=row.organization_id, reason=reason,
+                 before=before, after=_hidden_snapshot(row))
+    _tell_managers(row.organization, f"{kind.name}_{'hidden' if hide else 'restored'}",
+                   title=row.title, reason=reason, path=kind.path.format(id=row.id))
 
 
 # --- listings ------------------------------------------------------------------------
@@ -100,38 +144,14 @@ def _unhide(row) -> dict[str, Any]:
 def hide_listing(listing: Listing, actor: User, reason: str) -> Listing:
     """Take a listing off search, matching and the public pages, with a reason its
     organisation sees; its open reports are marked actioned."""
-    from app.listings import services as listings
-
-    audit.require_site_admin(actor)
-    reason = audit.checked_reason(reason)
-    if listing.hidden_at is not None:
-        raise Conflict(_("Annonsen er allerede skjult."), state="hidden")
-    before = _hide(listing, actor, reason)
-    listings.changed(listing)
-    audit.record("listing.hide", "listing", listing.id, actor=actor,
-                 organization_id=listing.organization_id, reason=reason, before=before,
-                 after=_hidden_snapshot(listing))
+    _set_hidden(listing, _LISTING, actor, reason, hide=True)
     for report in open_reports_for(listing):
-        _resolve(report, actor, ReportStatus.ACTIONED, reason)
-    _tell_managers(listing.organization, "listing_hidden", title=listing.title,
-                   reason=reason, path=f"/listings/{listing.id}")
+        _resolve(report, actor, ReportStatus.ACTIONED, listing.hidden_reason)
     return listing
 
 
 def restore_listing(listing: Listing, actor: User, reason: str) -> Listing:
-    from app.listings import services as listings
-
-    audit.require_site_admin(actor)
-    reason = audit.checked_reason(reason)
-    if listing.hidden_at is None:
-        raise Conflict(_("Annonsen er ikke skjult."), state="visible")
-    before = _unhide(listing)
-    listings.changed(listing)
-    audit.record("listing.restore", "listing", listing.id, actor=actor,
-                 organization_id=listing.organization_id, reason=reason, before=before,
-                 after=_hidden_snapshot(listing))
-    _tell_managers(listing.organization, "listing_restored", title=listing.title,
-                   reason=reason, path=f"/listings/{listing.id}")
+    _set_hidden(listing, _LISTING, actor, reason, hide=False)
     return listing
 
 
@@ -140,38 +160,12 @@ def restore_listing(listing: Listing, actor: User, reason: str) -> Listing:
 
 def hide_wanted(request: WantedRequest, actor: User, reason: str) -> WantedRequest:
     """Take a wanted request off the public lists, the API lists and matching."""
-    from app.wanted import services as wanted
-
-    audit.require_site_admin(actor)
-    reason = audit.checked_reason(reason)
-    if request.hidden_at is not None:
-        raise Conflict(_("Ønsket er allerede skjult."), state="hidden")
-    before = _hide(request, actor, reason)
-    wanted.sync_links(request)
-    wanted.changed(request)
-    audit.record("wanted.hide", "wanted", request.id, actor=actor,
-                 organization_id=request.organization_id, reason=reason, before=before,
-                 after=_hidden_snapshot(request))
-    _tell_managers(request.organization, "wanted_hidden", title=request.title,
-                   reason=reason, path=f"/wanted/{request.id}")
+    _set_hidden(request, _WANTED, actor, reason, hide=True)
     return request
 
 
 def restore_wanted(request: WantedRequest, actor: User, reason: str) -> WantedRequest:
-    from app.wanted import services as wanted
-
-    audit.require_site_admin(actor)
-    reason = audit.checked_reason(reason)
-    if request.hidden_at is None:
-        raise Conflict(_("Ønsket er ikke skjult."), state="visible")
-    before = _unhide(request)
-    wanted.sync_links(request)
-    wanted.changed(request)
-    audit.record("wanted.restore", "wanted", request.id, actor=actor,
-                 organization_id=request.organization_id, reason=reason, before=before,
-                 after=_hidden_snapshot(request))
-    _tell_managers(request.organization, "wanted_restored", title=request.title,
-                   reason=reason, path=f"/wanted/{request.id}")
+    _set_hidden(request, _WANTED, actor, reason, hide=False)
     return request
 
 
