@@ -352,7 +352,7 @@ def user(user_id: int):
 # --- listings and wanted requests ------------------------------------------------------
 
 
-def _titled_list(model, template: str):
+def _titled_list(model, kind: str):
     q, state = _q(), request.args.get("state", "")
     query = _search_titled(model, q, None) if q else (
         sa.select(model).options(joinedload(model.organization)).order_by(model.id.desc()))
@@ -363,13 +363,13 @@ def _titled_list(model, template: str):
         query = query.where(model.organization_id == org_id)
     page = _page()
     rows, total = paginate(query, page, PER_PAGE)
-    return render_template(template, rows=rows, total=total, page=page, pages=_pages(total),
-                           q=q, state=state, org_id=org_id)
+    return render_template("admin/titled_list.html", kind=kind, rows=rows, total=total,
+                           page=page, pages=_pages(total), q=q, state=state, org_id=org_id)
 
 
 @bp.get("/listings")
 def listings():
-    return _titled_list(Listing, "admin/listings.html")
+    return _titled_list(Listing, "listing")
 
 
 def _listing_page(listing: Listing, forms: dict, status: int = 200):
@@ -437,7 +437,7 @@ def listing(listing_id: int):
 
 @bp.get("/wanted")
 def wanted_list():
-    return _titled_list(WantedRequest, "admin/wanted_list.html")
+    return _titled_list(WantedRequest, "wanted")
 
 
 @bp.route("/wanted/<int:request_id>", methods=["GET", "POST"])

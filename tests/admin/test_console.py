@@ -386,6 +386,12 @@ def test_search_over_everything(app, client, as_admin, make, make_listing, make_
     assert "Eikeplanker" in html
     assert "Søkbar Snekker AS" not in client.get(
         "/admin/search", query_string={"q": "%"}).get_data(as_text=True)
+    listings = client.get("/admin/listings", query_string={"q": "eik"}).get_data(as_text=True)
+    assert f'href="/admin/listings/{listing_id}"' in listings and "Eikeplanker" in listings
+    assert "<h1>Annonser</h1>" in listings and "Planker ønskes" not in listings
+    wanted = client.get("/admin/wanted", query_string={"q": "planker"}).get_data(as_text=True)
+    assert 'href="/admin/wanted/' in wanted and "Planker ønskes" in wanted
+    assert "<h1>Ønsker</h1>" in wanted and "Eikeplanker" not in wanted
     for path in ("/admin/organizations?q=snekker", "/admin/users?q=mester",
                  "/admin/listings?q=eik", "/admin/wanted?q=planker",
                  f"/admin/listings?org={lister.org.id}&state=hidden",
