@@ -78,4 +78,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     from app.exchange.factors import ensure_emission_factors
 
     ensure_emission_factors()
+    from app.demo_history import load_demo_history
+
+    load_demo_history(orgs)
     return rows
