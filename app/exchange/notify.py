@@ -1,8 +1,10 @@
-"""E-mail to the other side of a reservation, queued through the outbox (sent after commit).
+"""Telling the other side of a reservation: an in-app notification and, as each person
+chose for the kind, an e-mail (:func:`app.notifications.notify`; e-mail goes through the
+outbox, after the commit).
 
-Who gets it: on the buyer side the person who asked, on the seller side the person who
+Who is told: on the buyer side the person who asked, on the seller side the person who
 created the listing - as long as they are still active members; otherwise the
-organisation's owners and admins.
+organisation's owners and admins. Each mail template is also the notification kind.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import notifications
 from app.accounts.models import ROLE_RANK, Organization, Role, User
 from app.exchange.models import Reservation
 from app.listings.forms import UNIT_LABELS
 from app.listings.serialize import number
-from app.mail import queue_mail, register_subject
+from app.mail import register_subject
 
 SUBJECTS = {
     "reservation_requested": _l("Ny forespørsel om reservasjon: %(title)s"),
@@ -29,6 +33,7 @@ SUBJECTS = {
     "reservation_completed": _l("Overleveringen er registrert: %(title)s"),
     "handover_confirmed": _l("Den andre parten har bekreftet overleveringen: %(title)s"),
     "handover_reminder": _l("Påminnelse: bekreft overleveringen av %(title)s"),
+    "payment_received": _l("Betaling mottatt: %(title)s"),
 }
 
 
@@ -38,6 +43,50 @@ def _subject(template: str):
 
 for _name in SUBJECTS:
     register_subject(_name, _subject(_name))
+
+
+def _line(text, **names: str):
+    """An in-app line: ``text`` with ``title`` and the given params (name -> param)."""
+    def render(params: dict[str, Any]) -> str:
+        values = {name: params.get(key, "") for name, key in names.items()}
+        return str(text) % {"title": params["listing_title"], **values}
+    return render
+
+
+#: (kind, settings group, settings label, in-app line). The line texts are marked for
+#: translation here and translated when shown, in the reader's language.
+KIND_TEXTS = (
+    ("reservation_requested", "reservations", _l("Noen ber om å reservere fra oss"),
+     _line(_l("%(org)s ber om å reservere «%(title)s»"), org="buyer_org")),
+    ("reservation_accepted", "reservations", _l("Reservasjonen vår er godtatt"),
+     _line(_l("%(org)s har godtatt reservasjonen av «%(title)s»"), org="seller_org")),
+    ("reservation_declined", "reservations", _l("Reservasjonen vår er avslått"),
+     _line(_l("%(org)s har avslått reservasjonen av «%(title)s»"), org="seller_org")),
+    ("reservation_listing_withdrawn", "reservations",
+     _l("Annonsen vi ba om, er trukket tilbake"),
+     _line(_l("Annonsen «%(title)s» er trukket tilbake; forespørselen er avslått"))),
+    ("reservation_cancelled", "reservations", _l("Den andre parten avbryter en reservasjon"),
+     _line(_l("%(org)s har avbrutt reservasjonen av «%(title)s»"), org="by_org")),
+    ("reservation_expired", "reservations", _l("En reservasjon er utløpt"),
+     _line(_l("Reservasjonen av «%(title)s» er utløpt"))),
+    ("reservation_message", "messages", _l("Ny melding om en reservasjon"),
+     _line(_l("Ny melding fra %(author)s om «%(title)s»"), author="author")),
+    ("handover_confirmed", "handover", _l("Den andre parten har bekreftet overleveringen"),
+     _line(_l("Den andre parten har bekreftet overleveringen av «%(title)s»"))),
+    ("reservation_completed", "handover", _l("Overleveringen er registrert"),
+     _line(_l("Overleveringen av «%(title)s» er registrert"))),
+    ("handover_reminder", "handover", _l("Påminnelse om å bekrefte en overlevering"),
+     _line(_l("Påminnelse: bekreft overleveringen av «%(title)s»"))),
+    ("payment_received", "handover", _l("Betaling mottatt"),
+     _line(_l("%(org)s har betalt %(amount)s for «%(title)s»"), org="buyer_org",
+           amount="amount")),
+)
+for _kind, _group, _label, _render in KIND_TEXTS:
+    notifications.register_kind(_kind, group=_group, label=_label, line=_render)
+
+#: Context values kept with the in-app entry (short texts and ids; the rest is mail only).
+PARAMS = ("reservation_id", "listing_title", "buyer_org", "seller_org", "by_org", "author",
+          "amount")
 
 
 def contacts(reservation: Reservation, side: str) -> list[User]:
@@ -63,6 +112,9 @@ def context(reservation: Reservation, locale: str, **extra: Any) -> dict[str, An
         quantity = f"{format_decimal(number(reservation.quantity))} {unit}"  # 2,5 / 2.5
         pickup = format_datetime(reservation.pickup_at, "d. MMMM y 'kl.' HH:mm") \
             if reservation.pickup_at else ""
+        kroner = reservation.amount_ore / 100
+        amount = _("kr %(amount)s", amount=format_decimal(
+            kroner, format="#,##0.00" if reservation.amount_ore % 100 else "#,##0"))
     return {
         "reservation_id": reservation.id,
         "listing_title": reservation.listing.title,
@@ -70,16 +122,20 @@ def context(reservation: Reservation, locale: str, **extra: Any) -> dict[str, An
         "buyer_org": reservation.buyer_org.name,
         "seller_org": reservation.seller_org.name,
         "pickup": pickup,
+        "amount": amount,
         "path": f"/reservations/{reservation.id}",
         **extra,
     }
 
 
-def notify(reservation: Reservation, side: str, template: str, **extra: Any) -> None:
-    """Queue ``template`` for the contacts on ``side``."""
+def notify(reservation: Reservation, side: str, template: str,
+           attachments: list[dict[str, str]] | None = None, **extra: Any) -> None:
+    """Tell the contacts on ``side`` about ``template`` (the kind and its mail)."""
     for user in contacts(reservation, side):
-        queue_mail(user.email, template, user.locale or "nb",
-                   **context(reservation, user.locale or "nb", **extra))
+        mail = context(reservation, user.locale or "nb", **extra)
+        params = {key: mail[key] for key in PARAMS if isinstance(mail.get(key), str | int)}
+        notifications.notify(user, template, path=mail["path"], params=params,
+                             mail=(template, mail), attachments=attachments)
 
 
 def other_side(side: str) -> str:

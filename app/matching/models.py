@@ -1,16 +1,21 @@
-"""Matches between listings and wanted requests, and the in-app notifications."""
+"""Matches between listings and wanted requests (their notifications are
+:mod:`app.notifications`; the names are re-exported here)."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import User
-from app.db import TimestampMixin, UTCDateTime, db, utcnow
+from app.db import TimestampMixin, UTCDateTime, db
 from app.listings.models import Listing
+from app.notifications.models import (  # noqa: F401 - re-exported
+    EmailMode,
+    Notification,
+    NotificationPreference,
+)
 from app.wanted.models import WantedRequest
 
 
@@ -75,53 +80,3 @@ class NotificationKind(enum.StrEnum):
     MATCH_FOR_REQUEST = "match_for_request"
     #: To the lister's members: a request matches your listing.
     REQUEST_FOR_LISTING = "request_for_listing"
-
-
-class Notification(db.Model):
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(sa.String(30))
-    match_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matches.id", ondelete="CASCADE"))
-    #: Ids only (listing_id, request_id); texts are rendered when shown.
-    payload: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Set when an e-mail (immediate or digest) has covered it.
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    user: Mapped[User] = relationship()
-    match: Mapped[Match | None] = relationship()
-
-    __table_args__ = (
-        sa.UniqueConstraint("user_id", "kind", "match_id"),
-        sa.CheckConstraint(f"kind IN ({_in(NotificationKind)})", name="kind"),
-        sa.Index("ix_notifications_user_read", "user_id", "read_at"),
-        sa.Index("ix_notifications_user_created", "user_id", "created_at"),
-        sa.Index("ix_notifications_match", "match_id"),
-        sa.Index("ix_notifications_unsent", "emailed_at", "user_id"),
-    )
-
-
-class EmailMode(enum.StrEnum):
-    IMMEDIATE = "immediate"
-    DAILY = "daily"
-    OFF = "off"
-
-
-class NotificationPreference(db.Model):
-    """A user's e-mail choice for match notifications (no row = immediate)."""
-
-    __tablename__ = "notification_preferences"
-
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    email_mode: Mapped[str] = mapped_column(sa.String(10), default=EmailMode.IMMEDIATE.value)
-    #: The Oslo date of the last digest sent: at most one per day.
-    last_digest_on: Mapped[date | None] = mapped_column(sa.Date)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
-
-    __table_args__ = (
-        sa.CheckConstraint(f"email_mode IN ({_in(EmailMode)})", name="email_mode"),
-    )

@@ -1,4 +1,4 @@
-"""Notifications: the in-app inbox and e-mail, immediate or as a daily digest.
+"""Match notifications: in-app entries (:mod:`app.notifications`) and their e-mails.
 
 After a matching run, each match that is visible, scores at least
 ``MATCHING_NOTIFY_MIN_SCORE`` and has not been told to a side yet is told once:
@@ -8,9 +8,9 @@ After a matching run, each match that is visible, scores at least
 
 At most ``MATCHING_NOTIFY_MAX`` matches per request (or listing) per run are told; the
 rest are marked as told, since they are on the match list anyway - a new request that
-fits 300 listings makes ten notifications, not 300. Each person with e-mail set to
-``immediate`` gets one e-mail per run listing their new notifications; ``daily`` people
-get them in the digest (``flask matching digest``, at most one a day); ``off`` nobody.
+fits 300 listings makes ten notifications, not 300. Each person whose choice for the kind
+is ``immediate`` gets one e-mail per run listing their new matches (not one per match);
+``daily`` people get them in the digest (:func:`send_digests`); ``off`` nobody.
 E-mails go through ``queue_mail`` (the outbox), so they leave after the commit.
 """
 
@@ -21,27 +21,61 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import notifications
 from app.accounts.models import Membership, User
 from app.db import db, utcnow
 from app.mail import queue_mail, register_subject
 from app.matching import reasons
-from app.matching.models import (
-    VISIBLE_STATES,
-    EmailMode,
-    Match,
-    Notification,
-    NotificationKind,
-    NotificationPreference,
-)
-from app.wanted.rules import today_in_oslo
+from app.matching.models import VISIBLE_STATES, Match, NotificationKind
+from app.notifications import EmailMode, Notification, inbox, mark_read, unread_count
+from app.notifications.digest import send_digests
+
+__all__ = ["email_mode", "inbox", "mark_read", "notify_matches", "send_digests",
+           "set_email_mode", "unread_count"]
 
 register_subject("match_notification", lambda c: str(_l("Nye treff på Kretsløp")))
-register_subject("match_digest", lambda c: ngettext(
-    "Dagens treff på Kretsløp: %(num)s nytt", "Dagens treff på Kretsløp: %(num)s nye",
-    len(c["items"])))
+
+MATCH_KINDS = (NotificationKind.MATCH_FOR_REQUEST.value,
+               NotificationKind.REQUEST_FOR_LISTING.value)
+
+
+def _titles(params: dict) -> dict:
+    """The titles an entry names; entries written before they were stored look them up."""
+    if "listing_title" in params:
+        return params
+    from app.listings.models import Listing
+    from app.wanted.models import WantedRequest
+
+    listing = db.session.get(Listing, params.get("listing_id") or 0)
+    wanted = db.session.get(WantedRequest, params.get("request_id") or 0)
+    if listing is None or wanted is None:
+        raise KeyError("listing_title")
+    return {"listing_title": listing.title, "request_title": wanted.title,
+            "listing_org": listing.organization.name, "request_org": wanted.organization.name}
+
+
+def _match_for_request_line(params: dict) -> str:
+    t = _titles(params)
+    return _("Nytt treff for ønsket «%(request)s»: «%(listing)s» fra %(org)s",
+             request=t["request_title"], listing=t["listing_title"], org=t["listing_org"])
+
+
+def _request_for_listing_line(params: dict) -> str:
+    t = _titles(params)
+    return _("Ønsket «%(request)s» fra %(org)s passer annonsen «%(listing)s»",
+             request=t["request_title"], listing=t["listing_title"], org=t["request_org"])
+
+
+notifications.register_kind(
+    NotificationKind.MATCH_FOR_REQUEST.value, group="matches",
+    label=_l("En annonse passer et av våre ønsker"), line=_match_for_request_line)
+notifications.register_kind(
+    NotificationKind.REQUEST_FOR_LISTING.value, group="matches",
+    label=_l("Et ønske passer en av våre annonser"), line=_request_for_listing_line)
 
 
 def _members(org_id: int) -> list[User]:
@@ -52,8 +86,19 @@ def _members(org_id: int) -> list[User]:
 
 
 def email_mode(user_id: int) -> str:
-    pref = db.session.get(NotificationPreference, user_id)
-    return pref.email_mode if pref else EmailMode.IMMEDIATE.value
+    """The person's choice for matches (both match kinds are set together here)."""
+    return notifications.mode_for(user_id, NotificationKind.MATCH_FOR_REQUEST.value)
+
+
+def set_email_mode(user: User, mode: str) -> None:
+    """Set the choice for both match kinds (the per-kind page sets them one by one)."""
+    notifications.set_choices(user, {kind: mode for kind in MATCH_KINDS})
+
+
+def _path(match: Match, kind: NotificationKind) -> str:
+    if kind == NotificationKind.MATCH_FOR_REQUEST:
+        return f"/wanted/{match.request_id}#match-{match.id}"
+    return f"/listings/{match.listing_id}#matches"
 
 
 def notify_matches(match_ids: list[int], now: datetime | None = None) -> list[Notification]:
@@ -91,26 +136,23 @@ def notify_matches(match_ids: list[int], now: datetime | None = None) -> list[No
             if told[key] >= cap:
                 continue
             told[key] += 1
+            params = {"listing_id": match.listing_id, "request_id": match.request_id,
+                      "listing_title": match.listing.title,
+                      "request_title": match.request.title,
+                      "listing_org": match.listing.organization.name,
+                      "request_org": match.request.organization.name}
             for user in people(org_of(match)):
-                created.append(_add(user, kind, match, now))
+                # The side's ``*_notified_at`` flag keeps it to one per match; should two
+                # workers race, the unique (user, kind, match) makes one of them retry.
+                created.append(notifications.add(user, kind.value, path=_path(match, kind),
+                                                 params=params, match_id=match.id, now=now))
     db.session.flush()
-    _email_immediately(created, now)
+    _email(created, now)
     return created
 
 
-def _add(user: User, kind: NotificationKind, match: Match, now: datetime) -> Notification:
-    """A new notification. The side's ``*_notified_at`` flag keeps it to one per match;
-    should two workers race, the unique (user, kind, match) makes one of them retry."""
-    notification = Notification(user_id=user.id, kind=kind.value, match_id=match.id,
-                                payload={"listing_id": match.listing_id,
-                                         "request_id": match.request_id},
-                                created_at=now)
-    db.session.add(notification)
-    return notification
-
-
 def mail_item(notification: Notification) -> dict:
-    """One notification as JSON-serialisable text in the current locale."""
+    """One match notification as JSON-serialisable text in the current locale."""
     match = notification.match
     return {
         "kind": notification.kind,
@@ -121,98 +163,30 @@ def mail_item(notification: Notification) -> dict:
                          else match.request.organization.name),
         "score": match.score,
         "reasons": reasons.summary(match.reasons),
-        "path": (f"/wanted/{match.request_id}#match-{match.id}"
-                 if notification.kind == NotificationKind.MATCH_FOR_REQUEST
-                 else f"/listings/{match.listing_id}#matches"),
+        "path": notification.path,
     }
 
 
-def _send(user: User, template: str, notifications: list[Notification], now: datetime) -> None:
-    locale = user.locale or "nb"
-    with force_locale(locale):
-        items = [mail_item(n) for n in notifications]
-    queue_mail(user.email, template, locale, items=items)
-    for n in notifications:
-        n.emailed_at = now
-
-
-def _email_immediately(notifications: list[Notification], now: datetime) -> None:
+def _email(created: list[Notification], now: datetime) -> None:
+    """One e-mail per ``immediate`` person for this run; ``off`` entries are done;
+    ``daily`` ones wait for the digest."""
     by_user: dict[int, list[Notification]] = defaultdict(list)
-    for n in notifications:
+    for n in created:
         by_user[n.user_id].append(n)
-    modes = dict(db.session.execute(
-        sa.select(NotificationPreference.user_id, NotificationPreference.email_mode)
-        .where(NotificationPreference.user_id.in_(list(by_user)))).all()) if by_user else {}
+    modes = {kind: notifications.modes_for(list(by_user), kind) for kind in MATCH_KINDS}
     for user_id, items in by_user.items():
-        mode = modes.get(user_id, EmailMode.IMMEDIATE.value)
-        if mode == EmailMode.IMMEDIATE:
-            _send(db.session.get(User, user_id), "match_notification", items, now)
-        elif mode == EmailMode.OFF:
-            for n in items:
+        now_items = []
+        for n in items:
+            mode = modes[n.kind][user_id]
+            if mode == EmailMode.IMMEDIATE:
+                now_items.append(n)
+            elif mode == EmailMode.OFF:
                 n.emailed_at = now  # nothing to send, ever
-
-
-def send_digests(now: datetime | None = None) -> int:
-    """One digest per ``daily`` user with unsent notifications, at most once a day (Oslo).
-    Returns how many were queued; running it again the same day queues none."""
-    now = now or utcnow()
-    today = today_in_oslo(now)
-    prefs = db.session.scalars(
-        sa.select(NotificationPreference)
-        .where(NotificationPreference.email_mode == EmailMode.DAILY,
-               sa.or_(NotificationPreference.last_digest_on.is_(None),
-                      NotificationPreference.last_digest_on < today))
-        .where(NotificationPreference.user_id.in_(
-            sa.select(Notification.user_id).where(Notification.emailed_at.is_(None))))
-        .order_by(NotificationPreference.user_id)).all()
-    sent = 0
-    for pref in prefs:
-        user = db.session.get(User, pref.user_id)
-        pending = list(db.session.scalars(
-            sa.select(Notification).where(Notification.user_id == user.id,
-                                          Notification.emailed_at.is_(None))
-            .order_by(Notification.created_at, Notification.id)))
-        pref.last_digest_on = today
-        if not user.active or not pending:
-            continue
-        _send(user, "match_digest", pending, now)
-        sent += 1
-    db.session.flush()
-    return sent
-
-
-def set_email_mode(user: User, mode: str) -> NotificationPreference:
-    pref = db.session.get(NotificationPreference, user.id)
-    if pref is None:
-        pref = NotificationPreference(user_id=user.id)
-        db.session.add(pref)
-    pref.email_mode = EmailMode(mode).value
-    db.session.flush()
-    return pref
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-
-
-def inbox(user: User, page: int, per_page: int) -> tuple[list[Notification], int]:
-    where = [Notification.user_id == user.id]
-    total = db.session.scalar(sa.select(sa.func.count(Notification.id)).where(*where)) or 0
-    items = db.session.scalars(
-        sa.select(Notification).where(*where)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return list(items), total
-
-
-def mark_read(user: User, notification_id: int | None = None,
-              now: datetime | None = None) -> int:
-    """Mark one (or, without an id, every) unread notification of ``user`` read."""
-    query = sa.update(Notification).where(Notification.user_id == user.id,
-                                          Notification.read_at.is_(None))
-    if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
-    result = db.session.execute(query.values(read_at=now or utcnow())
-                                .execution_options(synchronize_session="fetch"))
-    return result.rowcount
+        if now_items:
+            user = db.session.get(User, user_id)
+            locale = user.locale or "nb"
+            with force_locale(locale):
+                mail = [mail_item(n) for n in now_items]
+            queue_mail(user.email, "match_notification", locale, items=mail)
+            for n in now_items:
+                n.emailed_at = now

@@ -1,5 +1,5 @@
-"""The inbox: notifications about matches, mark read, e-mail settings; and the match list
-on a listing's page (for its organisation)."""
+"""The inbox: every notification (:mod:`app.notifications`), mark read, the e-mail choice
+per kind; and the match list on a listing's page (for its organisation)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app import notifications
 from app.db import db
 from app.main import safe_next
 from app.matching import notify, services
-from app.matching.forms import ReadForm, SettingsForm
+from app.matching.forms import ReadForm, settings_form
 from app.matching.models import Notification, NotificationKind
 
 bp = Blueprint("matching", __name__)
@@ -37,12 +38,18 @@ def _configure(state) -> None:
         return services.matches_for_listing(listing.id, 1, limit)
 
     app.jinja_env.globals.update(inbox_unread=inbox_unread, listing_matches=listing_matches,
-                                 notification_target=target)
+                                 notification_target=target,
+                                 notification_line=notifications.line)
 
 
 def target(notification: Notification) -> str:
-    """Where a notification leads."""
-    payload = notification.payload or {}
+    """Where a notification leads (its own path; old match entries had none)."""
+    if notification.path:
+        return safe_next(notification.path, url_for("matching.inbox"))
+    payload = notification.params or {}
+    if notification.kind not in (NotificationKind.MATCH_FOR_REQUEST,
+                                 NotificationKind.REQUEST_FOR_LISTING):
+        return url_for("matching.inbox")
     if notification.kind == NotificationKind.MATCH_FOR_REQUEST:
         return url_for("wanted.detail", request_id=payload.get("request_id")) + \
             f"#match-{notification.match_id}"
@@ -84,12 +91,24 @@ def read_all():
 @bp.route("/inbox/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form = SettingsForm()
-    if request.method == "GET":
-        form.email_mode.data = notify.email_mode(current_user.id)
-    elif form.validate_on_submit():
-        notify.set_email_mode(current_user, form.email_mode.data)
-        flash(_("Innstillingen er lagret."), "success")
+    current = notifications.choices_for(current_user.id)
+    form = settings_form(current)
+    if request.method == "POST" and form.validate_on_submit():
+        chosen = {name: form[name].data for name in notifications.KINDS
+                  if form[name].data and form[name].data != current.get(name)}
+        notifications.set_choices(current_user, chosen)
+        flash(_("Innstillingene er lagret."), "success")
         return redirect(url_for("matching.settings"))
     status = 422 if form.errors else 200
-    return render_template("matching/settings.html", form=form), status
+    return render_template("matching/settings.html", form=form, groups=_grouped(),
+                           modes=notifications.EmailMode), status
+
+
+def _grouped() -> list[tuple]:
+    """(group label, [kind, ...]) in the order of ``GROUPS``, empty groups left out."""
+    out = []
+    for key, label in notifications.GROUPS.items():
+        kinds = [k for k in notifications.KINDS.values() if k.group == key]
+        if kinds:
+            out.append((label, kinds))
+    return out

@@ -21,6 +21,7 @@ from app.exchange import CHANGED
 from app.exchange import services as exchange
 from app.exchange.models import ENDED_STATUSES, PaymentMethod, Reservation
 from app.exchange.models import ReservationStatus as S
+from app.exchange.notify import notify as tell
 from app.payments import EVENT_RECEIVED, gateway, services
 from app.payments.connect import apply_account_event
 from app.payments.models import AttemptStatus, PaymentAttempt, ProcessedStripeEvent
@@ -74,6 +75,8 @@ def _payment_intent_event(event: dict) -> tuple[str, str]:
     if reservation.paid_at is None:
         exchange.mark_paid(reservation, attempt.payment_intent_id)
         services.cancel_open_attempts(reservation, keep=attempt.payment_intent_id)
+        if reservation.status == S.PAID:  # not a late payment of an ended one (refunded)
+            tell(reservation, "seller", "payment_received")
         return "applied", f"reservation {reservation.status}"
     if reservation.payment_provider_id == attempt.payment_intent_id:
         return "applied", "already recorded"

@@ -8,7 +8,8 @@ import re
 import sqlalchemy as sa
 
 from app.db import db
-from app.matching.models import Match, Notification, NotificationPreference
+from app.matching.models import Match, Notification
+from app.notifications.models import NotificationChoice
 
 
 def _post(client, auth, path, data=None, page="/inbox", **kw):
@@ -50,18 +51,21 @@ def test_someone_elses_notification_is_404(client, auth, lister, stranger, make_
 
 
 def test_email_settings(client, auth, requester):
+    """The per-kind choice page (more in tests/notifications/test_settings.py)."""
     auth.login(requester.user.email)
     page = client.get("/inbox/settings").get_data(as_text=True)
-    assert '<input checked id="email_mode-0" name="email_mode" type="radio" value="immediate">' \
-        in page
-    response = _post(client, auth, "/inbox/settings", {"email_mode": "daily"},
+    assert ('<input checked id="match_for_request-0" name="match_for_request" type="radio" '
+            'value="immediate">') in page
+    response = _post(client, auth, "/inbox/settings", {"match_for_request": "daily"},
                      page="/inbox/settings")
     assert response.status_code == 302
-    assert db.session.get(NotificationPreference, requester.user.id).email_mode == "daily"
-    bad = _post(client, auth, "/inbox/settings", {"email_mode": "hourly"},
+    choice = db.session.get(NotificationChoice, (requester.user.id, "match_for_request"))
+    assert choice.email_mode == "daily"
+    bad = _post(client, auth, "/inbox/settings", {"match_for_request": "hourly"},
                 page="/inbox/settings")
     assert bad.status_code == 422
-    assert db.session.get(NotificationPreference, requester.user.id).email_mode == "daily"
+    assert db.session.get(NotificationChoice,
+                          (requester.user.id, "match_for_request")).email_mode == "daily"
     assert client.get("/inbox").status_code == 200
 
 
