@@ -17,13 +17,17 @@ from app.matching import taxonomy
 from app.matching.scoring import (
     CONDITIONS,
     OSLO,
+    PART_FACTOR,
     WEIGHTS,
     ListingFacts,
     RequestFacts,
     Scored,
     _number,
+    text_part,
+    text_reasons,
+    weaker_fit,
 )
-from app.matching.text import text_score
+from app.matching.text import asks_for_parts, text_score
 from search.text import EARTH_RADIUS_M
 
 _RELATION_CODE = {taxonomy.SAME: 0, taxonomy.PARENT: 1, taxonomy.SIBLING: 2}
@@ -143,22 +147,26 @@ def score_requests(listing: ListingFacts, req: RequestColumns,
     relations = (taxonomy.SAME, taxonomy.PARENT, taxonomy.SIBLING)
     # Reasons that repeat across rows are built once and shared (they are never mutated).
     category_reasons: dict[tuple[int, str | None], dict] = {}
-    word_reasons: dict[str, dict | None] = {}
+    word_reasons: dict[str, list[dict]] = {}
     quantity_reasons: dict[float, dict] = {}
     late_reasons: dict[bool, dict] = {}
     unit_reason = {"code": "quantity_unit",
                    "params": {"available": available, "unit": listing.unit}}
     out: list[tuple[int, Scored]] = []
-    texts: dict[str, tuple[float, list[str]]] = {}
+    texts: dict[str, tuple[float, bool, bool, bool]] = {}
     terms_l, needed_l, ids = req.terms, req.needed_by, req.ids
     for i in rows.tolist():
         terms = terms_l[i]
         scored = texts.get(terms)
         if scored is None:
-            scored = texts[terms] = text_score(terms, listing.profile)
-            word_reasons[terms] = ({"code": "words", "params": {"words": scored[1][:4]}}
-                                   if scored[1] else None)
-        text, found = scored
+            match = text_score(terms, listing.profile)
+            excluded = match.part and not asks_for_parts(terms)
+            scored = texts[terms] = (text_part(match), bool(match.words), excluded,
+                                     weaker_fit(terms, match, listing.condition_rank))
+            word_reasons[terms] = text_reasons(terms, match, listing.condition_rank)
+        text, found, excluded, weaker = scored
+        if excluded:
+            continue
         code = codes_l[i]
         if code == 2 and not found:
             continue
@@ -172,6 +180,8 @@ def score_requests(listing: ListingFacts, req: RequestColumns,
                  + w["quantity"] * quantity_l[i] + w["distance"] * closeness_l[i]
                  + w["price"] * price_l[i] + w["condition"] * condition_l[i]
                  + w["availability"] * availability)
+        if weaker:
+            total *= PART_FACTOR
         key = (code, wanted[i])
         category = category_reasons.get(key)
         if category is None:
@@ -179,9 +189,7 @@ def score_requests(listing: ListingFacts, req: RequestColumns,
                 "relation": relations[code], "category": listing.category,
                 "wanted": wanted[i]}}
         reasons = [category]
-        words = word_reasons[terms]
-        if words is not None:
-            reasons.append(words)
+        reasons.extend(word_reasons[terms])
         reasons.append({"code": "distance", "params": {"km": round(distance_l[i] / 1000, 1)}})
         if same_unit_l[i]:
             amount = wanted_quantity[i]

@@ -13,8 +13,9 @@ The score is ``round(100 * sum(weight * part))``, each part 0..1:
 part           weight  1.0 when ...
 =============  ======  ===========================================================
 category       0.25    same category (parent asked for: 0.75, related sibling: 0.5)
-text           0.20    every word of the request's title is in the listing (or a
-                       synonym; the end of a compound counts 0.7)
+text           0.20    every word of the request's title is in the listing's own text
+                       (or a synonym; the end of a compound counts 0.7, the context
+                       0.5; words found only in the category's names at most 0.3)
 quantity       0.15    the listing covers the whole wanted quantity (else the share;
                        a different unit: 0.5)
 distance       0.15    at the request's point (0 at the edge of the radius)
@@ -23,6 +24,14 @@ condition      0.10    new, or the best above the minimum (at the minimum: 0.5)
 availability   0.05    available now (later but by the needed-by date: 0.8; after
                        it: 0.2)
 =============  ======  ===========================================================
+
+Parts and accessories for a request for the thing ("Hjul til kontorstoler" for
+"Kontorstoler", see :mod:`app.matching.text`) are excluded (``part``): nobody asking for
+chairs wants wheels offered, and with few real chairs around they would fill the top of
+the list however low they scored. A listing that is only a weaker fit gets
+``PART_FACTOR`` times the score and a reason saying why: a whole item (or another part)
+for a request for parts (``whole``: it does not mention the parts asked for), or an item
+in the condition "for parts" for a request for the thing (its condition reason says so).
 
 Reasons are ``{"code", "params"}`` dicts (see :mod:`app.matching.reasons` for the
 texts), in the order above.
@@ -35,11 +44,19 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from app.matching import taxonomy
-from app.matching.text import TextProfile, text_score
+from app.matching.text import (
+    CATEGORY_NAME_WEIGHT,
+    TextMatch,
+    TextProfile,
+    asks_for_parts,
+    text_score,
+)
 from search.text import haversine_m
 
 WEIGHTS = {"category": 0.25, "text": 0.20, "quantity": 0.15, "distance": 0.15,
            "price": 0.10, "condition": 0.10, "availability": 0.05}
+PART_FACTOR = 0.5
+FOR_PARTS_RANK = 1
 CONDITIONS = {5: "new", 4: "like_new", 3: "good", 2: "fair", 1: "for_parts"}
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -94,6 +111,32 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(value, 3)
 
 
+def text_part(match: TextMatch) -> float:
+    """The text part of the score: the listing's own words, or the category's names as a
+    smaller signal."""
+    return max(match.score, CATEGORY_NAME_WEIGHT * match.category)
+
+
+def weaker_fit(terms: str, match: TextMatch, condition_rank: int) -> bool:
+    """A whole item for a request for parts, or one "for parts" for a request for the
+    thing (see the module docstring)."""
+    if asks_for_parts(terms):
+        return match.part
+    return condition_rank == FOR_PARTS_RANK
+
+
+def text_reasons(terms: str, match: TextMatch, condition_rank: int) -> list[dict]:
+    """The reasons from the text: the listing's words that matched, and for a request for
+    parts a warning when the listing does not mention them (a listing "for parts" says so
+    in its condition reason)."""
+    out = []
+    if asks_for_parts(terms) and match.part:
+        out.append({"code": "whole", "params": {}})
+    if match.words:
+        out.append({"code": "words", "params": {"words": match.words[:4]}})
+    return out
+
+
 def best_relation(request: RequestFacts, listing_category: str) -> tuple[str, str] | None:
     """(relation, the request's category) for the closest of the request's categories."""
     best = None
@@ -126,16 +169,17 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
     same_unit = listing.unit == request.unit
     if same_unit and listing.quantity_available < request.min_quantity:
         return Excluded("quantity")
-    text, found = text_score(request.terms, listing.profile)
-    if relation[0] == taxonomy.SIBLING and not found:
+    match = text_score(request.terms, listing.profile)
+    if relation[0] == taxonomy.SIBLING and not match.words:
         return Excluded("category")
+    if match.part and not asks_for_parts(request.terms):
+        return Excluded("part")
 
-    parts = {"category": taxonomy.RELATION_SCORE[relation[0]], "text": text}
+    parts = {"category": taxonomy.RELATION_SCORE[relation[0]], "text": text_part(match)}
     reasons = [{"code": "category", "params": {"relation": relation[0],
                                                "category": listing.category,
                                                "wanted": relation[1]}}]
-    if found:
-        reasons.append({"code": "words", "params": {"words": found[:4]}})
+    reasons.extend(text_reasons(request.terms, match, listing.condition_rank))
     reasons.append({"code": "distance", "params": {"km": round(distance / 1000, 1)}})
 
     if same_unit:
@@ -179,4 +223,6 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
                         "params": {"date": day.isoformat(), "late": late}})
 
     total = sum(WEIGHTS[name] * value for name, value in parts.items())
+    if weaker_fit(request.terms, match, listing.condition_rank):
+        total *= PART_FACTOR
     return Scored(max(0, min(100, round(100 * total))), reasons, distance)

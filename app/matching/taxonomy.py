@@ -4,9 +4,13 @@ Relations of a request's category to a listing's, best first:
 
 * ``same``: the same category;
 * ``parent``: the request asks for an ancestor ("Møbler" takes a "Kontorstol");
-* ``sibling``: a *related* sibling under the same parent: their bokmål or English names
-  share a word or one ends with the other ("Stol" and "Kontorstol", "Skrivebord" and
-  "Hev-senk-skrivebord"); scoring also wants some shared words in the texts.
+* ``sibling``: a *related* sibling under the same parent: in bokmål *and* in English
+  the last words of their names (what the thing is) are the same or one ends with the
+  other ("Stol"/"Kontorstol" and "Chair"/"Office chair", "Skrivebord"/"Hev-senk-skrivebord"
+  and "Desk"/"Height-adjustable desk"); scoring also wants some shared words in the
+  listing's own text. A shared modifier is not the thing: "Bærbar PC", "Stasjonær PC" and
+  "PC-skjerm" are three things, and "Fliser", "Takstein" and "Himlingsplater" are not one
+  thing because English calls them all tiles.
   Unrelated siblings ("Seng" and "Skrivebord") have nothing to do with each other.
 
 Anything else is unrelated, a hard limit. Read from ``TAXONOMY`` (no database), cached.
@@ -59,27 +63,36 @@ def name(slug: str, locale: str = "nb") -> str:
     return node.name_en if locale == "en" else node.name_nb
 
 
+def all_nodes() -> tuple:
+    """Every category node, parents first."""
+    return tuple(_tree()[0].values())
+
+
 def names_with_aliases(slug: str) -> tuple[str, ...]:
     node = _tree()[0][slug]
     return (node.name_nb, node.name_en, *node.aliases)
 
 
 @cache
-def _name_words(slug: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(bokmål name words, English name words)."""
+def _name_words(slug: str) -> tuple[str, str]:
+    """(the last word of the bokmål name, of the English name), stemmed."""
     from app.matching.text import words
 
     node = _tree()[0][slug]
-    return frozenset(words(node.name_nb)), frozenset(words(node.name_en))
+    nb, en = words(node.name_nb), words(node.name_en)
+    return (nb[-1] if nb else ""), (en[-1] if en else "")
+
+
+def _heads_related(x: str, y: str) -> bool:
+    """The same head, or one ending with the other (compounds: "kontorstol", "armchair")."""
+    return bool(x and y) and (x == y or (min(len(x), len(y)) >= 4
+                                         and (x.endswith(y) or y.endswith(x))))
 
 
 def _lexically_related(a: str, b: str) -> bool:
-    """A shared word, or (bokmål compounds) one name ending with the other."""
+    """The heads of the names are related in bokmål and in English alike."""
     (nb_a, en_a), (nb_b, en_b) = _name_words(a), _name_words(b)
-    if (nb_a | en_a) & (nb_b | en_b):
-        return True
-    return any(x != y and min(len(x), len(y)) >= 4 and (x.endswith(y) or y.endswith(x))
-               for x in nb_a for y in nb_b)
+    return _heads_related(nb_a, nb_b) and _heads_related(en_a, en_b)
 
 
 @cache

@@ -1,86 +1,189 @@
 """Text relevance between a request's title and a listing, in bokmål and English.
 
-Words are folded with the search package (``æ -> ae``, ``ø -> o``, ``å -> aa``), then
-lightly stemmed (plural and definite endings), so "Kontorstoler" and "kontorstol" meet.
-A request's title becomes *groups*: one per word, holding the word and its synonyms from
-the category names (``stol`` <-> ``chair``; phrases such as ``office chair`` as parts
-joined by ``+``). The groups are stored with the request as one string
-(``word:alt|alt+part ...``), so scoring a listing against thousands of requests is a
-few set look-ups each.
+Words are folded with the search package (``æ -> ae``, ``ø -> o``, ``å -> aa``) and
+stemmed by :func:`stem` (plural and definite endings; a stem is never a stop word, so
+"tiles" is "tile", not "til"). Every part of matching uses this one stemmer.
 
-A group scores 1 when one of its alternatives is among the listing's main words (title,
-material and the names of its category and the category's ancestors), 0.7 when the word
-is the last part of a compound among them ("stol" in "kontorstol": Norwegian compounds end
-with what the thing is), 0.5 when it is only in the context (the start of the
-description), else 0.
+A request's title becomes *groups*: one per content word, holding the word and the words
+that mean the same thing or something narrower (the directed synonym table, read in the
+direction "a listing word that finds the request word": a request for "isolasjon" takes
+"mineralull", a request for "gipsplater" takes no OSB), the two parts of a compound
+("kontorstol" -> ``kontor+stol``) and the compound two neighbouring words make
+("kontor stol" -> ``kontorstol``). Phrases are parts joined by ``+``. The groups are
+stored with the request as one string (``word:alt|alt+part ...``), so scoring a listing
+against thousands of requests is a few set look-ups each.
 
-Words after "til" / "for" say what a thing is *for*, not what it is: "Stoler til kantina"
-wants chairs, "Hjul til kontorstoler" offers wheels. In a request title they are left
-out; in a listing title they count as context.
+The listing side (:class:`TextProfile`) keeps apart what the listing *says* (its title
+before "til"/"for", its material), the heads of its compound words ("stol" in
+"kontorstol"), its context (what the title says it is *for*, the start of the
+description) and its category's names. A group scores 1 when an alternative is among the
+listing's own words, 0.7 for the head of a compound, 0.5 in the context, else 0; the
+category's names are a separate, smaller signal (``category_hits``) and never evidence:
+they are not named in reasons and do not let a related sibling category through.
+
+Parts and accessories: "Hjul til kontorstoler", "Armlener til HÅG-stoler", "HÅG-deler",
+"Kontorstolhjul" are *for* a thing, not the thing. A listing is a part when the head of
+what its title says it is is a part word (:data:`PART_WORDS`, or a compound ending in
+one), or when a request's words are found only in what the listing is for ("X til Y"
+where the request asks for Y). A request that itself asks for parts is not penalised for
+them (:func:`asks_for_parts`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from search.text import fold, tokens
 
 HEAD_WEIGHT = 0.7
 CONTEXT_WEIGHT = 0.5
+#: A group found only in the category's names counts this much of the text part.
+CATEGORY_NAME_WEIGHT = 0.3
 PURPOSE = frozenset(("til", "for"))
+#: Leads a request's stored terms when the request asks for parts or accessories.
+PARTS_MARK = "!parts "
+#: Words after these describe the thing ("Kontorstol med armlener"), they do not name it.
+FEATURE = frozenset(("med", "with", "inkl", "inkludert", "including"))
 MIN_HEAD = 4
 DESCRIPTION_WORDS = 120
 _STOP_TEXT = (
     "og i på til for med av en et ei som er fra om eller vi oss trenger ønsker søker "
     "ønskes kjøpes brukt brukte noen flere mange stk styk stykk gjerne helst nye ny "
+    "den det de dem du dere seg sin sitt sine alle har hos ut inn opp ned "
     "the a an and or of for with to in on we need needed wanted want used some any pcs "
     "pieces piece please our")
+#: Words that carry no meaning for matching and must never be named in a reason: units,
+#: abbreviations and how people write condition ("i god stand", "pent brukt").
+_NOISE_TEXT = (
+    "mm cm m m2 m3 kg g lm kr nok ca ca. cirka pr per inkl evt etc osv bl.a str "
+    "stand tilstand god gode godt bra fin fint fine pen pent pene fått mulig stykker "
+    "good condition new like great excellent each approx approximately")
 STOPWORDS = frozenset(fold(w) for w in _STOP_TEXT.split())
+NOISE = frozenset(fold(w) for w in _NOISE_TEXT.split())
+_SKIP = STOPWORDS | NOISE
 _ENDINGS = ("ene", "er", "en", "et", "es", "s")
+_ES_PLURAL = ("ses", "xes", "zes", "ches", "shes")
+
+#: Parts and accessories, as people write them (any inflection; stemmed below).
+_PART_TEXT = (
+    "hjul hjulet hjulene armlene armlener armlenet armstøtte armstøtter deksel deksler "
+    "fot føtter ben bein hylleknekt hylleknekter knekt knekter brakett braketter trekk "
+    "trekket reservedel reservedeler del deler delene gassfjær gassfjærer gasspatron "
+    "lader ladere veske vesker kabel kabler adapter adaptere feste fester beslag "
+    "hengsel hengsler håndtak tilbehør "
+    "wheel wheels castor castors caster casters armrest armrests part parts spare spares "
+    "cover covers leg legs foot feet bracket brackets charger chargers bag bags cable "
+    "cables mount mounts handle handles hinge hinges accessory accessories")
+_SEGMENT = re.compile(r"[,;:()\[\]/|]| - | – ")
 
 
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """Fold and strip one plural/definite ending from words of five letters or more."""
-    w = fold(word)
-    if len(w) < 5 or not w.isalpha():
-        return w
+def _stem_once(w: str) -> str:
     for ending in _ENDINGS:
         if w.endswith(ending) and len(w) - len(ending) >= 3:
             if ending == "s" and w.endswith("ss"):
                 return w
+            if ending == "es" and not w.endswith(_ES_PLURAL):
+                continue  # "tiles", "cables": only the "s" goes
             return w[: -len(ending)]
     return w
 
 
-def words(text: str, limit: int | None = None) -> list[str]:
-    """Stemmed content words of ``text`` (no stop words, no bare numbers)."""
-    out = []
-    for token in tokens(text)[:limit] if limit else tokens(text):
-        folded = fold(token)
-        if folded in STOPWORDS or len(folded) < 2 or folded.isdigit():
-            continue
-        out.append(stem(token))
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """Fold ``word`` and strip one plural/definite ending, then a final "e", from words of
+    five letters or more ("stoler" -> "stol", "lamper"/"lampe" -> "lamp", "tables" ->
+    "tabl"). A step that would leave a stop word or fewer than three letters is not
+    taken ("tiles" -> "tile", never "til")."""
+    w = fold(word)
+    if len(w) < 5 or not w.isalpha():
+        return w
+    out = w
+    once = _stem_once(w)
+    if once != w and once not in _SKIP:
+        out = once
+    if out.endswith("e") and len(out) >= 5 and out[:-1] not in _SKIP:
+        out = out[:-1]
     return out
 
 
-@cache
-def synonym_table() -> dict[tuple[str, ...], frozenset[tuple[str, ...]]]:
-    """Category synonyms as stemmed phrases, both directions."""
-    from app.listings.categories import category_synonyms
+def _is_content(token: str) -> bool:
+    folded = fold(token)
+    return len(folded) >= 2 and folded not in _SKIP and folded.isalpha()
 
-    table: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-    for key, values in category_synonyms().items():
-        k = tuple(stem(t) for t in tokens(key))
-        if not k:
-            continue
-        bucket = table.setdefault(k, set())
-        for value in values:
-            v = tuple(stem(t) for t in tokens(value))
-            if v and v != k:
-                bucket.add(v)
-    return {k: frozenset(v) for k, v in table.items() if v}
+
+def _content(found: list[str]) -> list[str]:
+    return [t for t in found if _is_content(t)]
+
+
+def words(text: str, limit: int | None = None) -> list[str]:
+    """Stemmed content words of ``text`` (no stop or noise words, nothing with digits)."""
+    found = tokens(text)
+    return [stem(t) for t in _content(found[:limit] if limit else found)]
+
+
+PART_STEMS = frozenset(stem(w) for w in _PART_TEXT.split())
+#: Parts long enough to be recognised at the end of a compound ("kontorstolhjul").
+_PART_TAILS = tuple(sorted((p for p in PART_STEMS if len(p) >= 4 and fold(p).isascii()),
+                           key=len, reverse=True))
+
+
+@cache
+def _splitter():
+    """``search.compound.split_compound`` when the search package has it, else None."""
+    try:
+        from search.compound import split_compound
+    except ImportError:
+        return None
+    return split_compound
+
+
+@lru_cache(maxsize=100_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The stemmed parts of a compound ("kontorstoler" -> ("kontor", "stol")), or ()."""
+    split = _splitter()
+    if split is None:
+        return ()
+    parts = [p for p in split(fold(word)) if p]
+    if len(parts) < 2:
+        return ()
+    return (*(fold(p) for p in parts[:-1]), stem(parts[-1]))
+
+
+@lru_cache(maxsize=50_000)
+def is_part_word(token: str) -> bool:
+    """Whether ``token`` names a part or an accessory ("hjul", "armlener", "sofatrekk")."""
+    s = stem(token)
+    if s in PART_STEMS or fold(token) in PART_STEMS:
+        return True
+    if any(s.endswith(tail) and len(s) > len(tail) + 2 for tail in _PART_TAILS):
+        return True
+    parts = compound_parts(token)
+    return bool(parts) and parts[-1] in PART_STEMS
+
+
+def _thing_tokens(title: str) -> list[str]:
+    """The tokens that name what a title is: its first segment (before a comma or a
+    dash), before "til"/"for" and before "med"/"with"."""
+    for segment in _SEGMENT.split(title):
+        found = tokens(segment)
+        out: list[str] = []
+        for i, token in enumerate(found):
+            if i and (token in PURPOSE or token in FEATURE):
+                break
+            out.append(token)
+        if _content(out):
+            return out
+    return []
+
+
+@lru_cache(maxsize=50_000)
+def names_a_part(title: str) -> bool:
+    """Whether a title names a part or an accessory ("Hjul til kontorstoler",
+    "HÅG-deler, seter", "Reservedeler kontorstol"), not the thing itself."""
+    return any(is_part_word(t) for t in _content(_thing_tokens(title)))
 
 
 def split_purpose(text: str) -> tuple[list[str], list[str]]:
@@ -92,13 +195,73 @@ def split_purpose(text: str) -> tuple[list[str], list[str]]:
     return found, []
 
 
-def _content(found: list[str]) -> list[str]:
-    return [t for t in found if fold(t) not in STOPWORDS and len(t) >= 2
-            and not fold(t).isdigit()]
+# --- synonyms ------------------------------------------------------------------------
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in _content(tokens(text)))
+
+
+@cache
+def _raw_synonyms() -> dict[str, list[str]]:
+    """The directed synonym table (a key finds its values): the search's curated table
+    when the app has it, else one made from the category tree (each category's bokmål
+    and English names find each other; an alias finds the names, never another alias)."""
+    try:
+        from app.searching.synonyms import synonym_table as curated
+    except ImportError:
+        curated = None
+    if curated is not None:
+        try:
+            return dict(curated())
+        except RuntimeError:  # outside an application context (tests without one)
+            pass
+    from app.matching.taxonomy import all_nodes
+
+    table: dict[str, list[str]] = {}
+    for node in all_nodes():
+        names = (node.name_nb.lower(), node.name_en.lower())
+        table.setdefault(names[0], []).append(names[1])
+        table.setdefault(names[1], []).append(names[0])
+        for alias in node.aliases:
+            table.setdefault(alias.lower(), []).extend(names)
+    return table
+
+
+@cache
+def synonym_table() -> dict[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """Request phrase (stemmed) -> listing phrases that find it: the reverse of the
+    directed table, so a request for the broader word takes the narrower one and a
+    request for the narrower word does not take the broader one."""
+    table: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for key, values in _raw_synonyms().items():
+        k = _phrase(key)
+        if not k:
+            continue
+        for value in values:
+            v = _phrase(value)
+            if v and v != k:
+                table.setdefault(v, set()).add(k)
+    return {k: frozenset(v) for k, v in table.items() if v}
+
+
+def clear_caches() -> None:
+    """Forget the synonym table and everything built from it (after an admin edit)."""
+    for cached in (_raw_synonyms, synonym_table, category_words, listing_profile,
+                   _request_terms):
+        cached.cache_clear()
+
+
+# --- the request side ----------------------------------------------------------------
 
 
 def request_terms(title: str) -> str:
     """The stored form of a request title's groups (see the module docstring)."""
+    return _request_terms(title)
+
+
+@lru_cache(maxsize=20_000)
+def _request_terms(title: str) -> str:
     table = synonym_table()
     main, purpose = split_purpose(title)
     originals = _content(main) or _content(purpose)
@@ -110,23 +273,44 @@ def request_terms(title: str) -> str:
             continue
         seen.add(s)
         alts = {(s,)} | set(table.get((s,), ()))
+        parts = compound_parts(original)
+        if parts:
+            alts.add(parts)
         for pair in ((stems[i - 1], s) if i else None, (s, stems[i + 1]) if i + 1 < len(stems)
                      else None):
-            if pair is not None and pair in table:
+            if pair is None:
+                continue
+            if pair in table:
                 alts |= {pair} | set(table[pair])
-        rendered = sorted("+".join(a) for a in alts)
-        rendered.remove(s)
+            joined = stem(pair[0] + pair[1])  # "kontor stol" -> "kontorstol"
+            if len(pair[0]) >= 3 and len(pair[1]) >= 3:
+                alts.add((joined,))
+        rendered = sorted({"+".join(a) for a in alts} - {s})
         groups.append(f"{original}:" + "|".join([s, *rendered]))
+    if groups and names_a_part(title):
+        groups.insert(0, PARTS_MARK.strip())
     return " ".join(groups)
 
 
-@dataclass(frozen=True, slots=True)
-class TextProfile:
-    """A listing's main words, the tails of its compound words and its context words."""
+def asks_for_parts(terms: str) -> bool:
+    """Whether a request (its stored terms) asks for parts or accessories itself."""
+    return terms.startswith(PARTS_MARK)
 
-    words: frozenset[str]
-    heads: frozenset[str]
-    context: frozenset[str] = frozenset()
+
+# --- the listing side ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TextProfile:
+    """What a listing says (stems -> the word as written), the heads of its compounds,
+    its context, its category's names, and whether its title names a part."""
+
+    words: dict[str, str]
+    heads: dict[str, str]
+    context: dict[str, str] = field(default_factory=dict)
+    category: frozenset[str] = frozenset()
+    purpose: frozenset[str] = frozenset()
+    is_part: bool = False
 
 
 @cache
@@ -141,41 +325,96 @@ def category_words(slug: str) -> frozenset[str]:
     return frozenset(out)
 
 
+def _surface(found: list[str], into: dict[str, str]) -> None:
+    for token in _content(found):
+        into.setdefault(stem(token), token)
+
+
 @lru_cache(maxsize=50_000)
 def listing_profile(title: str, description: str, material: str, category: str) -> TextProfile:
     """The words a request title is compared with (cached: the nightly run and the
     request side meet the same listings again and again)."""
-    main_title, purpose = split_purpose(title)
-    main = {stem(t) for t in _content(main_title)} | set(words(material)) | \
-        category_words(category)
-    context = ({stem(t) for t in _content(purpose)}
-               | set(words(description, DESCRIPTION_WORDS))) - main
-    heads = {w[i:] for w in main if len(w) > MIN_HEAD for i in range(1, len(w) - MIN_HEAD + 1)}
-    return TextProfile(frozenset(main), frozenset(heads), frozenset(context))
+    main_title, purpose_tokens = split_purpose(title)
+    main: dict[str, str] = {}
+    _surface(main_title, main)
+    _surface(tokens(material), main)
+    heads: dict[str, str] = {}
+    for s, written in main.items():
+        parts = compound_parts(written)
+        if parts:
+            heads.setdefault(parts[-1], written)
+            for part in parts[:-1]:
+                heads.setdefault(part, written)
+        if len(s) > MIN_HEAD:
+            for i in range(1, len(s) - MIN_HEAD + 1):
+                heads.setdefault(s[i:], written)
+    purpose: dict[str, str] = {}
+    _surface(purpose_tokens, purpose)
+    described: dict[str, str] = {}
+    _surface(tokens(description)[:DESCRIPTION_WORDS], described)
+    context = {k: v for k, v in {**described, **purpose}.items() if k not in main}
+    return TextProfile(main, heads, context, category_words(category),
+                       frozenset(purpose) - set(main) - set(described), names_a_part(title))
 
 
-def text_score(terms: str, profile: TextProfile) -> tuple[float, list[str]]:
-    """(relevance 0..1, the request's words that were found). No words: (0.5, [])."""
+class TextMatch(NamedTuple):
+    """How well a request's words fit a listing.
+
+    ``score`` 0..1 from the listing's own text; ``category`` 0..1: the share of groups
+    found only in the category's names; ``words``: the listing's words that matched, as
+    written there (for reasons); ``part``: the listing is not the kind of thing asked
+    for: a part or an accessory for a request for the thing, or (a request for parts) a
+    whole item that does not mention the part."""
+
+    score: float
+    category: float
+    words: list[str]
+    part: bool
+
+
+_NO_TERMS = TextMatch(0.5, 0.0, [], False)
+
+
+def text_score(terms: str, profile: TextProfile) -> TextMatch:
+    """Compare a request's stored terms with a listing's profile (no words: 0.5)."""
+    asks_parts = terms.startswith(PARTS_MARK)
+    if asks_parts:
+        terms = terms[len(PARTS_MARK):]
     if not terms:
-        return 0.5, []
-    total = 0.0
+        return _NO_TERMS
+    total = category_total = 0.0
     found: list[str] = []
     groups = terms.split(" ")
     listing_words, heads, context = profile.words, profile.heads, profile.context
+    categories, purpose = profile.category, profile.purpose
+    thing = False  # a group found in what the listing is, not only in what it is for
     for group in groups:
-        original, _sep, alts = group.partition(":")
-        best = 0.0
+        _original, _sep, alts = group.partition(":")
+        best, written, in_category, in_purpose = 0.0, None, False, False
         for alt in alts.split("|"):
             parts = alt.split("+") if "+" in alt else (alt,)
             if all(part in listing_words for part in parts):
-                best = 1.0
+                best, written = 1.0, " ".join(listing_words[p] for p in parts)
                 break
             if len(parts) == 1 and alt in heads:
-                best = max(best, HEAD_WEIGHT)
+                if best < HEAD_WEIGHT:
+                    best, written = HEAD_WEIGHT, heads[alt]
             elif best < CONTEXT_WEIGHT and all(p in listing_words or p in context
                                                for p in parts):
                 best = CONTEXT_WEIGHT
+                written = " ".join(listing_words.get(p) or context[p] for p in parts)
+                in_purpose = all(p in purpose for p in parts)
+            if not best and all(p in categories for p in parts):
+                in_category = True
         if best:
-            found.append(original)
             total += best
-    return total / len(groups), found
+            thing = thing or not in_purpose
+            if written not in found:
+                found.append(written)
+        elif in_category:
+            category_total += 1
+    if asks_parts:  # a whole item that does not even mention the part asked for
+        part = not profile.is_part and not found
+    else:
+        part = profile.is_part or (bool(found) and not thing)
+    return TextMatch(total / len(groups), category_total / len(groups), found, part)

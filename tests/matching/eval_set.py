@@ -49,6 +49,13 @@ LISTINGS = {
     "chairs_wrongcat": L("kontor", "Office chairs with armrests", "chair", "1394", 12),
     "chair_parts": L("bygg", "Hjul og gassfjærer til kontorstoler", "office-chair", "1389",
                      50),
+    # parts and accessories next to the main items (issue #17): near, free, plenty
+    "armrests": L("bygg", "Armlener til HÅG-stoler", "office-chair", "1383", 40),
+    "wheels": L("kontor", "Hjul til kontorstoler", "office-chair", "1394", 100),
+    "hag_parts": L("bygg", "HÅG-deler, seter og rygger", "office-chair", "1389", 30),
+    "chair_covers": L("eiendom", "Trekk for kontorstol, blå", "office-chair", "1383", 20),
+    "desk_legs": L("kontor", "Ben til skrivebord", "desk", "1394", 20),
+    "brackets": L("eiendom", "Hylleknekter, galvanisert", "shelving", "3430", 200),
     # chairs, armchairs, sofas
     "dining": L("eiendom", "Spisestoler, bjørk", "chair", "1383", 40),
     "stacking": L("eiendom", "Stoler, stablebare", "chair", "3440", 60, "fair"),
@@ -78,6 +85,9 @@ LISTINGS = {
     "tegl_few": L("bygg", "Tegl, 150 stk", "bricks", "1390", 150),
     "roof": L("bygg", "Takstein", "roof-tiles", "1389", 600),
     "doors_tofte": L("eiendom", "Dører", "door", "3481", 6),
+    "floortiles": L("bygg", "Gulvfliser, grå 30x30", "tiles", "1389", 40, unit="m2"),
+    "walltiles": L("kontor", "Wall tiles, white", "tiles", "1394", 25, unit="m2"),
+    "ceilingtiles": L("kontor", "Himlingsplater 60x60", "ceiling-tiles", "1394", 80, unit="m2"),
     # lighting, IT, shelving
     "floorlamps": L("eiendom", "Gulvlamper", "lamp", "1389", 10),
     "ceilinglamps": L("kontor", "Taklamper, 12 stk", "lamp", "1394", 12),
@@ -86,6 +96,9 @@ LISTINGS = {
     "laptops_few": L("kontor", "Bærbar PC", "laptop", "1394", 3, "good", 500),
     "monitors": L("kontor", "PC-skjermer 24 tommer", "monitor", "1394", 30),
     "desktops": L("kontor", "Stasjonære PC-er", "computer", "1394", 15),
+    "laptop_bags": L("kontor", "Vesker til bærbar PC", "laptop", "1394", 30),
+    "chargers": L("kontor", "Ladere for Lenovo laptop", "laptop", "1300", 25),
+    "monitors_nb": L("eiendom", "Skjermer til bærbar PC, 27 tommer", "monitor", "1383", 12),
     "racks": L("bygg", "Reoler, stål", "shelving", "3440", 20, "fair"),
     "bookcases": L("eiendom", "Bokhyller", "shelving", "3440", 10),
     "cabinets": L("eiendom", "Arkivskap", "storage", "3430", 10),
@@ -133,6 +146,15 @@ REQUESTS = {
     "bikes_en": R("klubb", "Bicycles for the youth club", ["bicycles"], "3440", 15, 5, 1, 0),
     "coffee": R("skole", "Kaffemaskin", ["coffee-machine"], "1383", 20, 2, 1, 500, "good"),
     "pallets": R("omigjen", "Paller", ["pallets"], "1394", 10, 50, 10, 0),
+    # issue #17: the thing asked for, not its parts; laptops are not monitors; tiles
+    "chairs_shop": R("sofa", "10-20 kontorstoler", ["office-chair"], "1383", 15, 20, 10, None,
+                     "fair"),
+    "wheels_wanted": R("omigjen", "Hjul til kontorstoler", ["office-chair"], "1383", 15, 50,
+                       10, 0),
+    "laptops_nb": R("skole", "Bærbare PC-er", ["laptop"], "1383", 30, 15, 5, 1000, "good"),
+    "tiles_en": R("omigjen", "Tiles for the bathroom", ["tiles"], "1383", 20, 30, 10,
+                  unit="m2"),
+    "desks_nb": R("skole", "Skrivebord til klasserom", ["desk"], "1383", 15, 10, 5, 200),
 }
 
 #: request -> listing -> (relevant, why)
@@ -151,6 +173,10 @@ LABELS: dict[str, dict[str, tuple[bool, str]]] = {
         "furniture_chairs": (True, "office chairs listed under the general category"),
         "chairs_wrongcat": (True, "office chairs listed as chairs: sibling with words"),
         "chair_parts": (False, "spare parts for office chairs, not chairs"),
+        "armrests": (False, "armrests, not chairs"),
+        "wheels": (False, "wheels, not chairs"),
+        "hag_parts": (False, "seats and backs, not chairs"),
+        "chair_covers": (False, "covers, not chairs"),
     },
     "canteen": {
         "dining": (True, "same category, free"),
@@ -159,6 +185,10 @@ LABELS: dict[str, dict[str, tuple[bool, str]]] = {
         "officechairs": (True, "sibling category, English chairs"),
         "chairs_wrongcat": (True, "same category"),
         "chair_parts": (False, "spare parts, listed as office chairs"),
+        "armrests": (False, "armrests, listed as office chairs"),
+        "wheels": (False, "wheels, listed as office chairs"),
+        "hag_parts": (False, "seats and backs, listed as office chairs"),
+        "chair_covers": (False, "covers, listed as office chairs"),
         "barstools": (False, "not free"),
         "armchairs": (False, "armchairs for a canteen, and not free"),
         "chairs_two": (False, "too few"),
@@ -171,6 +201,7 @@ LABELS: dict[str, dict[str, tuple[bool, str]]] = {
         "meeting": (False, "meeting tables are not desks"),
         "desk_broken": (False, "worse condition"),
         "table_tofte": (False, "too far, and a table"),
+        "desk_legs": (False, "legs for desks, not desks"),
     },
     "doors": {
         "doors_white": (True, "same category"),
@@ -196,12 +227,16 @@ LABELS: dict[str, dict[str, tuple[bool, str]]] = {
         "laptops_few": (False, "too few: 3 of at least 5"),
         "monitors": (False, "sibling without shared words"),
         "desktops": (False, "sibling without shared words"),
+        "laptop_bags": (False, "bags for laptops"),
+        "chargers": (False, "chargers for laptops"),
+        "monitors_nb": (False, "monitors for laptops"),
     },
     "shelves": {
         "racks": (True, "synonym: reol"),
         "bookcases": (True, "synonym: bokhylle"),
         "cabinets": (False, "cabinets are another category"),
         "shelves_holmsbu": (False, "too far: 22 km of 15"),
+        "brackets": (False, "shelf brackets, not shelves"),
     },
     "sofas": {
         "sofa3": (True, "same category, like new"),
@@ -243,4 +278,59 @@ LABELS: dict[str, dict[str, tuple[bool, str]]] = {
         "eurpallets": (True, "English listing: pallets"),
         "pallets_few": (False, "too few: 5 of at least 10"),
     },
+    "chairs_shop": {
+        "hag": (True, "office chairs, 30"),
+        "kinnarps": (True, "office chairs, 10, no maximum price"),
+        "officechairs": (True, "English listing"),
+        "chairs_design": (True, "new designer chairs, no maximum price"),
+        "chairs_wrongcat": (True, "office chairs with armrests, listed as chairs"),
+        "chairs_tofte": (False, "too far: 33 km of 15"),
+        "chairs_parts": (False, "worse condition: for parts"),
+        "chairs_two": (False, "too few"),
+        "furniture_chairs": (False, "too few: 8 of at least 10"),
+        "chair_parts": (False, "wheels and gas springs, not chairs"),
+        "armrests": (False, "armrests, not chairs"),
+        "wheels": (False, "wheels, not chairs"),
+        "hag_parts": (False, "seats and backs, not chairs"),
+        "chair_covers": (False, "covers, not chairs"),
+    },
+    "wheels_wanted": {
+        "wheels": (True, "the parts asked for"),
+        "chair_parts": (True, "wheels and gas springs"),
+        "hag": (False, "whole chairs, not wheels"),
+        "officechairs": (False, "whole chairs"),
+        "armrests": (False, "armrests, not wheels"),
+        "hag_parts": (False, "seats and backs, not wheels"),
+        "chair_covers": (False, "covers, not wheels"),
+        "chairs_parts": (False, "whole chairs sold for parts"),
+    },
+    "laptops_nb": {
+        "laptops": (True, "the same words"),
+        "laptops_few": (False, "too few"),
+        "monitors": (False, "monitors are not laptops"),
+        "monitors_nb": (False, "monitors for laptops"),
+        "desktops": (False, "desktop computers are not laptops"),
+        "laptop_bags": (False, "bags for laptops"),
+        "chargers": (False, "chargers for laptops"),
+    },
+    "tiles_en": {
+        "floortiles": (True, "Norwegian listing: fliser"),
+        "walltiles": (True, "the same words"),
+        "ceilingtiles": (False, "ceiling tiles are not tiles"),
+        "roof": (False, "roof tiles are not tiles"),
+    },
+    "desks_nb": {
+        "desk_birch": (True, "the same word"),
+        "pulter": (True, "pulter are desks"),
+        "sitstand": (True, "a height-adjustable desk"),
+        "desk_legs": (False, "legs for desks"),
+        "meeting": (False, "meeting tables are not desks"),
+        "desk_broken": (False, "for parts"),
+    },
 }
+
+#: Listings that are parts or accessories of the thing their category names.
+PARTS = frozenset(("chair_parts", "armrests", "wheels", "hag_parts", "chair_covers",
+                   "desk_legs", "brackets", "laptop_bags", "chargers"))
+#: Requests that ask for parts themselves.
+PARTS_REQUESTS = frozenset(("wheels_wanted",))
