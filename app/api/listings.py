@@ -20,6 +20,7 @@ from app.common import user_or_none
 from app.listings import rules, services
 from app.listings.models import Condition, Status, Unit
 from app.listings.serialize import listing_json
+from app.pickup.windows import WINDOW_SCHEMA, WindowsField
 from app.validation import Field, Schema
 
 CONDITIONS = tuple(c.value for c in Condition)
@@ -50,6 +51,7 @@ _FIELDS = {
     "available_until": Field("datetime", nullable=True),
     "pickup_instructions": Field("text", max_length=rules.INSTRUCTIONS_MAX),
     "waste_origin": Field("boolean", description="Came from the waste stream."),
+    "pickup_windows": WindowsField(),
 }
 
 
@@ -106,6 +108,7 @@ component("Listing", {
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},
         "images": {"type": "array", "items": {"$ref": "#/components/schemas/ListingImage"}},
+        "pickup_windows": {"type": "array", "items": WINDOW_SCHEMA},
         "url": {"type": "string", "description": "The listing's page."},
     },
 })

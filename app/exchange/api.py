@@ -41,6 +41,9 @@ class ReservationCreate(Schema):
                          description="First message in the thread."),
         "organization_id": Field("id", description="Buyer organisation; default: your "
                                  "first that does not own the listing."),
+        "pickup_at": Field("datetime", nullable=True, description="Proposed pickup; inside "
+                           "the listing's pickup_windows when it has any. Agreed when the "
+                           "seller accepts without another time."),
     }
 
 
@@ -147,6 +150,12 @@ component("Reservation", {
                 "refund_due", "refunded", "void"]},
             "paid_at": _TIME}},
         "pickup_at": _TIME, "created_at": {"type": "string", "format": "date-time"},
+        "pickup_end_at": _TIME,
+        "pickup_agreed_at": {**_TIME, "description": "When the current pickup time was "
+                             "agreed (both sides got a calendar invitation); null: only "
+                             "a proposal or the default."},
+        "pickup_calendar_url": {"type": ["string", "null"],
+                                "description": "The agreed pickup as an .ics file."},
         "updated_at": {"type": "string", "format": "date-time"},
         "accepted_at": _TIME, "completed_at": _TIME, "ended_at": _TIME,
         "end_reason": {"type": "string", "description": (
@@ -216,7 +225,8 @@ def create_reservation():
     data = ReservationCreate.load(json_body())
     reservation = services.request_reservation(
         current_user, data["listing_id"], data["quantity"], message=data.get("message", ""),
-        match_id=data.get("match_id"), organization_id=data.get("organization_id"))
+        match_id=data.get("match_id"), organization_id=data.get("organization_id"),
+        pickup_at=data.get("pickup_at"))
     return created(_one(reservation), f"/api/v1/reservations/{reservation.id}")
 
 

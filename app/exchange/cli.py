@@ -30,7 +30,7 @@ def remind():
     run = send_reminders()
     commit()
     click.echo(f"{len(run.reminded)} reservations reminded, {len(run.completed)} completed "
-               f"on the giver's confirmation")
+               f"on the giver's confirmation, {len(run.pickups)} pickups tomorrow reminded")
 
 
 @exchange.command("seed-factors")

@@ -29,6 +29,11 @@ class ReserveForm(FlaskForm):
             "Kan ikke være lengre enn %(max)d tegn."))],
         description=_l("For eksempel når dere kan hente."),
         render_kw={"rows": 3, "maxlength": MESSAGE_MAX})
+    #: The proposed pickup (inside the listing's pickup windows when it has any).
+    pickup_date = StringField(_l("Hentedato (valgfritt)"), validators=[Optional()],
+                              render_kw={"type": "date"})
+    pickup_time = StringField(_l("Klokkeslett for henting"), validators=[Optional()],
+                              render_kw={"type": "time"})
 
 
 class PickupFields:

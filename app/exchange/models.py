@@ -85,6 +85,14 @@ class Reservation(TimestampMixin, db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pickup_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Pickup agreement (app.pickup.agreement): the end of the agreed time, when it was
+    #: agreed (None: only a default or the buyer's proposal), the calendar UID and
+    #: SEQUENCE of its invitations, and when the day-before reminder went out.
+    pickup_end_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pickup_agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pickup_uid: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    pickup_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    pickup_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: When it was declined, cancelled or expired, by whom (None: by the system) and why.
@@ -129,6 +137,11 @@ class Reservation(TimestampMixin, db.Model):
         sa.Index("ix_reservations_seller_status", "seller_org_id", "status"),
         sa.Index("ix_reservations_status_created", "status", "created_at"),
         sa.Index("ix_reservations_status_pickup", "status", "pickup_at"),
+        # One unanswered request per organisation and listing (two parallel requests
+        # cannot both get in; app.exchange.services answers 409 naming the first).
+        sa.Index("uq_reservations_one_open_request", "listing_id", "buyer_org_id",
+                 unique=True, sqlite_where=sa.text("status = 'requested'"),
+                 postgresql_where=sa.text("status = 'requested'")),
     )
 
     @property

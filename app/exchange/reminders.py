@@ -29,6 +29,7 @@ from app.exchange.models import HANDOVER_STATUSES, Reservation
 from app.exchange.notify import notify
 from app.exchange.services import emit, lock, setting
 from app.listings.models import Listing
+from app.pickup.agreement import send_day_before
 
 OSLO = ZoneInfo("Europe/Oslo")
 
@@ -52,6 +53,8 @@ def _preload(ids: list[int]) -> list:
 class ReminderRun:
     reminded: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    #: Agreed pickups reminded the day before (app.pickup.agreement.send_day_before).
+    pickups: list[int] = field(default_factory=list)
 
 
 def _due(today, now):
@@ -100,4 +103,5 @@ def send_reminders(now: datetime | None = None) -> ReminderRun:
                    number=reservation.reminders_sent, giver_alone=giver_alone)
         emit(reservation, "reminded")
         run.reminded.append(reservation_id)
+    run.pickups = send_day_before(now)
     return run

@@ -72,6 +72,7 @@ from app.listings import rules
 from app.listings import services as listings
 from app.listings.models import Listing, Status, Unit
 from app.listings.serialize import number
+from app.pickup import agreement as pickup
 
 # --- quantity ------------------------------------------------------------------------------
 
@@ -165,10 +166,29 @@ def _check_match(match_id: Any, listing: Listing, buyer: Organization) -> int | 
     return found
 
 
+def open_request_of(listing_id: int, buyer_org_id: int) -> Reservation | None:
+    """The buyer organisation's request for the listing that still waits for an answer."""
+    return db.session.scalar(sa.select(Reservation).where(
+        Reservation.listing_id == listing_id, Reservation.buyer_org_id == buyer_org_id,
+        Reservation.status == S.REQUESTED.value))
+
+
+def _refuse_second_request(listing_id: int, buyer_org_id: int) -> None:
+    """One unanswered request per organisation and listing (in the database too: the
+    partial unique index ``uq_reservations_one_open_request``): 409 naming the existing
+    one (``reservation_id``)."""
+    existing = open_request_of(listing_id, buyer_org_id)
+    if existing is not None:
+        raise Conflict(_("Dere har allerede en forespørsel på denne annonsen som venter på "
+                         "svar."), state=existing.status, reservation_id=existing.id)
+
+
 def request_reservation(user: User, listing_id: int, quantity: Any, *, message: str = "",
                         match_id: int | None = None, organization_id: Any = None,
+                        pickup_at: datetime | None = None,
                         now: datetime | None = None) -> Reservation:
-    """A buyer organisation asks for ``quantity`` of a published listing."""
+    """A buyer organisation asks for ``quantity`` of a published listing (``pickup_at``:
+    the time it proposes, inside the listing's pickup windows when it has any)."""
     now = now or utcnow()
     listing = listings.visible_listing(listing_id, user)
     amount = parse_quantity(quantity, listing.unit)
@@ -185,13 +205,23 @@ def request_reservation(user: User, listing_id: int, quantity: Any, *, message: 
     if amount > listing.quantity_available:
         raise ValidationFailed({"quantity": [_("Det er bare %(n)s igjen.",
                                                n=number(listing.quantity_available))]})
+    pickup_at = pickup.check_time(listing, pickup_at, now, buyer=True)
+    _refuse_second_request(listing.id, buyer.id)
     reservation = Reservation(
         listing=listing, buyer_org=buyer, seller_org_id=listing.organization_id,
         requested_by=user, match_id=match_id, status=S.REQUESTED.value, quantity=amount,
         unit=listing.unit, unit_price_ore=listing.price_ore,
         amount_ore=amount_for(listing.price_ore, amount), created_at=now, updated_at=now)
-    db.session.add(reservation)
-    db.session.flush()
+    pickup.propose(reservation, pickup_at)
+    try:
+        with db.session.begin_nested():  # a parallel request got in first: 409, not 500
+            db.session.add(reservation)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        if reservation in db.session:
+            db.session.expunge(reservation)
+        _refuse_second_request(listing.id, buyer.id)
+        raise
     if message:
         db.session.add(ReservationMessage(reservation=reservation, author=user,
                                           author_org_id=buyer.id, body=message, created_at=now))
@@ -206,7 +236,7 @@ def accept(reservation: Reservation, user: User, pickup_at: datetime | None = No
     """requested -> accepted (or awaiting_payment for online payment); holds the quantity."""
     now = now or utcnow()
     require_side(reservation, user, "seller", _("Bare den som gir bort kan godta."))
-    pickup_at = check_pickup(pickup_at, now)
+    pickup_at = pickup.check_time(reservation.listing, pickup_at, now, buyer=False)
     events_before = list(db.session.info.get("outbox_ids", []))
     try:
         with db.session.begin_nested():
@@ -219,9 +249,8 @@ def accept(reservation: Reservation, user: User, pickup_at: datetime | None = No
             reservation.status = (S.AWAITING_PAYMENT if method == PaymentMethod.STRIPE
                                   else S.ACCEPTED).value
             reservation.accepted_at = now
-            reservation.pickup_at = pickup_at or now + timedelta(
-                days=setting("PICKUP_DEFAULT_DAYS"))
             reservation.updated_at = now
+            pickup.on_accept(reservation, pickup_at, setting("PICKUP_DEFAULT_DAYS"), now)
             db.session.flush()
             notify(reservation, "buyer", "reservation_accepted")
             emit(reservation, "accepted")
@@ -257,6 +286,7 @@ def _end(reservation: Reservation, status: S, user: User | None, reason: str,
     db.session.flush()
     if held:
         _give_back(reservation.listing, reservation.quantity, now)
+    pickup.on_ended(reservation, now)  # an agreed time: METHOD:CANCEL to both calendars
     emit(reservation, status.value)
     return reservation
 

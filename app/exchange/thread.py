@@ -53,9 +53,14 @@ def post_message(reservation: Reservation, user: User, body: str,
 
 def set_pickup(reservation: Reservation, user: User, pickup_at: datetime,
                now: datetime | None = None) -> Reservation:
-    """Either side records the agreed pickup time (while the reservation holds)."""
+    """Either side records the agreed pickup time (while the reservation holds): the
+    buyer inside the listing's pickup windows, the seller freely; both get a calendar
+    invitation (app.pickup.agreement)."""
+    from app.pickup import agreement
+
     now = now or utcnow()
-    if side_of(reservation, user) is None:
+    side = side_of(reservation, user)
+    if side is None:
         raise NotFound(_("Reservasjonen finnes ikke."))
     if pickup_at is None:
         raise ValidationFailed({"pickup_at": [_("Velg et tidspunkt.")]})
@@ -64,7 +69,7 @@ def set_pickup(reservation: Reservation, user: User, pickup_at: datetime,
     if reservation.status not in HOLDING_STATUSES:
         raise state_conflict(reservation, _("Hentetidspunktet kan ikke endres fordi "
                                             "reservasjonen er %(status)s."))
-    reservation.pickup_at = pickup_at
+    agreement.change(reservation, side, pickup_at, now)
     reservation.updated_at = now
     emit(reservation, "pickup_changed")
     return reservation

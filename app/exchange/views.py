@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
 from app.common import user_or_none
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.exchange import factors, handover, ledger, services
 from app.exchange.forms import (
     AcceptForm,
@@ -45,9 +45,11 @@ def _configure(state) -> None:
     for name, default in services.DEFAULTS.items():
         value = os.environ.get(name)
         config.setdefault(name, int(value) if value not in (None, "") else default)
+    from app import pickup
     from app.exchange import templating
 
     templating.init_app(state.app)
+    pickup.init_app(state.app)
 
 
 # --- reserve ------------------------------------------------------------------------------
@@ -73,6 +75,17 @@ def reserve_form(listing: Listing) -> ReserveForm | None:
     return form
 
 
+def waiting_requests(listing: Listing) -> list[Reservation]:
+    """The current user's organisations' requests for ``listing`` still waiting for an
+    answer (the listing page links to them instead of inviting a duplicate)."""
+    user = user_or_none()
+    if user is None:
+        return []
+    found = (services.open_request_of(listing.id, org_id)
+             for org_id, _name in _buyer_choices(user, listing))
+    return [r for r in found if r is not None]
+
+
 @bp.route("/listings/<int:listing_id>/reserve", methods=["GET", "POST"])
 @login_required
 def reserve(listing_id: int):
@@ -80,21 +93,31 @@ def reserve(listing_id: int):
     form = ReserveForm()
     form.organization_id.choices = _buyer_choices(current_user, listing)
     refused = False
+    existing = None
     if form.validate_on_submit():
         try:
             match_id = request.args.get("match_id", "")  # from "Interessert – reserver"
+            when = PickupFields.parse(form.pickup_date.data, form.pickup_time.data)
             reservation = services.request_reservation(
                 current_user, listing.id, form.quantity.data, message=form.message.data or "",
                 organization_id=form.organization_id.data or None,
-                match_id=int(match_id) if match_id.isdigit() else (match_id or None))
+                match_id=int(match_id) if match_id.isdigit() else (match_id or None),
+                pickup_at=when)
         except ValidationFailed as exc:
             refused = True  # a wrong match_id has no field here: it is shown as a message
-            apply_errors(form, exc, aliases={"listing_id": "organization_id"})
+            apply_errors(form, exc, aliases={"listing_id": "organization_id",
+                                             "pickup_at": "pickup_date"})
+        except Conflict as exc:
+            if "reservation_id" not in exc.extra:
+                raise
+            # one unanswered request per organisation: say so and link to it (409)
+            existing = services.visible_reservation(exc.extra["reservation_id"], current_user)
         else:
             flash(_("Forespørselen er sendt. Du får beskjed når den er besvart."), "success")
             return redirect(url_for("exchange.detail", reservation_id=reservation.id))
-    status = 422 if form.errors or refused else 200
-    return render_template("exchange/reserve.html", listing=listing, form=form), status
+    status = 409 if existing else 422 if form.errors or refused else 200
+    return render_template("exchange/reserve.html", listing=listing, form=form,
+                           existing=existing), status
 
 
 # --- mine ---------------------------------------------------------------------------------
@@ -103,13 +126,28 @@ def reserve(listing_id: int):
 @bp.get("/reservations")
 @login_required
 def mine():
-    role = request.args.get("role", "buyer")
-    role = role if role in ("buyer", "seller") else "buyer"
+    """Opens on the side with something to do (giver first); ``?side=`` (or the older
+    ``?role=``) chooses. The tabs count what waits on each side."""
+    from app.notifications.todo import waiting_counts
+
+    waiting = waiting_counts(current_user)
+    role = request.args.get("side") or request.args.get("role")
+    if role not in ("buyer", "seller"):
+        if waiting["seller"] or waiting["buyer"]:
+            role = "seller" if waiting["seller"] else "buyer"
+        else:
+            role = "seller" if _gives_only(current_user) else "buyer"
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     items, total = services.reservations_for(current_user, role, page, PER_PAGE)
     return render_template("exchange/list.html", items=items, total=total, role=role,
-                           page=page, pages=max(1, -(-total // PER_PAGE)))
+                           page=page, pages=max(1, -(-total // PER_PAGE)), waiting=waiting)
+
+
+def _gives_only(user) -> bool:
+    """Nothing waits anywhere: open as giver for those who have only ever given."""
+    return services.reservations_for(user, "buyer", 1, 1)[1] == 0 and \
+        services.reservations_for(user, "seller", 1, 1)[1] > 0
 
 
 # --- one reservation ----------------------------------------------------------------------
@@ -151,7 +189,7 @@ def _act(reservation_id: int, form_name: str, form, action, success: str, anchor
         try:
             message = action(reservation, form)
         except ValidationFailed as exc:
-            apply_errors(form, exc)
+            apply_errors(form, exc, aliases={"pickup_at": "pickup_date"})
         except Conflict as exc:
             flash(exc.detail, "error")
             return render_detail(reservation, 409)
@@ -226,6 +264,22 @@ def pickup(reservation_id: int):
 
     return _act(reservation_id, "pickup_form", PickupForm(), run,
                 _("Hentetidspunktet er endret."))
+
+
+@bp.get("/reservations/<int:reservation_id>/pickup.ics")
+@login_required
+def pickup_calendar(reservation_id: int):
+    """The pickup as a calendar file for the two sides: the agreed time, or a proposed
+    one marked tentative (404 without a time or once the reservation has ended)."""
+    from app.pickup import agreement
+
+    reservation = services.visible_reservation(reservation_id, current_user)
+    if reservation.pickup_at is None or not reservation.is_open:
+        raise NotFound(_("Reservasjonen har ingen hentetid."))
+    text = agreement.calendar_text(reservation, "PUBLISH", current_user.locale or "nb")
+    return Response(text, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{agreement.FILENAME}"',
+        "Cache-Control": "private, no-store"})
 
 
 @bp.post("/reservations/<int:reservation_id>/messages")

@@ -11,6 +11,7 @@ from wtforms.validators import Optional
 
 from app.listings.categories import all_categories, depth
 from app.listings.models import Condition, Unit
+from app.pickup.forms import PickupWindowsField
 
 CONDITION_LABELS = {
     Condition.NEW: _l("Ny"), Condition.LIKE_NEW: _l("Som ny"), Condition.GOOD: _l("God"),
@@ -26,7 +27,7 @@ UNIT_NAMES = {Unit.PCS: _l("stykk (stk)"), Unit.M: _l("meter (m)"),
 LISTING_FIELDS = ("title", "description", "category", "condition", "quantity", "unit",
                   "unit_weight_kg", "price_nok", "postcode", "address", "lat", "lng",
                   "available_from", "available_until", "material", "dimensions",
-                  "pickup_instructions", "waste_origin")
+                  "pickup_instructions", "waste_origin", "pickup_windows")
 
 
 def category_groups(locale: str = "nb") -> dict[str, list[tuple[str, str]]]:
@@ -87,6 +88,7 @@ class ListingForm(FlaskForm):
     dimensions = StringField(_l("Mål"), validators=[Optional()],
                              description=_l("For eksempel «160 x 80 x 72 cm»."))
     pickup_instructions = TextAreaField(_l("Henteinstruksjoner"), render_kw={"rows": 3})
+    pickup_windows = PickupWindowsField(_l("Hentetider"))
     waste_origin = BooleanField(_l("Kommer fra avfallsstrømmen (for eksempel "
                                    "gjenvinningsstasjon)"))
 

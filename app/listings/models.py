@@ -148,6 +148,9 @@ class Listing(TimestampMixin, db.Model):
         back_populates="listing", order_by="ListingImage.position, ListingImage.id",
         cascade="all, delete-orphan",
     )
+    #: When the items may be fetched (app.pickup); replaced as a whole when changed.
+    pickup_windows: Mapped[list[PickupWindow]] = relationship(
+        order_by="PickupWindow.position, PickupWindow.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({_in(Status)})", name="status"),
@@ -289,3 +292,6 @@ class ImportJob(db.Model):
     __table_args__ = (
         sa.CheckConstraint(f"status IN ({_in(ImportJobStatus)})", name="status"),
     )
+
+
+from app.pickup.models import PickupWindow  # noqa: E402 - pickup windows of a listing

@@ -322,6 +322,12 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
 
     if given("waste_origin"):
         checked.take("waste_origin", parse_bool)
+    if data.get("pickup_windows") is not None:  # the whole list, replacing the old one
+        from app.pickup.windows import check_windows
+
+        clean["pickup_windows"], window_errors = check_windows(data["pickup_windows"], now)
+        for message in window_errors:
+            fail("pickup_windows", message)
     return clean, errors
 
 

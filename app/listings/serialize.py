@@ -7,6 +7,7 @@ from decimal import Decimal
 from app.listings.categories import category_path
 from app.listings.models import Category, Listing, ListingImage
 from app.listings.photos import media_url
+from app.pickup.windows import windows_json
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -78,5 +79,6 @@ def listing_json(listing: Listing) -> dict:
         "created_at": iso(listing.created_at),
         "updated_at": iso(listing.updated_at),
         "images": [image_json(image) for image in listing.images],
+        "pickup_windows": windows_json(listing),
         "url": f"/listings/{listing.id}",
     }

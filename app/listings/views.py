@@ -27,6 +27,7 @@ from app.listings.forms import (
 )
 from app.listings.models import Listing, Status
 from app.pagecache import public_page
+from app.pickup.windows import windows_json
 from app.validation import parse_day
 
 bp = Blueprint("listings", __name__)
@@ -90,6 +91,7 @@ def initial_values(listing: Listing) -> dict[str, Any]:
         "material": listing.material, "dimensions": listing.dimensions,
         "pickup_instructions": listing.pickup_instructions,
         "waste_origin": listing.waste_origin,
+        "pickup_windows": windows_json(listing),
     }
 
 

@@ -176,6 +176,7 @@ EXPECTED = {
     ('/reservations/<int:reservation_id>/handover', 'POST'): PARTIES,
     ('/reservations/<int:reservation_id>/messages', 'POST'): PARTIES,
     ('/reservations/<int:reservation_id>/pickup', 'POST'): PARTIES,
+    ('/reservations/<int:reservation_id>/pickup.ics', 'GET'): PARTIES,
     ('/search', 'GET'): ALL,
     ('/stripe/connect-webhook', 'POST'): ALL,
     ('/stripe/webhook', 'POST'): ALL,

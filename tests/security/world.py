@@ -75,12 +75,7 @@ def build(app, make, client) -> World:
         "title": "Kontorstoler ønskes", "categories": ["office-chair"], "quantity": 5,
         "min_quantity": 1, "max_price_nok": 0, "min_condition": "fair", "postcode": "1384",
         "radius_km": 30})["id"]
-    reservation = api("buyer", "POST", "/reservations",
-                      json={"listing_id": world.ids["listing"], "quantity": 2,
-                            "message": "Vi henter gjerne"})
-    world.ids["reservation"] = reservation["id"]
-    messages = api("buyer", "GET", f"/reservations/{reservation['id']}/messages")
-    world.ids["message"] = messages["items"][0]["id"]
+    # The completed hand-over first: an organisation has one unanswered request per listing.
     completed = api("buyer", "POST", "/reservations",
                     json={"listing_id": world.ids["listing"], "quantity": 1})
     api("owner", "POST", f"/reservations/{completed['id']}/accept", json={})
@@ -88,6 +83,12 @@ def build(app, make, client) -> World:
     record = api("owner", "POST", f"/reservations/{completed['id']}/handover",
                  json={"weight_kg": 14})
     world.ids["record"] = record["reuse_record"]["id"]
+    reservation = api("buyer", "POST", "/reservations",
+                      json={"listing_id": world.ids["listing"], "quantity": 2,
+                            "message": "Vi henter gjerne", "pickup_at": _in_two_days()})
+    world.ids["reservation"] = reservation["id"]
+    messages = api("buyer", "GET", f"/reservations/{reservation['id']}/messages")
+    world.ids["message"] = messages["items"][0]["id"]
     matches = api("buyer", "GET", f"/requests/{world.ids['request']}/matches")
     world.ids["match"] = matches["items"][0]["id"] if matches["items"] else 0
     token_list = api("owner", "GET", "/tokens")
@@ -116,6 +117,13 @@ def build(app, make, client) -> World:
     commit()
     world.ids["report"] = report.id
     return world
+
+
+def _in_two_days() -> str:
+    """A proposed pickup (so the reservation's .ics route has a time to serve)."""
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
 
 
 def _png() -> bytes:
