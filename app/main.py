@@ -36,7 +36,15 @@ def safe_next(target: str | None, fallback: str = "/") -> str:
 @bp.get("/")
 @public_page
 def home():
-    return render_template("home.html")
+    """The front page; for signed-in people with "Til behandling" (what waits for them)."""
+    from flask_login import current_user
+
+    todo = None
+    if current_user.is_authenticated:
+        from app.notifications.todo import todo_for
+
+        todo = todo_for(current_user)
+    return render_template("home.html", todo=todo)
 
 
 @bp.post("/language")
