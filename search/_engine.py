@@ -24,13 +24,17 @@ from typing import Any
 import numpy as np
 
 from ._fuzzy import Vocabulary
+from .compound import compound_tails
 from .text import fold_variants, tokens
 from .types import SEARCHABLE_FIELDS as SEARCHABLE_RANKS
 
 NO_UNTIL = np.iinfo(np.int64).max
 COLUMNS = ("ids", "alive", "price", "pub", "until", "lat", "lng", "latr", "lngr", "coslat", "free")
 CODED = ("condition", "org_kind", "district", "postcode", "path")
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: compound head terms
+#: Prefix of the terms that index a compound under its head: the token
+#: "kontorstol" is also indexed as HEAD_MARK + "stol" (see ``search.compound``).
+HEAD_MARK = "\x01"
 
 
 def _grow(arr: np.ndarray, cap: int, fill: Any) -> np.ndarray:
@@ -157,7 +161,11 @@ class Engine:
 
     def _term_ids_for(self, token: str, new_terms: set[str]) -> tuple[int, ...]:
         out = []
-        for term in fold_variants(token):
+        variants = fold_variants(token)
+        terms = set(variants)
+        for variant in variants:  # "kontorstol" is also found as the head "stol"
+            terms.update(HEAD_MARK + tail for tail in compound_tails(variant))
+        for term in sorted(terms):
             tid = self.term_ids.get(term)
             if tid is None:
                 tid = self.term_ids[term] = len(self.postings)
@@ -296,4 +304,4 @@ class Engine:
         return len(self.slot_of_id)
 
 
-__all__ = ["Engine", "NO_UNTIL", "CODED"]
+__all__ = ["Engine", "NO_UNTIL", "CODED", "HEAD_MARK"]

@@ -12,7 +12,19 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 
-from .text import typo_cost
+from .text import max_typos, typo_cost
+
+
+def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:
+    """Fewest typos reading ``word`` as the beginning of ``term`` (None above allowed)."""
+    best: int | None = None
+    for length in range(max(1, len(word) - allowed), min(len(term), len(word) + allowed) + 1):
+        if length == len(term):
+            continue  # the whole term: the ordinary distance covers it
+        cost = typo_cost(word, term[:length], allowed)
+        if cost is not None and (best is None or cost < best):
+            best = cost
+    return best
 
 PREFIX = 7
 MAX_DELETES = 2
@@ -59,7 +71,7 @@ class Vocabulary:
             for t in new:
                 bisect.insort(self._sorted, t)
         for term in new:
-            if len(term) < MIN_TERM_LEN:
+            if len(term) < MIN_TERM_LEN or not term[0].isalnum():  # head terms: no typos
                 continue
             for d in _deletes(term[:PREFIX], MAX_DELETES):
                 self._deletes.setdefault(d, []).append(term)
@@ -75,8 +87,14 @@ class Vocabulary:
         lo = bisect.bisect_left(self._sorted, prefix)
         return bisect.bisect_left(self._sorted, prefix + "\U0010ffff", lo) - lo
 
-    def fuzzy(self, word: str, allowed: int) -> list[tuple[str, int]]:
-        """Terms within ``allowed`` typos of ``word`` (other than ``word``), with their cost."""
+    def fuzzy(self, word: str, allowed: int, prefix: bool = False) -> list[tuple[str, int]]:
+        """Terms within ``allowed`` typos of ``word`` (other than ``word``), with their cost.
+
+        With ``prefix``, typos are counted against the term's beginning, as for the
+        last query word in Meilisearch ("bokhyle" finds "bokhyller" with one typo).
+        Candidates come from the deletes of the first ``PREFIX`` letters, so a
+        prefix typo is found when ``word`` is at most two letters shorter than that.
+        """
         if allowed <= 0:
             return []
         seen: set[str] = set()
@@ -87,6 +105,35 @@ class Vocabulary:
                     continue
                 seen.add(term)
                 cost = typo_cost(word, term, allowed)
+                if prefix:
+                    pcost = prefix_typo_cost(word, term, allowed)
+                    if pcost is not None and (cost is None or pcost < cost):
+                        cost = pcost
                 if cost is not None and cost > 0:
                     out.append((term, cost))
         return out
+
+
+def synonym_vocabulary(synonyms: dict[tuple[str, ...], list]) -> Vocabulary:
+    """Typo lookup over the one-word keys of a normalised synonym table."""
+    vocab = Vocabulary()
+    vocab.add_many(k[0] for k in synonyms if len(k) == 1)
+    return vocab
+
+
+def corrected_synonym_keys(
+    word: str, syn_vocab: Vocabulary | None, one_typo: int = 5, two_typos: int = 9
+) -> tuple[list[str], int]:
+    """Synonym keys ``word`` is a typo of (the fewest typos; sorted), and those typos.
+
+    Synonyms apply after typo correction: "konferansbord" is one typo from the
+    key "konferansebord", so it gets that key's synonyms.  Empty when ``word`` is
+    a key itself or no key is within the allowed typos.
+    """
+    if syn_vocab is None or not len(syn_vocab) or word in syn_vocab:
+        return [], 0
+    found = syn_vocab.fuzzy(word, max_typos(word, one_typo, two_typos))
+    if not found:
+        return [], 0
+    fewest = min(t for _, t in found)
+    return sorted(k for k, t in found if t == fewest), fewest

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._engine import Engine
+from ._fuzzy import Vocabulary
 from ._match import INF, Plan, plan_query, text_costs
 from .text import EARTH_RADIUS_M, query_words
 from .types import SearchQuery
@@ -146,7 +147,11 @@ def _top(components: list[tuple[np.ndarray, int]], k: int) -> np.ndarray:
 
 
 def execute(
-    engine: Engine, query: SearchQuery, synonyms: dict, max_values_per_facet: int
+    engine: Engine,
+    query: SearchQuery,
+    synonyms: dict,
+    max_values_per_facet: int,
+    syn_vocab: Vocabulary | None = None,
 ) -> tuple[EngineResult, Plan | None]:
     """Run ``query`` against ``engine``; the plan tells the highlighter what matched."""
     n = engine.n
@@ -154,7 +159,9 @@ def execute(
     plan: Plan | None = None
     cost_all: np.ndarray | None = None
     if words:
-        plan = plan_query(words, last_is_prefix, synonyms)
+        plan = plan_query(
+            words, last_is_prefix, synonyms, syn_vocab, engine.one_typo, engine.two_typos
+        )
         cost_all = text_costs(engine, plan)
         mask = cost_all < INF
         mask &= engine.alive[:n]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ._engine import Engine
+from ._fuzzy import Vocabulary, synonym_vocabulary
 from ._query import execute
 from .text import mark_terms, normalize_synonyms
 from .types import (
@@ -78,6 +79,7 @@ class EmbeddedBackend:
         self._settings_raw = ""
         self._settings = IndexSettings()
         self._synonyms: dict = {}
+        self._syn_vocab: Vocabulary | None = None
 
     # ------------------------------------------------------------ storage
     def _meta(self) -> dict[str, str]:
@@ -91,6 +93,7 @@ class EmbeddedBackend:
             raw["ranking_rules"] = tuple(raw.get("ranking_rules", IndexSettings.ranking_rules))
             self._settings = IndexSettings(**raw)
             self._synonyms = normalize_synonyms(self._settings.synonyms)
+            self._syn_vocab = synonym_vocabulary(self._synonyms)
             self._settings_raw = meta["settings"]
         seq = int(meta["seq"])
         if self._engine is None or meta["epoch"] != self._epoch:
@@ -202,7 +205,9 @@ class EmbeddedBackend:
     def _search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         engine = self._sync()
-        found, plan = execute(engine, query, self._synonyms, self._settings.max_values_per_facet)
+        found, plan = execute(
+            engine, query, self._synonyms, self._settings.max_values_per_facet, self._syn_vocab
+        )
         docs = self._fetch(found.ids)
         hits: list[Hit] = []
         memo: dict[str, bool] = {}
@@ -214,8 +219,9 @@ class EmbeddedBackend:
             if query.highlight:
                 terms = plan.highlight_terms if plan else set()
                 prefixes = plan.highlight_prefixes if plan else ()
+                heads = plan.highlight_heads if plan else None
                 hit.highlights = {
-                    name: mark_terms(str(doc.get(name) or ""), terms, prefixes, memo)
+                    name: mark_terms(str(doc.get(name) or ""), terms, prefixes, memo, heads)
                     for name in ("title", "description")
                 }
             hits.append(hit)

@@ -21,7 +21,17 @@ from meilisearch.errors import (
     MeilisearchTimeoutError,
 )
 
-from .text import fold, haversine_m, normalize_synonyms, render_marked
+from ._fuzzy import Vocabulary, corrected_synonym_keys, synonym_vocabulary
+from .compound import compound_tails
+from .text import (
+    MIN_PREFIX_LEN,
+    fold,
+    haversine_m,
+    normalize_synonyms,
+    query_words,
+    render_marked,
+    tokens,
+)
 from .types import (
     Hit,
     IndexSettings,
@@ -41,7 +51,10 @@ FILTERABLE = (
 SORTABLE = ("published_at", "price_ore", "id", "_geo")
 FACET_ATTRIBUTES = {"category": "category_path", "condition": "condition",
                     "district": "district", "org_kind": "org_kind"}  # fmt: skip
-ADDED_FIELDS = {f"{name}_folded" for name in TEXT_FIELDS} | {"_geo"}
+#: Searchable last: the heads of the compounds in the text ("kontorstol" -> "stol"),
+#: so a search for the head finds compounds below every exact hit.
+COMPOUND_FIELD = "compound_heads"
+ADDED_FIELDS = {f"{name}_folded" for name in TEXT_FIELDS} | {"_geo", COMPOUND_FIELD}
 LOCALES = ["nob"]
 PRE, POST = "\ue000", "\ue001"  # placeholder highlight tags (private-use characters)
 BATCH = 5000
@@ -62,7 +75,8 @@ def number(value: float) -> str:
 
 def searchable_attributes() -> list[str]:
     """Every text field followed by its folded copy, most important first."""
-    return [name for field in TEXT_FIELDS for name in (field, f"{field}_folded")]
+    fields = [name for field in TEXT_FIELDS for name in (field, f"{field}_folded")]
+    return [*fields, COMPOUND_FIELD]
 
 
 def settings_body(settings: IndexSettings) -> dict[str, Any]:
@@ -101,9 +115,48 @@ def to_meili(doc: dict[str, Any]) -> dict[str, Any]:
             out[f"{name}_folded"] = [fold(str(v)) for v in value]
         elif value:
             out[f"{name}_folded"] = fold(str(value))
+    heads = compound_heads_text(doc)
+    if heads:
+        out[COMPOUND_FIELD] = heads
     if doc.get("lat") is not None and doc.get("lng") is not None:
         out["_geo"] = {"lat": float(doc["lat"]), "lng": float(doc["lng"])}
     return out
+
+
+def compound_heads_text(doc: dict[str, Any]) -> str:
+    """The compound endings of every searchable word, folded ("stol romsbord bord")."""
+    seen: dict[str, None] = {}
+    for name in TEXT_FIELDS:
+        value = doc.get(name)
+        if not value:
+            continue
+        text = " ".join(map(str, value)) if isinstance(value, list) else str(value)
+        for tok in tokens(text):
+            for tail in compound_tails(fold(tok)):
+                seen.setdefault(tail, None)
+    return " ".join(seen)
+
+
+def meili_query(q: str, syn_vocab: Vocabulary | None = None, one: int = 5, two: int = 9) -> str:
+    """The folded query text sent to Meilisearch, with our rules applied on top.
+
+    * A last word shorter than ``MIN_PREFIX_LEN`` is sent as a whole word (a
+      trailing space): "pc" must not find "pcs".
+    * A word within the typos of a one-word synonym key is replaced by that key,
+      because Meilisearch applies synonyms to exact query words only
+      ("konferansbord" -> "konferansebord", which then gets its synonyms).
+    """
+    words, last_is_prefix = query_words(q)
+    if not words:
+        return fold(q)
+    out = []
+    for word in words:
+        keys, _ = corrected_synonym_keys(word, syn_vocab, one, two)
+        out.append(keys[0] if keys else word)
+    text = " ".join(out)
+    if not last_is_prefix or len(out[-1]) < MIN_PREFIX_LEN:
+        text += " "
+    return text
 
 
 def filters(query: SearchQuery) -> list[str]:
@@ -218,6 +271,13 @@ class MeilisearchBackend:
         self.task_timeout_ms = task_timeout_ms
         self.client = meilisearch.Client(url, api_key or None, timeout=timeout_s)
         self.index = self.client.index(index_name)
+        self._settings = IndexSettings()
+        self._syn_vocab: Vocabulary | None = None
+
+    def remember_settings(self, settings: IndexSettings) -> None:
+        """Know the settings the server has, without sending them (query rewriting)."""
+        self._settings = settings
+        self._syn_vocab = synonym_vocabulary(normalize_synonyms(settings.synonyms))
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         """Run a client call, translating client errors into ours."""
@@ -253,6 +313,7 @@ class MeilisearchBackend:
         body = settings_body(settings)
         info = self._call("settings", lambda: self.index.update_settings(body))
         self._wait("settings", info.task_uid)
+        self.remember_settings(settings)
 
     def upsert(self, docs: list[dict[str, Any]]) -> None:
         """Add or replace documents, in batches, waiting for each task."""
@@ -280,7 +341,11 @@ class MeilisearchBackend:
         query.validate()
         started = time.perf_counter()
         params = search_params(query)
-        resp = self._call("search", lambda: self.index.search(fold(query.q), params))
+        settings = self._settings
+        q = meili_query(
+            query.q, self._syn_vocab, settings.one_typo_min_len, settings.two_typos_min_len
+        )
+        resp = self._call("search", lambda: self.index.search(q, params))
         origin = query.origin()
         hits: list[Hit] = []
         for raw in resp.get("hits", []):

@@ -15,6 +15,16 @@ _CANONICAL = str.maketrans({"æ": "ae", "ø": "o", "å": "aa", "ß": "ss", "œ":
 # The spelling Meilisearch's Latin normaliser produces for "å" (accent stripped).
 _ALTERNATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ß": "ss", "œ": "oe", "đ": "d"})
 MAX_QUERY_WORDS = 10
+#: The last query word is a prefix of longer words only from this many letters:
+#: "pc" finds the word "pc", not "pcs"; "kon" finds "kontorstol".
+MIN_PREFIX_LEN = 3
+_STOP_TEXT = """
+og i er det på som til en av for ikke med har at de den om et var fra men
+ble kan seg så også vil da etter eller ved skal hadde hun han nå over enn
+bare noen alle man inn hva hvor når dem under sin sitt sine mot ut opp
+denne dette disse hos uten mellom mye mer meg deg oss dere vi jeg du the
+and of to in for on with at by from or an is are a as be
+"""
 EARTH_RADIUS_M = 6_371_008.8
 
 
@@ -32,6 +42,11 @@ def fold(text: str) -> str:
     kept, so tokens of the folded text line up with tokens of the original.
     """
     return _strip_accents(text.lower().translate(_CANONICAL))
+
+
+#: Function words: a typo correction never turns a content word into one
+#: ("tiles" is not "til", "fpr" is not "for").
+STOP_WORDS = frozenset(fold(w) for w in _STOP_TEXT.split())
 
 
 @lru_cache(maxsize=200_000)
@@ -160,10 +175,14 @@ def mark_terms(
     terms: set[str],
     prefixes: tuple[str, ...] = (),
     memo: dict[str, bool] | None = None,
+    heads: set[str] | None = None,
 ) -> str:
     """Highlight tokens whose folded spelling is in ``terms`` or starts with a prefix.
 
-    ``memo`` (token -> matched) can be shared between the hits of one query.
+    With ``heads``, a compound is marked when one of its endings at a part
+    boundary (``search.compound.compound_tails``) is a head in the set, or starts
+    with one of the prefixes. ``memo`` (token -> matched) can be shared between
+    the hits of one query.
     """
     memo = {} if memo is None else memo
     ranges = []
@@ -172,9 +191,17 @@ def mark_terms(
         hit = memo.get(tok)
         if hit is None:
             variants = fold_variants(tok)
-            hit = memo[tok] = not variants.isdisjoint(terms) or (
+            hit = not variants.isdisjoint(terms) or (
                 bool(prefixes) and any(v.startswith(prefixes) for v in variants)
             )
+            if not hit and heads:
+                from .compound import compound_tails  # text is imported by compound
+
+                tails = {t for v in variants for t in compound_tails(v)}
+                hit = not tails.isdisjoint(heads) or (
+                    bool(prefixes) and any(t.startswith(prefixes) for t in tails)
+                )
+            memo[tok] = hit
         if hit:
             ranges.append(match.span())
     return render_marked(text, ranges)

@@ -59,7 +59,8 @@ def test_typos_beyond_the_allowance_do_not_match(filled_backend: SearchBackend, 
 def test_last_word_is_a_prefix(filled_backend: SearchBackend):
     assert ids(filled_backend, q="kontorst") == {1, 2, 7, 11}  # 7 via category_names
     assert ids(filled_backend, q="skriv") == {3}
-    assert ids(filled_backend, q="kinnarps sv") == {1}
+    assert ids(filled_backend, q="kinnarps sva") == {1}
+    assert ids(filled_backend, q="kinnarps sv") == set()  # under three letters: whole word
 
 
 def test_only_the_last_word_is_a_prefix(filled_backend: SearchBackend):
