@@ -87,11 +87,22 @@ def set_backend(app: Flask, backend: SearchBackend, configured: bool = True) -> 
 
 
 def synonyms() -> dict[str, list[str]]:
-    """Category names bokmål <-> English (plus the taxonomy's aliases), both directions."""
-    from app.listings.categories import category_synonyms
+    """The engine's synonym table: directed (a key finds its values, not the reverse).
+
+    The curated table with the site admins' edits (``app.searching.synonyms.
+    synonym_table()``) plus each category's bokmål <-> English name in both
+    directions (translations mean the same thing).  Before that module exists the
+    taxonomy's aliases (``category_synonyms()``) stand in, which make every alias
+    of a category a synonym of every other.
+    """
     from app.listings.models import Category
 
-    table = {key: list(values) for key, values in category_synonyms().items()}
+    try:
+        from app.searching.synonyms import synonym_table
+    except ImportError:
+        from app.listings.categories import category_synonyms as synonym_table
+
+    table = {key: list(values) for key, values in synonym_table().items()}
 
     def add(word: str, other: str) -> None:
         bucket = table.setdefault(word, [])
@@ -141,6 +152,9 @@ def ensure_configured(backend: SearchBackend, app: Flask | None = None,
     # cheap, so it is always brought up to date; a Meilisearch server only on a change.
     embedded = getattr(backend, "engine_name", "") == "embedded"
     if applied == wanted and not force and not embedded:
+        remember = getattr(backend, "remember_settings", None)
+        if remember is not None:  # Meilisearch: rewrite queries for the same table
+            remember(settings)
         return False
     backend.configure(settings)
     try:

@@ -86,6 +86,18 @@ def _values(args: MultiDict, name: str) -> list[str]:
     return out
 
 
+def clean_query(raw: str) -> str:
+    """Whitespace runs collapsed and the start trimmed; one trailing space is kept.
+
+    A query ending with a space means "the last word is a whole word, not a prefix"
+    (``kontor `` does not find ``kontorstol``), so it must reach the engine.
+    """
+    words = raw.split()
+    if not words:
+        return ""
+    return " ".join(words) + (" " if raw[-1:].isspace() else "")
+
+
 def _text(args: MultiDict, name: str) -> str:
     return (args.get(name) or "").strip()
 
@@ -179,7 +191,7 @@ def parse(args: MultiDict, max_per_page: int = MAX_PER_PAGE,
     """Clean search parameters and the problems found, per parameter name."""
     errors: dict[str, list[str]] = {}
     params = SearchParams()
-    params.q = " ".join(_text(args, "q").split())
+    params.q = clean_query(args.get("q") or "")
     if len(params.q) > MAX_QUERY_CHARS:
         errors["q"] = [_("Søket kan ikke være lengre enn %(n)s tegn.", n=MAX_QUERY_CHARS)]
         params.q = params.q[:MAX_QUERY_CHARS]

@@ -197,3 +197,48 @@ def test_missing_shared_skips_or_fails_when_services_are_required(tmp_path, monk
     with pytest.raises(pytest.fail.Exception):
         require_shared(tmp_path / "absent")
     assert require_shared(tmp_path) == tmp_path
+
+
+def test_compound_heads_are_indexed_in_their_own_attribute(
+    double: MeiliDouble, meili: MeilisearchBackend
+):
+    meili.configure(IndexSettings())
+    body = next(r.body for r in double.requests if r.operation_id == "update_all")
+    assert body["searchableAttributes"][-1] == "compound_heads"  # below every text field
+    meili.upsert(sample_listings())
+    sent = {d["id"]: d for d in
+            next(r for r in double.requests if r.operation_id == "replace_documents").body}
+    assert sent[1]["compound_heads"] == "stol"  # "Kontorstol" (title and category names)
+    assert sent[4]["compound_heads"] == "benk"  # "Kjøkkenbenk"
+    assert "compound_heads" not in sent[12]  # "Stol i bjørk": no compound
+    result = meili.search(SearchQuery(q="stol"))
+    assert all("compound_heads" not in hit.doc for hit in result.hits)
+    assert double.problems == []
+
+
+@pytest.mark.parametrize(
+    ("q", "sent"),
+    [
+        ("Kjøkken", "kjokken"),  # a prefix of three letters or more stays a prefix
+        ("pc", "pc "),  # shorter: a whole word ("pc" must not find "pcs")
+        ("kontorstol sv", "kontorstol sv "),
+        ("kontor  stol ", "kontor stol "),
+        ("konferansbord", "konferansebord"),  # a typo of a synonym key becomes the key
+        ("konferansebord", "konferansebord"),
+        ("", ""),
+    ],
+)
+def test_query_text_sent(double: MeiliDouble, meili: MeilisearchBackend, q: str, sent: str):
+    meili.configure(IndexSettings(synonyms={"konferansebord": ["møtebord"]}))
+    meili.search(SearchQuery(q=q))
+    assert double.requests[-1].body["q"] == sent
+
+
+def test_a_process_that_did_not_configure_still_rewrites(double: MeiliDouble):
+    """The app calls remember_settings() when the server already has the settings."""
+    backend = create_backend(double.url, "test-key", "/unused", index_name="listings")
+    backend.configure(IndexSettings())
+    fresh = create_backend(double.url, "test-key", "/unused", index_name="listings")
+    fresh.remember_settings(IndexSettings(synonyms={"konferansebord": ["møtebord"]}))
+    fresh.search(SearchQuery(q="konferansbord"))
+    assert double.requests[-1].body["q"] == "konferansebord"

@@ -217,3 +217,19 @@ def test_search_is_documented(client):
                      "postcode", "lat", "lng", "radius_km", "sort", "page", "per_page"}
     assert {"200", "401", "422", "503"} <= set(operation["responses"])
     assert {} in operation["security"]  # public: credentials optional (a bad token is 401)
+
+
+def test_a_trailing_space_means_a_whole_word(api, catalogue):
+    """`q="kontor "` must reach the engine with its space: no prefix, so no kontorstol."""
+    assert _ids(api.ok(q="kontor")) == [catalogue["kontorstol"]]  # prefix of the last word
+    assert _ids(api.ok(q="kontor ")) == []
+    assert _ids(api.ok(q="  kontor   ")) == []  # runs of spaces are one space
+    assert _ids(api.ok(q="kontorstol   håg ")) == [catalogue["kontorstol"]]
+
+
+def test_compounds_split_joined_and_by_head(api, catalogue):
+    assert _ids(api.ok(q="kontor stol")) == [catalogue["kontorstol"]]
+    assert catalogue["skjerm"] in _ids(api.ok(q="pc skjerm"))
+    body = api.ok(q="stol ")  # the head finds the compounds; none says "stol" alone
+    assert set(_ids(body)) >= {catalogue["kontorstol"]}
+    assert catalogue["dor"] in _ids(api.ok(q="dør "))  # "Innerdør"
