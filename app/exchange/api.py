@@ -155,7 +155,8 @@ component("Reservation", {
                              "agreed (both sides got a calendar invitation); null: only "
                              "a proposal or the default."},
         "pickup_calendar_url": {"type": ["string", "null"],
-                                "description": "The agreed pickup as an .ics file."},
+                                "description": "The pickup as an .ics file (tentative "
+                                "until agreed); null without a time or once ended."},
         "updated_at": {"type": "string", "format": "date-time"},
         "accepted_at": _TIME, "completed_at": _TIME, "ended_at": _TIME,
         "end_reason": {"type": "string", "description": (

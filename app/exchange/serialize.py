@@ -48,7 +48,7 @@ def reservation_json(reservation: Reservation, messages_count: int = 0,
         "pickup_end_at": iso(reservation.pickup_end_at),
         "pickup_agreed_at": iso(reservation.pickup_agreed_at),
         "pickup_calendar_url": f"/reservations/{reservation.id}/pickup.ics"
-        if reservation.pickup_agreed_at else None,
+        if reservation.pickup_at and reservation.is_open else None,
         "created_at": iso(reservation.created_at),
         "updated_at": iso(reservation.updated_at),
         "accepted_at": iso(reservation.accepted_at),
