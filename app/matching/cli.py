@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.db import commit, db
+from app.db import commit
 
 matching = AppGroup("matching", help="Match listings and wanted requests.")
 
@@ -14,18 +14,10 @@ matching = AppGroup("matching", help="Match listings and wanted requests.")
 @click.option("--batch", default=200, show_default=True, help="Requests per commit.")
 def run(batch):
     """Re-score every open request against the listings (idempotent)."""
-    import sqlalchemy as sa
-
     from app.matching import notify
-    from app.matching.services import rescore_all
-    from app.matching.text import request_terms
-    from app.wanted.models import RequestStatus, WantedRequest
+    from app.matching.services import refresh_terms, rescore_all
 
-    for wanted in db.session.scalars(sa.select(WantedRequest)
-                                     .where(WantedRequest.status == RequestStatus.OPEN)):
-        terms = request_terms(wanted.title)
-        if wanted.match_terms != terms:  # the category synonyms may have changed
-            wanted.match_terms = terms
+    refresh_terms()  # the synonyms may have changed; the category rows' copy too
     commit()
     totals = {"requests": 0, "created": 0, "updated": 0, "withdrawn": 0}
     for n, (_request_id, outcome) in enumerate(rescore_all(batch=batch), start=1):

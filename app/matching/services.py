@@ -234,6 +234,41 @@ def matches_for_listing(listing_id: int, page: int = 1, per_page: int = 20,
     return _listed([Match.listing_id == listing_id, Match.state.in_(states)], page, per_page)
 
 
+# --- when the text rules change ------------------------------------------------------
+
+
+def refresh_terms(connection=None) -> int:
+    """Recompute every wanted request's stored title terms (``match_terms``) and the copy on
+    its category rows with the current stemmer, compounds and synonyms; returns how many
+    changed. For ``matching run`` and for the data step after an upgrade; flushes (through
+    ``connection`` when given: an Alembic migration's)."""
+    from app.matching.text import request_terms
+    from app.wanted.models import WantedRequestCategory
+
+    execute = connection.execute if connection is not None else db.session.execute
+    wanted, links = WantedRequest.__table__, WantedRequestCategory.__table__
+    changed = 0
+    for request_id, title, terms in execute(
+            sa.select(wanted.c.id, wanted.c.title, wanted.c.match_terms)).all():
+        fresh = request_terms(title or "")
+        if fresh != (terms or ""):
+            execute(sa.update(wanted).where(wanted.c.id == request_id)
+                    .values(match_terms=fresh))
+            execute(sa.update(links).where(links.c.request_id == request_id)
+                    .values(match_terms=fresh))
+            changed += 1
+    if connection is None:
+        db.session.flush()
+    return changed
+
+
+def upgrade_data(connection) -> None:
+    """The data step of the migration that ships the issue #17 matching: stored request
+    terms are recomputed (new stemmer, compound parts, directed synonyms, the parts
+    mark). ``flask matching run`` does the same (and re-scores) at any time."""
+    refresh_terms(connection)
+
+
 def rescore_all(now: datetime | None = None, batch: int = 200):
     """Re-score every open request (nightly); yields each request's outcome. The caller
     commits between batches (see the CLI)."""

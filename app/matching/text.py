@@ -17,7 +17,8 @@ The listing side (:class:`TextProfile`) keeps apart what the listing *says* (its
 before "til"/"for", its material), the heads of its compound words ("stol" in
 "kontorstol"), its context (what the title says it is *for*, the start of the
 description) and its category's names. A group scores 1 when an alternative is among the
-listing's own words, 0.7 for the head of a compound, 0.5 in the context, else 0; the
+listing's own words, 0.7 for the head of a compound, 0.5 in the context (which holds the
+first parts of compounds: "isolasjon" in "isolasjonsplater"), else 0; the
 category's names are a separate, smaller signal (``category_hits``) and never evidence:
 they are not named in reasons and do not let a related sibling category through.
 
@@ -339,12 +340,13 @@ def listing_profile(title: str, description: str, material: str, category: str) 
     _surface(main_title, main)
     _surface(tokens(material), main)
     heads: dict[str, str] = {}
+    modifiers: dict[str, str] = {}
     for s, written in main.items():
         parts = compound_parts(written)
         if parts:
             heads.setdefault(parts[-1], written)
             for part in parts[:-1]:
-                heads.setdefault(part, written)
+                modifiers.setdefault(part, written)
         if len(s) > MIN_HEAD:
             for i in range(1, len(s) - MIN_HEAD + 1):
                 heads.setdefault(s[i:], written)
@@ -352,9 +354,13 @@ def listing_profile(title: str, description: str, material: str, category: str) 
     _surface(purpose_tokens, purpose)
     described: dict[str, str] = {}
     _surface(tokens(description)[:DESCRIPTION_WORDS], described)
-    context = {k: v for k, v in {**described, **purpose}.items() if k not in main}
+    # the first part of a compound says what kind ("isolasjonsplater") or what for
+    # ("stolputer"): context, not the thing
+    modifiers = {k: v for k, v in modifiers.items() if k not in heads}
+    context = {k: v for k, v in {**described, **modifiers, **purpose}.items() if k not in main}
     return TextProfile(main, heads, context, category_words(category),
-                       frozenset(purpose) - set(main) - set(described), names_a_part(title))
+                       frozenset(purpose) - set(main) - set(described) - set(modifiers),
+                       names_a_part(title))
 
 
 class TextMatch(NamedTuple):
