@@ -72,7 +72,7 @@ KIND_TEXTS = (
     ("reservation_message", "messages", _l("Ny melding om en reservasjon"),
      _line(_l("Ny melding fra %(author)s om «%(title)s»"), author="author")),
     ("handover_confirmed", "handover", _l("Den andre parten har bekreftet overleveringen"),
-     _line(_l("Den andre parten har bekreftet overleveringen av «%(title)s»"))),
+     _line(_l("%(org)s har bekreftet overleveringen av «%(title)s»"), org="by_org")),
     ("reservation_completed", "handover", _l("Overleveringen er registrert"),
      _line(_l("Overleveringen av «%(title)s» er registrert"))),
     ("handover_reminder", "handover", _l("Påminnelse om å bekrefte en overlevering"),
