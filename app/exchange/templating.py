@@ -50,7 +50,7 @@ def factor_subject(factor, locale: str = "nb") -> str:
 
 
 def init_app(app: Flask) -> None:
-    from app.exchange.views import reserve_form
+    from app.exchange.views import reserve_form, waiting_requests
 
     app.jinja_env.globals.update(
         reservation_status_label=reservation_status_label,
@@ -62,4 +62,5 @@ def init_app(app: Flask) -> None:
         factor_route_label=lambda r: ROUTE_LABELS.get(r, r),
         factor_kind_label=lambda k: KIND_LABELS.get(k, k),
         reserve_form=reserve_form,
+        waiting_requests=waiting_requests,
     )

@@ -62,6 +62,17 @@ def stranger(make, categories):
     return Party(org, user, make.token(user))
 
 
+@pytest.fixture
+def another_buyer(make, categories):
+    """A new buyer organisation each call (one unanswered request per organisation and
+    listing: a second request waiting at the same time comes from someone else)."""
+    def create():
+        org = make.org("reuse_shop", postcode="1384")
+        user = make.user(org, "owner")
+        return Party(org, user, make.token(user))
+    return create
+
+
 def listing_data(**overrides) -> dict:
     data = {"title": "Kontorstoler, svarte", "category": "office-chair", "condition": "good",
             "quantity": 5, "unit": "pcs", "price_nok": 0, "postcode": "1389"}

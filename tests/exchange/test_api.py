@@ -70,8 +70,7 @@ def test_the_giver_confirming_first_then_the_receiver(api, make_listing, seller,
 
 
 def test_lists_by_role_with_the_envelope(api, make_listing, seller, buyer, stranger):
-    listing = make_listing()
-    ids = [_reserve(api, buyer, listing, 1)["id"] for _ in range(3)]
+    ids = [_reserve(api, buyer, make_listing(), 1)["id"] for _ in range(3)]
     as_buyer = api.get("/reservations?role=buyer&per_page=2", buyer.token).get_json()
     assert as_buyer["total"] == 3 and len(as_buyer["items"]) == 2 and as_buyer["per_page"] == 2
     assert {r["my_side"] for r in as_buyer["items"]} == {"buyer"}
@@ -117,9 +116,9 @@ def test_wrong_states_are_409_with_the_state(api, make_listing, seller, buyer):
     assert late.status_code == 409 and late.get_json()["state"] == "cancelled"
 
 
-def test_quantity_conflict_names_what_is_left(api, make_listing, seller, buyer):
+def test_quantity_conflict_names_what_is_left(api, make_listing, seller, buyer, another_buyer):
     listing = make_listing(quantity=3)
-    first, second = _reserve(api, buyer, listing, 2), _reserve(api, buyer, listing, 2)
+    first, second = _reserve(api, buyer, listing, 2), _reserve(api, another_buyer(), listing, 2)
     api.post(f"/reservations/{first['id']}/accept", seller.token)
     response = api.post(f"/reservations/{second['id']}/accept", seller.token)
     assert response.status_code == 409

@@ -7,10 +7,10 @@ from app.exchange import services
 from app.exchange.models import Reservation
 
 
-def test_expire_command(runner, make_listing, reserve):
+def test_expire_command(runner, make_listing, reserve, another_buyer):
     listing = make_listing()
     old = reserve(listing, 1, now=utcnow() - timedelta(days=8))
-    fresh = reserve(listing, 1)
+    fresh = reserve(listing, 1, party=another_buyer())
     result = runner.invoke(args=["exchange", "expire"])
     assert result.exit_code == 0 and "1 reservations expired" in result.output
     db.session.expire_all()

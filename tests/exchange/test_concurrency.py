@@ -62,11 +62,18 @@ def _setup(units: int = UNITS, reservations: int = THREADS) -> dict:
     db.session.flush()
     add_member(seller, seller_org, "owner")
     add_member(buyer, buyer_org, "owner")
+    # One unanswered request per organisation and listing: each request from its own shop.
+    shops = [buyer_org] + [org(f"Butikk {i}", "reuse_shop", orgnr.make(93456789 + 7 * i))
+                           for i in range(1, reservations)]
+    db.session.flush()
+    for shop in shops[1:]:
+        add_member(buyer, shop, "owner")
     listing = create_listing(seller, seller_org, {
         "title": "Kontorstoler", "category": "office-chair", "condition": "good",
         "quantity": units, "unit": "pcs", "postcode": "1389"}, publish=True)
     db.session.flush()
-    ids = [services.request_reservation(buyer, listing.id, 1).id for _ in range(reservations)]
+    ids = [services.request_reservation(buyer, listing.id, 1, organization_id=shop.id).id
+           for shop in shops]
     token, raw = create_api_token(seller, "test")
     token.last_used_at = utcnow()  # else every first request updates (and locks) its row
     db.session.commit()

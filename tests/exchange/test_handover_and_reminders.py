@@ -253,9 +253,10 @@ def test_reminders_stop_after_the_maximum(app, make_listing, accepted, mailbox):
 
 
 def test_reminders_skip_reservations_that_are_not_handover_ready(make_listing, reserve,
-                                                                 accepted, buyer):
+                                                                 accepted, buyer,
+                                                                 another_buyer):
     listing = make_listing(quantity=5)
-    reserve(listing, 1, now=T0)  # requested: nothing to hand over
+    reserve(listing, 1, now=T0, party=another_buyer())  # requested: nothing to hand over
     cancelled = accepted(listing, 1)
     services.cancel(cancelled, buyer.user)
     commit()

@@ -52,9 +52,11 @@ def test_request_accept_holds_quantity_and_emits(make_listing, reserve, seller, 
 
 
 def test_last_units_reserve_the_listing_and_cancelling_brings_it_back(make_listing, reserve,
-                                                                        seller, buyer, events):
+                                                                        seller, buyer, events,
+                                                                        another_buyer):
     listing = make_listing(quantity=3)
-    first, second = reserve(listing, 2), reserve(listing, 1)
+    first = reserve(listing, 2, party=another_buyer())
+    second = reserve(listing, 1)
     services.accept(first, seller.user)
     services.accept(second, seller.user)
     commit()
@@ -71,9 +73,11 @@ def test_last_units_reserve_the_listing_and_cancelling_brings_it_back(make_listi
 
 
 def test_a_request_above_what_is_left_and_accepting_beyond_it_are_refused(make_listing,
-                                                                          reserve, seller):
+                                                                          reserve, seller,
+                                                                          another_buyer):
     listing = make_listing(quantity=3)
-    first, second = reserve(listing, 2), reserve(listing, 2)  # both fit when asked
+    shop = another_buyer()
+    first, second = reserve(listing, 2, party=shop), reserve(listing, 2)  # both fit
     services.accept(first, seller.user)
     commit()
     before = snapshot(listing.id)
@@ -299,14 +303,15 @@ def test_online_payment_hook_paid_idempotent_and_late_payment_is_refund_due(
         services.set_payment_method_chooser(None)
 
 
-def test_expire_due_uses_the_configured_days(app, make_listing, reserve, seller, buyer):
+def test_expire_due_uses_the_configured_days(app, make_listing, reserve, seller, buyer,
+                                             another_buyer):
     app.config["RESERVATION_REQUEST_DAYS"] = 2
     listing = make_listing(quantity=5, price_nok=10)
     old = reserve(listing, 1, now=T0)
-    fresh = reserve(listing, 1, now=T0 + timedelta(days=1, hours=12))
+    fresh = reserve(listing, 1, now=T0 + timedelta(days=1, hours=12), party=another_buyer())
     services.set_payment_method_chooser(lambda r: "stripe")
     try:
-        unpaid = reserve(listing, 2, now=T0)
+        unpaid = reserve(listing, 2, now=T0, party=another_buyer())
         services.accept(unpaid, seller.user, now=T0)
         commit()
     finally:

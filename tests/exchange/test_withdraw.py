@@ -64,11 +64,11 @@ def test_withdrawing_declines_open_requests_and_tells_the_buyers(
 
 
 def test_paid_and_awaiting_payment_reservations_stay_and_are_not_refunded(
-        make_listing, reserve, seller, buyer, mailbox):
+        make_listing, reserve, seller, buyer, mailbox, another_buyer):
     listing = make_listing(price_nok=100, quantity=5)
     services.set_payment_method_chooser(lambda r: "stripe")
     try:
-        paid, awaiting = reserve(listing, 1), reserve(listing, 1)
+        paid, awaiting = reserve(listing, 1), reserve(listing, 1, party=another_buyer())
         services.accept(paid, seller.user)
         services.accept(awaiting, seller.user)
         commit()
@@ -125,9 +125,10 @@ def test_the_page_withdrawal_declines_requests(client, auth, make_listing, reser
     assert "the listing was withdrawn" in html and "listing_withdrawn" not in html
 
 
-def test_a_refused_withdrawal_changes_no_request(make_listing, reserve, accepted):
+def test_a_refused_withdrawal_changes_no_request(make_listing, reserve, accepted,
+                                                another_buyer):
     listing = make_listing(quantity=3)
-    waiting = reserve(listing, 1)
+    waiting = reserve(listing, 1, party=another_buyer())
     accepted(listing, 3)  # the last units: the listing is reserved
     before = snapshot(listing.id)
     with pytest.raises(Conflict):
