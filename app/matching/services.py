@@ -247,19 +247,18 @@ def refresh_terms(connection=None) -> int:
 
     execute = connection.execute if connection is not None else db.session.execute
     wanted, links = WantedRequest.__table__, WantedRequestCategory.__table__
-    changed = 0
-    for request_id, title, terms in execute(
-            sa.select(wanted.c.id, wanted.c.title, wanted.c.match_terms)).all():
-        fresh = request_terms(title or "")
-        if fresh != (terms or ""):
-            execute(sa.update(wanted).where(wanted.c.id == request_id)
-                    .values(match_terms=fresh))
-            execute(sa.update(links).where(links.c.request_id == request_id)
-                    .values(match_terms=fresh))
-            changed += 1
+    fresh = {request_id: request_terms(title or "") for request_id, title
+             in execute(sa.select(wanted.c.id, wanted.c.title)).all()}
+    changed: set[int] = set()
+    for table, key in ((wanted, wanted.c.id), (links, links.c.request_id)):
+        for request_id, terms in execute(sa.select(key, table.c.match_terms)).all():
+            if request_id in fresh and (terms or "") != fresh[request_id]:
+                execute(sa.update(table).where(key == request_id)
+                        .values(match_terms=fresh[request_id]))
+                changed.add(request_id)
     if connection is None:
         db.session.flush()
-    return changed
+    return len(changed)
 
 
 def upgrade_data(connection) -> None:

@@ -86,3 +86,31 @@ def test_notifications_respect_the_threshold_and_the_cap(app, make_request, make
     assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == before
     late = db.session.scalars(sa.select(Match).order_by(Match.id.desc())).first()
     assert late.requester_notified_at is None  # may be told when a re-score lifts it
+
+
+def test_run_and_the_upgrade_step_refresh_stored_terms(app, runner, make_request,
+                                                       make_listing):
+    """Terms stored by an older text version (here: the category names counted, "tiles"
+    was "til") are recomputed on the request and on its category rows, which the
+    listing -> requests direction reads."""
+    from app.matching.services import upgrade_data
+    from app.matching.text import request_terms
+    from app.wanted.models import WantedRequestCategory
+
+    wanted = make_request(title="Kontorstoler")
+    old = "kontorstoler:kontorstol|til"
+    db.session.execute(sa.update(WantedRequest).values(match_terms=old))
+    db.session.execute(sa.update(WantedRequestCategory).values(match_terms=old))
+    commit()
+    result = runner.invoke(args=["matching", "run"])
+    assert result.exit_code == 0, result.output
+    stored = db.session.scalars(sa.select(WantedRequestCategory.match_terms).where(
+        WantedRequestCategory.request_id == wanted["id"])).all()
+    assert stored == [request_terms("Kontorstoler")] and "til" not in stored[0].split("|")
+    assert db.session.get(WantedRequest, wanted["id"]).match_terms == stored[0]
+
+    db.session.execute(sa.update(WantedRequestCategory).values(match_terms=old))
+    commit()
+    upgrade_data(db.session.connection())
+    assert set(db.session.scalars(sa.select(WantedRequestCategory.match_terms))) == \
+        {request_terms("Kontorstoler")}
