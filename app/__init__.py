@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.accounts.profile import bp as profile_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from app.moderation.views import bp as moderation_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.questions.views import bp as questions_bp
     from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
     from app.wanted.views import bp as wanted_bp
@@ -95,6 +97,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matching_bp)
     app.register_blueprint(moderation_bp)
     app.register_blueprint(admin_bp)  # /admin: site admins only
+    app.register_blueprint(questions_bp)  # questions before reserving
+    app.register_blueprint(profile_bp)  # public organisation profiles
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 

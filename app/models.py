@@ -15,6 +15,8 @@ from app.matching import models as matching  # noqa: F401
 from app.outbox import OutboxEvent  # noqa: F401
 from app.payments import handlers as payment_handlers  # noqa: F401 - Stripe events, refunds
 from app.payments import models as payments  # noqa: F401
+from app.questions import models as questions  # noqa: F401
+from app.questions import notify as questions_notify  # noqa: F401 - question kinds
 from app.reporting import models as reporting  # noqa: F401
 from app.reporting import rollups as reporting_rollups  # noqa: F401 - ledger flush listener
 from app.searching import indexer as search_indexer  # noqa: F401 - listing.changed -> index

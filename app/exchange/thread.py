@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 
 from app.accounts.models import User
+from app.common.messages import clean_body
 from app.db import db, utcnow
 from app.errors import NotFound, ValidationFailed
-from app.exchange.access import MESSAGE_MAX, emit, lock, side_of, state_conflict
+from app.exchange.access import emit, lock, side_of, state_conflict
 from app.exchange.models import ENDED_STATUSES, HOLDING_STATUSES, Reservation, ReservationMessage
 from app.exchange.notify import notify, other_side
 
@@ -31,12 +32,7 @@ def post_message(reservation: Reservation, user: User, body: str,
     side = side_of(reservation, user)
     if side is None:
         raise NotFound(_("Reservasjonen finnes ikke."))
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed({"body": [_("Skriv en melding.")]})
-    if len(body) > MESSAGE_MAX:
-        raise ValidationFailed({"body": [_("Kan ikke være lengre enn %(n)s tegn.",
-                                           n=MESSAGE_MAX)]})
+    body = clean_body(body)
     if reservation.status in ENDED_STATUSES:
         raise state_conflict(reservation, _("Du kan ikke skrive i tråden fordi reservasjonen "
                                             "er %(status)s."))
