@@ -12,19 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 
-from .text import max_typos, typo_cost
-
-
-def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:
-    """Fewest typos reading ``word`` as the beginning of ``term`` (None above allowed)."""
-    best: int | None = None
-    for length in range(max(1, len(word) - allowed), min(len(term), len(word) + allowed) + 1):
-        if length == len(term):
-            continue  # the whole term: the ordinary distance covers it
-        cost = typo_cost(word, term[:length], allowed)
-        if cost is not None and (best is None or cost < best):
-            best = cost
-    return best
+from .text import max_typos, prefix_typo_cost, typo_cost
 
 PREFIX = 7
 MAX_DELETES = 2

@@ -78,8 +78,14 @@ def plan_query(
     syn_vocab: Vocabulary | None = None,
     one_typo: int = 5,
     two_typos: int = 9,
+    vocab: Vocabulary | None = None,
 ) -> Plan:
-    """Group query words, applying (multi-word) synonyms greedily, longest first."""
+    """Group query words, applying (multi-word) synonyms greedily, longest first.
+
+    With ``vocab`` (the index's terms), readings that cannot match are left out:
+    a split whose parts are not all indexed words, a join that is no indexed
+    word (nor, for the last word, the start of one).
+    """
     longest = max((len(k) for k in synonyms), default=1)
     groups: list[list[Alt]] = []
     singles: list[str | None] = []  # the word of a one-word group, for joins
@@ -109,6 +115,12 @@ def plan_query(
                 fixed, typos = _typo_synonyms(word, synonyms, syn_vocab, one_typo, two_typos)
                 group += [Alt([(w, False, False) for w in a], typos * W_TYPO) for a in fixed]
             parts = split_compound(word)
+            if parts and vocab is not None:
+                *first, last = parts
+                if not all(p in vocab for p in first) or not (
+                    last in vocab or (prefix_last and vocab.count_with_prefix(last))
+                ):
+                    parts = []
             if parts:
                 group.append(
                     Alt(
@@ -129,10 +141,13 @@ def plan_query(
             continue
         joined = a + b
         is_prefix = last_is_prefix and k + 2 == len(groups)
-        join = [Alt([(joined, is_prefix, False)], W_JOIN)]  # no typos in a joined word
+        join = []
+        if vocab is None or joined in vocab or (is_prefix and vocab.count_with_prefix(joined)):
+            join.append(Alt([(joined, is_prefix, False)], W_JOIN))  # no typos in a join
         for alt in synonyms.get((joined,), []):
             join.append(Alt([(w, False, False) for w in alt], W_JOIN))
-        plan.joins[k] = join
+        if join:
+            plan.joins[k] = join
     prefixes: list[str] = []
     for group in [*groups, *plan.joins.values()]:
         for alt in group:
@@ -216,12 +231,16 @@ def _group_cost(
 ) -> np.ndarray:
     best: np.ndarray | None = None
     for alt in group:
-        alt_cost = np.full(engine.n, alt.penalty, np.int32)
         for key in alt.keys:
             if key not in cache:
                 cache[key] = _word_cost(engine, *key, plan)
-            alt_cost += cache[key]
-        np.minimum(alt_cost, INF, out=alt_cost)
+        if len(alt.keys) == 1 and best is not None:
+            alt_cost = cache[alt.keys[0]] + alt.penalty if alt.penalty else cache[alt.keys[0]]
+        else:
+            alt_cost = cache[alt.keys[0]] + alt.penalty  # a new array
+            for key in alt.keys[1:]:
+                alt_cost += cache[key]
+            np.minimum(alt_cost, INF, out=alt_cost)
         best = alt_cost if best is None else np.minimum(best, alt_cost, out=best)
     assert best is not None
     return best

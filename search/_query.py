@@ -160,7 +160,8 @@ def execute(
     cost_all: np.ndarray | None = None
     if words:
         plan = plan_query(
-            words, last_is_prefix, synonyms, syn_vocab, engine.one_typo, engine.two_typos
+            words, last_is_prefix, synonyms, syn_vocab, engine.one_typo, engine.two_typos,
+            engine.vocab,
         )
         cost_all = text_costs(engine, plan)
         mask = cost_all < INF

@@ -115,6 +115,41 @@ def osa_distance(a: str, b: str, limit: int) -> int:
     return min(prev[lb], limit + 1)
 
 
+def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:
+    """Fewest typos reading ``word`` as the beginning of a longer ``term`` (None: too many).
+
+    One optimal-string-alignment table of ``word`` against the first
+    ``len(word) + allowed`` letters of ``term``; the answer is the best cell of
+    its last row over proper prefixes of ``term``.  A typo on the first letter
+    counts as two, as in :func:`typo_cost`.
+    """
+    if allowed <= 0 or not word or not term:
+        return None
+    m = len(word)
+    t = term[: min(len(term) - 1, m + allowed)]  # proper prefixes only
+    lt = len(t)
+    if lt < max(1, m - allowed):
+        return None
+    prev2: list[int] = []
+    prev = list(range(lt + 1))
+    for i in range(1, m + 1):
+        cur = [i] + [0] * lt
+        ca = word[i - 1]
+        for j in range(1, lt + 1):
+            cb = t[j - 1]
+            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == t[j - 2] and word[i - 2] == cb:
+                v = min(v, prev2[j - 2] + 1)
+            cur[j] = v
+        if min(cur) > allowed:
+            return None
+        prev2, prev = prev, cur
+    d = min(prev[max(1, m - allowed) :])
+    if word[0] != term[0]:
+        d += 1
+    return d if d <= allowed else None
+
+
 def typo_cost(word: str, term: str, allowed: int) -> int | None:
     """Typos needed to read ``word`` as ``term``, or None when more than allowed.
 

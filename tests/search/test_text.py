@@ -111,3 +111,14 @@ def test_highlight_maps_folded_matches_back():
     wrong = {"title_folded": f"{PRE}something{POST} else"}  # not this text: ignored
     assert highlight(text, wrong, "title") == "Blå kjøkkenbenk"
     assert highlight("<i>", {"title": f"{PRE}<i>{POST}"}, "title") == "<mark>&lt;i&gt;</mark>"
+
+
+def test_prefix_typo_cost_counts_typos_against_the_start_of_a_longer_term():
+    from search.text import prefix_typo_cost
+
+    assert prefix_typo_cost("bokhyle", "bokhyller", 1) == 1  # "bokhyll" + one letter
+    assert prefix_typo_cost("bokhylle", "bokhyller", 1) == 0  # an exact prefix
+    assert prefix_typo_cost("kontrostol", "kontorstoler", 2) == 1  # a transposition
+    assert prefix_typo_cost("gylle", "hyller", 1) is None  # first letter counts twice
+    assert prefix_typo_cost("bokhyle", "bok", 1) is None  # the term is too short
+    assert prefix_typo_cost("bokhyle", "bokhyller", 0) is None
