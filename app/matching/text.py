@@ -249,7 +249,7 @@ def synonym_table() -> dict[tuple[str, ...], frozenset[tuple[str, ...]]]:
 def clear_caches() -> None:
     """Forget the synonym table and everything built from it (after an admin edit)."""
     for cached in (_raw_synonyms, synonym_table, category_words, listing_profile,
-                   _request_terms):
+                   _request_terms, _parse):
         cached.cache_clear()
 
 
@@ -298,6 +298,7 @@ def asks_for_parts(terms: str) -> bool:
     return terms.startswith(PARTS_MARK)
 
 
+
 # --- the listing side ----------------------------------------------------------------
 
 
@@ -312,6 +313,7 @@ class TextProfile:
     category: frozenset[str] = frozenset()
     purpose: frozenset[str] = frozenset()
     is_part: bool = False
+    every: frozenset[str] = frozenset()  # every key above, for a quick "nothing here"
 
 
 @cache
@@ -358,9 +360,11 @@ def listing_profile(title: str, description: str, material: str, category: str) 
     # ("stolputer"): context, not the thing
     modifiers = {k: v for k, v in modifiers.items() if k not in heads}
     context = {k: v for k, v in {**described, **modifiers, **purpose}.items() if k not in main}
-    return TextProfile(main, heads, context, category_words(category),
+    names = category_words(category)
+    return TextProfile(main, heads, context, names,
                        frozenset(purpose) - set(main) - set(described) - set(modifiers),
-                       names_a_part(title))
+                       names_a_part(title),
+                       frozenset((*main, *heads, *context)) | names)
 
 
 class TextMatch(NamedTuple):
@@ -381,36 +385,58 @@ class TextMatch(NamedTuple):
 _NO_TERMS = TextMatch(0.5, 0.0, [], False)
 
 
-def text_score(terms: str, profile: TextProfile) -> TextMatch:
-    """Compare a request's stored terms with a listing's profile (no words: 0.5)."""
+@lru_cache(maxsize=50_000)
+def _parse(terms: str) -> tuple[bool, tuple[tuple[frozenset[str], tuple[tuple[str, ...], ...]],
+                                             ...]]:
+    """(asks for parts, groups); a group is (every word in it, its alternatives as parts)."""
     asks_parts = terms.startswith(PARTS_MARK)
     if asks_parts:
         terms = terms[len(PARTS_MARK):]
-    if not terms:
+    groups = []
+    for group in terms.split(" ") if terms else ():
+        alts = tuple(tuple(alt.split("+")) for alt in group.partition(":")[2].split("|"))
+        groups.append((frozenset(p for alt in alts for p in alt), alts))
+    return asks_parts, tuple(groups)
+
+
+def text_score(terms: str, profile: TextProfile) -> TextMatch:
+    """Compare a request's stored terms with a listing's profile (no words: 0.5)."""
+    asks_parts, groups = _parse(terms)
+    if not groups:
         return _NO_TERMS
     total = category_total = 0.0
     found: list[str] = []
-    groups = terms.split(" ")
     listing_words, heads, context = profile.words, profile.heads, profile.context
-    categories, purpose = profile.category, profile.purpose
+    categories, purpose, every = profile.category, profile.purpose, profile.every
     thing = False  # a group found in what the listing is, not only in what it is for
-    for group in groups:
-        _original, _sep, alts = group.partition(":")
+    for group_words, alts in groups:
+        if group_words.isdisjoint(every):
+            continue
         best, written, in_category, in_purpose = 0.0, None, False, False
-        for alt in alts.split("|"):
-            parts = alt.split("+") if "+" in alt else (alt,)
+        for parts in alts:
+            if len(parts) == 1:
+                alt = parts[0]
+                if alt in listing_words:
+                    best, written = 1.0, listing_words[alt]
+                    break
+                if alt in heads:
+                    if best < HEAD_WEIGHT:
+                        best, written = HEAD_WEIGHT, heads[alt]
+                elif best < CONTEXT_WEIGHT and alt in context:
+                    best, written = CONTEXT_WEIGHT, context[alt]
+                    in_purpose = alt in purpose
+                elif not best and alt in categories:
+                    in_category = True
+                continue
             if all(part in listing_words for part in parts):
                 best, written = 1.0, " ".join(listing_words[p] for p in parts)
                 break
-            if len(parts) == 1 and alt in heads:
-                if best < HEAD_WEIGHT:
-                    best, written = HEAD_WEIGHT, heads[alt]
-            elif best < CONTEXT_WEIGHT and all(p in listing_words or p in context
-                                               for p in parts):
+            if best < CONTEXT_WEIGHT and all(p in listing_words or p in context
+                                             for p in parts):
                 best = CONTEXT_WEIGHT
                 written = " ".join(listing_words.get(p) or context[p] for p in parts)
                 in_purpose = all(p in purpose for p in parts)
-            if not best and all(p in categories for p in parts):
+            elif not best and all(p in categories for p in parts):
                 in_category = True
         if best:
             total += best
