@@ -27,6 +27,8 @@ ORG_ADMINS = {"admin", "owner", "site_admin"}
 REPORTING = {"officer", "site_admin"}
 SITE_ADMIN = {"site_admin"}
 ORG_MEMBERS = SIGNED_IN - {"site_admin"}  # a site admin without an organisation cannot list
+# Members of an organisation other than the lister's: may ask about the listing.
+ASKERS = ORG_MEMBERS - SELLER
 
 # Token links (invitations, password reset) are checked with a made-up token here, so
 # nobody gets through; their real flows are tested in tests/accounts.
@@ -71,6 +73,11 @@ EXPECTED = {
     ('/api/v1/listings/<int:listing_id>/images/<int:image_id>', 'DELETE'): SELLER,
     ('/api/v1/listings/<int:listing_id>/matches', 'GET'): SELLER,
     ('/api/v1/listings/<int:listing_id>/publish', 'POST'): SELLER,
+    # Questions: each reads the threads it may (the lister all, others their own: an
+    # empty list is not a denial); other organisations ask (the lister answers with
+    # asker_org_id, which the matrix's body does not name: 404).
+    ('/api/v1/listings/<int:listing_id>/questions', 'GET'): SIGNED_IN,
+    ('/api/v1/listings/<int:listing_id>/questions', 'POST'): ASKERS,
     ('/api/v1/listings/<int:listing_id>/withdraw', 'POST'): SELLER,
     ('/api/v1/matches/<int:match_id>/dismiss', 'POST'): BUYER,
     ('/api/v1/matches/<int:match_id>/interested', 'POST'): BUYER,
@@ -119,6 +126,8 @@ EXPECTED = {
     ('/listings/<int:listing_id>/images', 'POST'): SELLER,
     ('/listings/<int:listing_id>/images/<int:image_id>/delete', 'POST'): SELLER,
     ('/listings/<int:listing_id>/publish', 'POST'): SELLER,
+    ('/listings/<int:listing_id>/questions', 'GET'): ORG_MEMBERS,
+    ('/listings/<int:listing_id>/questions', 'POST'): ASKERS,
     ('/listings/<int:listing_id>/reserve', 'GET'): SIGNED_IN,
     ('/listings/<int:listing_id>/reserve', 'POST'): SIGNED_IN,
     ('/listings/<int:listing_id>/withdraw', 'POST'): SELLER,
@@ -154,6 +163,7 @@ EXPECTED = {
     ('/organizations/<int:org_id>/invitations/<int:invitation_id>/revoke', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/invitations/<int:invitation_id>/resend', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments', 'GET'): ORG_ADMINS,
+    ('/organizations/<int:org_id>/profile', 'GET'): ALL,
     ('/organizations/<int:org_id>/payments/connect', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect/refresh', 'GET'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect/return', 'GET'): ORG_ADMINS,
@@ -165,6 +175,10 @@ EXPECTED = {
     ('/register', 'POST'): ALL,
     ('/register/confirm/<token>', 'GET'): NOBODY,
     ('/register/confirm/<token>', 'POST'): NOBODY,
+    # A question thread: only its two organisations (404 for everyone else).
+    ('/questions', 'GET'): SIGNED_IN,
+    ('/questions/<int:thread_id>', 'GET'): PARTIES,
+    ('/questions/<int:thread_id>/messages', 'POST'): PARTIES,
     ('/reporting', 'GET'): REPORTING,
     ('/reporting/download', 'GET'): REPORTING,
     ('/reporting/mine', 'GET'): SIGNED_IN,
@@ -226,7 +240,8 @@ def test_every_route_against_every_role(app, make, client):
 
 DENIED = {401, 403, 404, "L"}
 #: Valid bodies where an empty one would fail validation before permission is decided.
-BODIES = {"reverse": {"reason": "Feil vekt registrert"}}
+BODIES = {"reverse": {"reason": "Feil vekt registrert"},
+          "questions": {"body": "Et spørsmål fra matrisen"}}
 
 
 def _call(app, world, role, method, path):

@@ -89,6 +89,10 @@ def build(app, make, client) -> World:
     world.ids["reservation"] = reservation["id"]
     messages = api("buyer", "GET", f"/reservations/{reservation['id']}/messages")
     world.ids["message"] = messages["items"][0]["id"]
+    # A question thread between the buyer and the seller about the listing.
+    question = api("buyer", "POST", f"/listings/{world.ids['listing']}/questions",
+                   json={"body": "Hvor høye er stolene?"})
+    world.ids["thread"] = question["thread_id"]
     matches = api("buyer", "GET", f"/requests/{world.ids['request']}/matches")
     world.ids["match"] = matches["items"][0]["id"] if matches["items"] else 0
     token_list = api("owner", "GET", "/tokens")
@@ -139,7 +143,8 @@ def fill(rule: str, world: World) -> str:
     names = {"listing_id": "listing", "reservation_id": "reservation", "request_id": "request",
              "match_id": "match", "record_id": "record", "token_id": "token",
              "org_id": "seller_org", "message_id": "message", "image_id": "image",
-             "notification_id": "notification", "job_id": "import_job"}
+             "notification_id": "notification", "job_id": "import_job",
+             "thread_id": "thread"}
     names.update(member_id="member_user", invitation_id="invitation")
     names.update(user_id="member_user", report_id="report")  # the admin console
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
