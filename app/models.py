@@ -20,4 +20,5 @@ from app.questions import notify as questions_notify  # noqa: F401 - question ki
 from app.reporting import models as reporting  # noqa: F401
 from app.reporting import rollups as reporting_rollups  # noqa: F401 - ledger flush listener
 from app.searching import indexer as search_indexer  # noqa: F401 - listing.changed -> index
+from app.searching import synonyms as search_synonyms  # noqa: F401 - edits, settings
 from app.wanted import models as wanted  # noqa: F401

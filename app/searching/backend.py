@@ -91,7 +91,8 @@ def synonyms() -> dict[str, list[str]]:
 
     The curated table with the site admins' edits (``app.searching.synonyms.
     synonym_table()``) plus each category's bokmål <-> English name in both
-    directions (translations mean the same thing).  Before that module exists the
+    directions (translations mean the same thing) where the curated table has no
+    entry for the name.  Before that module exists the
     taxonomy's aliases (``category_synonyms()``) stand in, which make every alias
     of a category a synonym of every other.
     """
@@ -109,13 +110,18 @@ def synonyms() -> dict[str, list[str]]:
         if other not in bucket:
             bucket.append(other)
 
+    # A name the curated table already has keeps its curated entry: "fliser" must not
+    # find "tiles" (the English names of roof and ceiling tiles share that word).
+    curated = set(table)
     rows = db.session.execute(sa.select(Category.name_nb, Category.name_en)
                               .order_by(Category.id)).all()
     for name_nb, name_en in rows:
         nb, en = name_nb.strip().lower(), name_en.strip().lower()
         if nb and en and nb != en:
-            add(nb, en)
-            add(en, nb)
+            if nb not in curated:
+                add(nb, en)
+            if en not in curated:
+                add(en, nb)
     return {key: sorted(values) for key, values in sorted(table.items())}
 
 
