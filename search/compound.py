@@ -30,7 +30,9 @@ MAX_PARTS = 4
 SHORT_PART_MIN_ZIPF = 3.5  # a three-letter part must be at least this common
 WHOLE_WORD_MAX_ZIPF = 4.2  # more common words are plain words, never split
 MARGIN = 0.6  # mean part frequency must beat the whole word's by this (Zipf units)
-EXTRA_PART_PENALTY = 0.5  # per part beyond two
+EXTRA_PART_PENALTY = 0.8  # per part beyond two
+LINK_PENALTY = 0.1  # per linking letter: "møbel-stoff" before "møbel-s-toff"
+SHORT_PART_WHOLE_MAX_ZIPF = 3.2  # a split with a three-letter part: only rarer words
 LINKS = ("", "s", "e")
 
 _STOP_TEXT = """
@@ -39,7 +41,7 @@ deres det dette din dine disse dit du eller en ene ens er ere ers est et ett
 ets etter for fordi fra før han hans har hun hva hvem hver hvis hvor ikke
 inn jeg kan kun lite man med meg men mer mest min mine mot mye ned noe noen
 når også oss på sammen seg selv sin sine sitt skal som til uten var ved vil
-ville vår våre nei neste hos and the with erne ende
+ville vår våre nei neste hos and the with erne ende per her ser set kom sto
 """
 #: Words that may never be a part: function words and inflection endings, so that
 #: "bordet" is not "bor" + "det" and "tiles" never yields "til".
@@ -51,7 +53,7 @@ AMBIGUOUS_HEADS = {"skap": 3.5}
 SUFFIX_PARTS = frozenset(("bar", "lig", "lige", "het", "heten", "else", "ing", "inger", "isk"))
 #: Inflection endings: a word that is a known word plus one of these ("stolene")
 #: is an inflected plain word unless a split is clearly better.
-ENDINGS = ("erne", "ene", "ens", "ers", "ets", "en", "er", "et", "e", "a", "s")
+ENDINGS = ("erne", "ene", "ens", "ers", "ets", "en", "er", "et", "e", "a", "r", "s")
 
 
 @lru_cache(maxsize=1)
@@ -110,7 +112,7 @@ def _best_split(word: str, words: dict[str, float]) -> tuple[float, list[str]] |
                 if n - nxt < MIN_PART:
                     continue
                 for tz, tparts in tails(nxt, budget - 1):
-                    out.append((z + tz, (word[start:end], *tparts)))
+                    out.append((z + tz - LINK_PENALTY * len(link), (word[start:end], *tparts)))
         return tuple(out)
 
     best: tuple[float, list[str]] | None = None
@@ -125,9 +127,13 @@ def _best_split(word: str, words: dict[str, float]) -> tuple[float, list[str]] |
 
 @lru_cache(maxsize=100_000)
 def _split_folded(word: str) -> tuple[str, ...]:
+    return split_with(word, _words())
+
+
+def split_with(word: str, words: dict[str, float]) -> tuple[str, ...]:
+    """The splitting rules over any folded word -> Zipf table (for comparisons)."""
     if len(word) < MIN_WORD or not word.isalpha() or not word.isascii():
         return ()
-    words = _words()
     whole = words.get(word, 0.0)
     if whole >= WHOLE_WORD_MAX_ZIPF:
         return ()
@@ -139,6 +145,8 @@ def _split_folded(word: str) -> tuple[str, ...]:
     if best is None or best[0] < whole + MARGIN:
         return ()
     parts = best[1]
+    if min(map(len, parts)) == MIN_PART and words.get(word, 0.0) >= SHORT_PART_WHOLE_MAX_ZIPF:
+        return ()  # "samsung" is not "sam" + "ung"
     limit = AMBIGUOUS_HEADS.get(parts[-1])
     if limit is not None:
         joined = parts[-2] + parts[-1]  # "land" + "skap": is "landskap" a word?
