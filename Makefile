@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint translations install install-test bench clean worker
+.PHONY: run test lint translations install install-test bench bench-relevance clean worker
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -52,6 +52,11 @@ worker: install
 bench: install-test
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	@for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+	@echo "== bench/relevance/evaluate.py"; $(BIN)/python bench/relevance/evaluate.py
+
+# Search and matching quality on our judged set (issue #17), well under a minute.
+bench-relevance: install
+	$(BIN)/python bench/relevance/evaluate.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3* instance/search instance/media instance/mail
