@@ -31,7 +31,7 @@ W_RANK = 4
 W_HEAD = 64  # "stol" in "kontorstol": below every exact hit, above a typo
 W_SPLIT = 64  # "kontorstol" read as "kontor" + "stol"
 W_JOIN = 2  # "kontor stol" read as "kontorstol": as good as the words apart, nearly
-W_SYNONYM = 0
+W_SYNONYM = 2  # below the word itself in the same field (Meilisearch: exactness)
 PREFIX_CACHE_MIN_TERMS = 8
 
 Key = tuple[str, bool, bool]  # (word, is_prefix, fuzzy)
