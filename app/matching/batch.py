@@ -161,7 +161,7 @@ def score_requests(listing: ListingFacts, req: RequestColumns,
         if scored is None:
             match = text_score(terms, listing.profile)
             excluded = match.part and not asks_for_parts(terms)
-            scored = texts[terms] = (text_part(match), bool(match.words), excluded,
+            scored = texts[terms] = (text_part(match), match.evidence, excluded,
                                      weaker_fit(terms, match, listing.condition_rank))
             word_reasons[terms] = text_reasons(terms, match, listing.condition_rank)
         text, found, excluded, weaker = scored

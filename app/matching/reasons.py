@@ -99,6 +99,9 @@ def render_one(reason: dict) -> str:  # noqa: C901 - one branch per code
         return _category(p)
     if code == "words":
         return _("treff på %(words)s", words=", ".join(f"«{w}»" for w in p["words"]))
+    if code == "synonyms":
+        return ", ".join(_("«%(found)s» passer til «%(wanted)s»", found=found, wanted=wanted)
+                         for found, wanted in p["pairs"])
     if code == "whole":
         return _("nevner ikke delene dere ser etter")
     if code == "distance":

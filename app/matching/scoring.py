@@ -134,6 +134,9 @@ def text_reasons(terms: str, match: TextMatch, condition_rank: int) -> list[dict
         out.append({"code": "whole", "params": {}})
     if match.words:
         out.append({"code": "words", "params": {"words": match.words[:4]}})
+    if match.synonyms:
+        out.append({"code": "synonyms", "params": {
+            "pairs": [list(pair) for pair in match.synonyms[:3]]}})
     return out
 
 
@@ -170,7 +173,7 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
     if same_unit and listing.quantity_available < request.min_quantity:
         return Excluded("quantity")
     match = text_score(request.terms, listing.profile)
-    if relation[0] == taxonomy.SIBLING and not match.words:
+    if relation[0] == taxonomy.SIBLING and not match.evidence:
         return Excluded("category")
     if match.part and not asks_for_parts(request.terms):
         return Excluded("part")

@@ -4,14 +4,13 @@ Words are folded with the search package (``æ -> ae``, ``ø -> o``, ``å -> aa`
 stemmed by :func:`stem` (plural and definite endings; a stem is never a stop word, so
 "tiles" is "tile", not "til"). Every part of matching uses this one stemmer.
 
-A request's title becomes *groups*: one per content word, holding the word and the words
-that mean the same thing or something narrower (the directed synonym table, read in the
-direction "a listing word that finds the request word": a request for "isolasjon" takes
+A request's title becomes *groups*: one per content word, holding the word and what it
+also finds in the search's directed synonym table (a request for "glassull" takes
 "mineralull", a request for "gipsplater" takes no OSB), the two parts of a compound
 ("kontorstol" -> ``kontor+stol``) and the compound two neighbouring words make
 ("kontor stol" -> ``kontorstol``). Phrases are parts joined by ``+``. The groups are
-stored with the request as one string (``word:alt|alt+part ...``), so scoring a listing
-against thousands of requests is a few set look-ups each.
+stored with the request as one string (``word:alt|alt+part|=synonym ...``), so scoring a
+listing against thousands of requests is a few set look-ups each.
 
 The listing side (:class:`TextProfile`) keeps apart what the listing *says* (its title
 before "til"/"for", its material), the heads of its compound words ("stol" in
@@ -46,6 +45,8 @@ CATEGORY_NAME_WEIGHT = 0.3
 PURPOSE = frozenset(("til", "for"))
 #: Leads a request's stored terms when the request asks for parts or accessories.
 PARTS_MARK = "!parts "
+#: Marks an alternative that comes from the synonym table, not from the request's words.
+SYNONYM_MARK = "="
 #: Words after these describe the thing ("Kontorstol med armlener"), they do not name it.
 FEATURE = frozenset(("med", "with", "inkl", "inkludert", "including"))
 MIN_HEAD = 4
@@ -204,52 +205,29 @@ def _phrase(text: str) -> tuple[str, ...]:
 
 
 @cache
-def _raw_synonyms() -> dict[str, list[str]]:
-    """The directed synonym table (a key finds its values): the search's curated table
-    when the app has it, else one made from the category tree (each category's bokmål
-    and English names find each other; an alias finds the names, never another alias)."""
-    try:
-        from app.searching.synonyms import synonym_table as curated
-    except ImportError:
-        curated = None
-    if curated is not None:
-        try:
-            return dict(curated())
-        except RuntimeError:  # outside an application context (tests without one)
-            pass
-    from app.matching.taxonomy import all_nodes
-
-    table: dict[str, list[str]] = {}
-    for node in all_nodes():
-        names = (node.name_nb.lower(), node.name_en.lower())
-        table.setdefault(names[0], []).append(names[1])
-        table.setdefault(names[1], []).append(names[0])
-        for alias in node.aliases:
-            table.setdefault(alias.lower(), []).extend(names)
-    return table
-
-
-@cache
 def synonym_table() -> dict[tuple[str, ...], frozenset[tuple[str, ...]]]:
-    """Request phrase (stemmed) -> listing phrases that find it: the reverse of the
-    directed table, so a request for the broader word takes the narrower one and a
-    request for the narrower word does not take the broader one."""
+    """Request phrase (stemmed) -> the listing phrases it also takes: the search's directed
+    table (``app.searching.synonyms``: curated data beside the category tree plus the site
+    admins' edits), read as search reads it. A request is a standing search: "glassull"
+    takes a listing that says only "mineralull", "gipsplater" takes no OSB, "laptop"
+    takes "bærbar PC" and no monitor. Cleared by an admin's edit (:func:`clear_caches`)."""
+    from app.searching.synonyms import synonym_table as directed
+
     table: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-    for key, values in _raw_synonyms().items():
+    for key, values in directed().items():
         k = _phrase(key)
         if not k:
             continue
         for value in values:
             v = _phrase(value)
             if v and v != k:
-                table.setdefault(v, set()).add(k)
+                table.setdefault(k, set()).add(v)
     return {k: frozenset(v) for k, v in table.items() if v}
 
 
 def clear_caches() -> None:
     """Forget the synonym table and everything built from it (after an admin edit)."""
-    for cached in (_raw_synonyms, synonym_table, category_words, listing_profile,
-                   _request_terms, _parse):
+    for cached in (synonym_table, category_words, listing_profile, _request_terms, _parse):
         cached.cache_clear()
 
 
@@ -273,7 +251,8 @@ def _request_terms(title: str) -> str:
         if s in seen:
             continue
         seen.add(s)
-        alts = {(s,)} | set(table.get((s,), ()))
+        alts = {(s,)}  # the request's own words, in other spellings
+        synonyms = set(table.get((s,), ()))
         parts = compound_parts(original)
         if parts:
             alts.add(parts)
@@ -282,11 +261,16 @@ def _request_terms(title: str) -> str:
             if pair is None:
                 continue
             if pair in table:
-                alts |= {pair} | set(table[pair])
+                alts.add(pair)
+                synonyms |= table[pair]
             joined = stem(pair[0] + pair[1])  # "kontor stol" -> "kontorstol"
             if len(pair[0]) >= 3 and len(pair[1]) >= 3:
                 alts.add((joined,))
-        rendered = sorted({"+".join(a) for a in alts} - {s})
+        own = {"+".join(a) for a in alts}
+        # phrases before single words: "bærbar pc" is named rather than "bærbar"
+        rendered = sorted(own - {s}) + [
+            SYNONYM_MARK + "+".join(a) for a in sorted(synonyms, key=lambda a: (-len(a), a))
+            if "+".join(a) not in own]
         groups.append(f"{original}:" + "|".join([s, *rendered]))
     if groups and names_a_part(title):
         groups.insert(0, PARTS_MARK.strip())
@@ -371,8 +355,10 @@ class TextMatch(NamedTuple):
     """How well a request's words fit a listing.
 
     ``score`` 0..1 from the listing's own text; ``category`` 0..1: the share of groups
-    found only in the category's names; ``words``: the listing's words that matched, as
-    written there (for reasons); ``part``: the listing is not the kind of thing asked
+    found only in the category's names; ``words``: the listing's words, as written there,
+    that are the request's own words (inflected, compounded or split); ``synonyms``: (the
+    listing's word, the request's word) for words found through the synonym table;
+    ``part``: the listing is not the kind of thing asked
     for: a part or an accessory for a request for the thing, or (a request for parts) a
     whole item that does not mention the part."""
 
@@ -380,22 +366,33 @@ class TextMatch(NamedTuple):
     category: float
     words: list[str]
     part: bool
+    synonyms: list[tuple[str, str]] = []
+
+    @property
+    def evidence(self) -> bool:
+        """Whether the listing's own text says something the request asks for."""
+        return bool(self.words or self.synonyms)
 
 
-_NO_TERMS = TextMatch(0.5, 0.0, [], False)
+_NO_TERMS = TextMatch(0.5, 0.0, [], False, [])
 
 
 @lru_cache(maxsize=50_000)
-def _parse(terms: str) -> tuple[bool, tuple[tuple[frozenset[str], tuple[tuple[str, ...], ...]],
-                                             ...]]:
-    """(asks for parts, groups); a group is (every word in it, its alternatives as parts)."""
+def _parse(terms: str) -> tuple[bool, tuple[tuple[frozenset[str], tuple[tuple[str, ...], ...],
+                                                   str, frozenset[int]], ...]]:
+    """(asks for parts, groups); a group is (every word in it, its alternatives as parts,
+    the request's word as written, the positions of the alternatives that are synonyms)."""
     asks_parts = terms.startswith(PARTS_MARK)
     if asks_parts:
         terms = terms[len(PARTS_MARK):]
     groups = []
     for group in terms.split(" ") if terms else ():
-        alts = tuple(tuple(alt.split("+")) for alt in group.partition(":")[2].split("|"))
-        groups.append((frozenset(p for alt in alts for p in alt), alts))
+        original, _sep, alternatives = group.partition(":")
+        alts = tuple(tuple(alt.lstrip(SYNONYM_MARK).split("+"))
+                     for alt in alternatives.split("|"))
+        synonyms = frozenset(i for i, alt in enumerate(alternatives.split("|"))
+                             if alt.startswith(SYNONYM_MARK))
+        groups.append((frozenset(p for alt in alts for p in alt), alts, original, synonyms))
     return asks_parts, tuple(groups)
 
 
@@ -409,31 +406,32 @@ def text_score(terms: str, profile: TextProfile) -> TextMatch:
     listing_words, heads, context = profile.words, profile.heads, profile.context
     categories, purpose, every = profile.category, profile.purpose, profile.every
     thing = False  # a group found in what the listing is, not only in what it is for
-    for group_words, alts in groups:
+    synonyms: dict[str, list[str]] = {}  # the listing's word -> the request's words
+    for group_words, alts, original, synonym_at in groups:
         if group_words.isdisjoint(every):
             continue
-        best, written, in_category, in_purpose = 0.0, None, False, False
-        for parts in alts:
+        best, written, in_category, in_purpose, at = 0.0, None, False, False, -1
+        for i, parts in enumerate(alts):
             if len(parts) == 1:
                 alt = parts[0]
                 if alt in listing_words:
-                    best, written = 1.0, listing_words[alt]
+                    best, written, at = 1.0, listing_words[alt], i
                     break
                 if alt in heads:
                     if best < HEAD_WEIGHT:
-                        best, written = HEAD_WEIGHT, heads[alt]
+                        best, written, at = HEAD_WEIGHT, heads[alt], i
                 elif best < CONTEXT_WEIGHT and alt in context:
-                    best, written = CONTEXT_WEIGHT, context[alt]
+                    best, written, at = CONTEXT_WEIGHT, context[alt], i
                     in_purpose = alt in purpose
                 elif not best and alt in categories:
                     in_category = True
                 continue
             if all(part in listing_words for part in parts):
-                best, written = 1.0, " ".join(listing_words[p] for p in parts)
+                best, written, at = 1.0, " ".join(listing_words[p] for p in parts), i
                 break
             if best < CONTEXT_WEIGHT and all(p in listing_words or p in context
                                              for p in parts):
-                best = CONTEXT_WEIGHT
+                best, at = CONTEXT_WEIGHT, i
                 written = " ".join(listing_words.get(p) or context[p] for p in parts)
                 in_purpose = all(p in purpose for p in parts)
             elif not best and all(p in categories for p in parts):
@@ -441,12 +439,16 @@ def text_score(terms: str, profile: TextProfile) -> TextMatch:
         if best:
             total += best
             thing = thing or not in_purpose
-            if written not in found:
+            if at in synonym_at:
+                synonyms.setdefault(written, []).append(original)
+            elif written not in found:
                 found.append(written)
         elif in_category:
             category_total += 1
+    evidence = bool(found or synonyms)
     if asks_parts:  # a whole item that does not even mention the part asked for
-        part = not profile.is_part and not found
+        part = not profile.is_part and not evidence
     else:
-        part = profile.is_part or (bool(found) and not thing)
-    return TextMatch(total / len(groups), category_total / len(groups), found, part)
+        part = profile.is_part or (evidence and not thing)
+    pairs = [(w, " ".join(originals)) for w, originals in synonyms.items() if w not in found]
+    return TextMatch(total / len(groups), category_total / len(groups), found, part, pairs)
