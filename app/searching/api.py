@@ -22,6 +22,7 @@ from app.searching.params import (
     parse,
 )
 from app.searching.results import result_json, run
+from app.searching.zero_results import record_quietly as record_zero_result
 from search import SearchUnavailable
 from search.types import SORTS
 
@@ -44,6 +45,8 @@ def search_listings():
         result = run(params.query())
     except SearchUnavailable:
         return unavailable()
+    if not result.total and params.q and params.page == 1:
+        record_zero_result(params.q, params.category)  # no personal data: see the module
     return jsonify(result_json(result))
 
 
@@ -96,7 +99,9 @@ operation(
     "/search", "get", "Search published listings (full text, filters, facets, distance)",
     params=[
         query("q", {"type": "string", "maxLength": MAX_QUERY_CHARS},
-              "Words; typo tolerant, the last word also as a prefix"),
+              "Words; typo tolerant; bokmål compounds match split or joined and by "
+              "their head; the last word (3+ letters) also as a prefix, unless q ends "
+              "with a space"),
         query("category", {"type": "string"}, "Category slug; includes its children"),
         {**query("condition", {"type": "array", "items": {"type": "string",
                                                           "enum": list(CONDITIONS)}},
