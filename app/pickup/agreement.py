@@ -102,7 +102,24 @@ def _set_time(reservation: Reservation, start: datetime) -> None:
 def _ensure_uid(reservation: Reservation) -> None:
     """One calendar UID per reservation, made with its first time and never changed."""
     if reservation.pickup_uid is None:
-        reservation.pickup_uid = f"{uuid.uuid4()}@kretslop.no"
+        reservation.pickup_uid = new_uid()
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@kretslop.no"
+
+
+def upgrade_data(connection) -> int:
+    """Data step for the migration that adds the pickup columns: reservations that
+    already have a pickup time get their calendar UID (a time set before this release
+    counts as not agreed: no invitation went out). Returns the rows changed."""
+    table = Reservation.__table__
+    ids = connection.execute(sa.select(table.c.id).where(
+        table.c.pickup_at.is_not(None), table.c.pickup_uid.is_(None))).scalars().all()
+    for reservation_id in ids:
+        connection.execute(sa.update(table).where(table.c.id == reservation_id)
+                           .values(pickup_uid=new_uid()))
+    return len(ids)
 
 
 def propose(reservation: Reservation, start: datetime | None) -> None:
@@ -194,8 +211,10 @@ def calendar_text(reservation: Reservation, method: str, locale: str,
         if listing.pickup_instructions:
             description += "\n\n" + listing.pickup_instructions
     attendees = [(u.email, f"{u.name} ({org})") for u, org in _attendees(reservation)]
+    # A time from before the data step ran has no UID yet: one from its id, for now.
+    uid = reservation.pickup_uid or f"reservation-{reservation.id}@kretslop.no"
     return ics.calendar(
-        method=method, uid=reservation.pickup_uid, sequence=reservation.pickup_sequence,
+        method=method, uid=uid, sequence=reservation.pickup_sequence or 0,
         start=reservation.pickup_at, end=end, summary=summary, location=location(reservation),
         description=description, url=url, organizer=(sender, "Kretsløp"),
         attendees=attendees, stamp=now,

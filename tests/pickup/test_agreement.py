@@ -9,10 +9,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from app.db import commit, db
 from app.errors import ValidationFailed
 from app.exchange import services
+from app.exchange.models import Reservation
 from app.exchange.reminders import send_reminders
 from tests.conftest import bearer
 from tests.openapi_check import check_response
@@ -223,3 +225,18 @@ def test_reserve_page_proposes_a_time(client, auth, windowed, buyer):
     assert made.status_code == 302
     detail = client.get(made.headers["Location"]).get_data(as_text=True)
     assert "foreslår henting" in detail
+
+
+def test_data_step_gives_existing_pickup_times_a_uid(make_listing, reserve, seller):
+    from app.pickup.agreement import upgrade_data
+
+    listing = make_listing()
+    with_time = reserve(listing, 1, now=T0)
+    services.accept(with_time, seller.user, now=T0)
+    without = reserve(listing, 1, now=T0)
+    commit()
+    db.session.execute(sa.update(Reservation).values(pickup_uid=None))  # as before
+    assert upgrade_data(db.session.connection()) == 1
+    db.session.expire_all()
+    assert with_time.pickup_uid.endswith("@kretslop.no") and without.pickup_uid is None
+    assert upgrade_data(db.session.connection()) == 0  # idempotent
