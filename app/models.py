@@ -21,4 +21,5 @@ from app.reporting import models as reporting  # noqa: F401
 from app.reporting import rollups as reporting_rollups  # noqa: F401 - ledger flush listener
 from app.searching import indexer as search_indexer  # noqa: F401 - listing.changed -> index
 from app.searching import synonyms as search_synonyms  # noqa: F401 - edits, settings
+from app.searching import zero_results as search_zero_results  # noqa: F401
 from app.wanted import models as wanted  # noqa: F401

@@ -593,3 +593,6 @@ def audit_export():
                         mimetype="text/csv")
     response.headers["Content-Disposition"] = 'attachment; filename="kretslop-revisjonslogg.csv"'
     return response
+
+
+from app.admin import synonyms as _synonyms  # noqa: E402,F401 - /admin/synonyms on this bp

@@ -22,6 +22,7 @@ from app.listings.forms import CONDITION_LABELS
 from app.pagecache import public_page
 from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
 from app.searching.results import distance_label, price_label, quantity_label, run
+from app.searching.zero_results import record_quietly as record_zero_result
 from app.templating import ORG_KIND_LABELS
 from search import Hit, SearchResult, SearchUnavailable
 
@@ -151,6 +152,8 @@ def search_page():
     except SearchUnavailable:
         current_app.logger.warning("search page: the search engine is unavailable")
         return render_template("searching/unavailable.html"), 503
+    if not result.total and params.q and params.page == 1:
+        record_zero_result(params.q, params.category)  # no personal data: see the module
     categories = {c.slug: c.name(locale) for c in all_categories()}
     pages = max(1, min(math.ceil(result.total / PER_PAGE), MAX_PAGE_DEPTH // PER_PAGE))
     return render_template(
@@ -168,6 +171,7 @@ def search_page():
                           for k in ORG_KINDS],
         sort_options=list(SORT_LABELS.items()),
         radii=sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
-        wanted_url=_wanted_url(params),
+        wanted_url=(wanted_url := _wanted_url(params)),
+        wanted_login_url=url_for("accounts.login", next=wanted_url) if wanted_url else None,
         title=_("Søk"),
     )

@@ -54,6 +54,8 @@ EXPECTED = {
     ('/admin/reports', 'GET'): SITE_ADMIN,
     ('/admin/reports/<int:report_id>', 'POST'): SITE_ADMIN,
     ('/admin/search', 'GET'): SITE_ADMIN,
+    ('/admin/synonyms', 'GET'): SITE_ADMIN,
+    ('/admin/synonyms', 'POST'): SITE_ADMIN,
     ('/admin/users', 'GET'): SITE_ADMIN,
     ('/admin/users/<int:user_id>', 'GET'): SITE_ADMIN,
     ('/admin/users/<int:user_id>', 'POST'): SITE_ADMIN,
