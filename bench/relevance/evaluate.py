@@ -25,6 +25,11 @@ without any offer, and parts or accessories in the top 3 of requests for the thi
     .venv/bin/python bench/relevance/evaluate.py            # table
     .venv/bin/python bench/relevance/evaluate.py --json     # machine output
     .venv/bin/python bench/relevance/evaluate.py --queries c01,s03 --requests w01 -v
+    .venv/bin/python bench/relevance/evaluate.py --seed 3 --dump-documents /tmp/docs.jsonl
+
+``-v`` lists the weakest queries and requests with their top hits (listing keys from
+``listings.jsonl``). The listings are published in a seeded random order because the
+engine breaks ties by publication time; ``--seed`` shows how much that moves a number.
 """
 
 from __future__ import annotations
@@ -170,7 +175,7 @@ def scratch_app(workdir: Path):
             sa.orm.close_all_sessions()
 
 
-def build(data: dict[str, Any]) -> tuple[dict[int, str], dict[str, tuple]]:
+def build(data: dict[str, Any], seed: int = SEED) -> tuple[dict[int, str], dict[str, tuple]]:
     """Organisations, one member each, and the listings through the services;
     returns (listing id -> key, org key -> (org, user))."""
     from app.accounts import orgnr
@@ -200,7 +205,7 @@ def build(data: dict[str, Any]) -> tuple[dict[int, str], dict[str, tuple]]:
     # Seeded shuffle: publication order is the engine's last tie-breaker (newest first);
     # the file lists parts right after their main items, which would otherwise always win.
     order = list(data["listings"])
-    random.Random(SEED).shuffle(order)
+    random.Random(seed).shuffle(order)
     fields = ("title", "description", "material", "category", "condition", "quantity",
               "unit", "price_nok", "postcode", "unit_weight_kg")
     for spec in order:
@@ -337,24 +342,31 @@ def provenance() -> dict[str, Any]:
     except OSError:
         pass
     dirty = git("status", "--porcelain", "--", "search", "app") != ""
+    # RELEVANCE_COMMIT names the code when it runs outside a checkout (a `git archive`)
     return {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
-            "commit": git("rev-parse", "--short", "HEAD"),
+            "commit": os.environ.get("RELEVANCE_COMMIT") or git("rev-parse", "--short", "HEAD"),
             "uncommitted_changes_in_search_or_app": dirty,
             "machine": f"nproc={os.cpu_count()}, {model}, Python {platform.python_version()}, "
                        f"SQLite {sqlite3.sqlite_version}"}
 
 
-def evaluate(data: dict[str, Any], matching: bool = True) -> dict[str, Any]:
+def evaluate(data: dict[str, Any], matching: bool = True, seed: int = SEED,
+             dump_documents: Path | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     workdir = Path(tempfile.mkdtemp(prefix="kretslop-relevance-"))
     try:
         with scratch_app(workdir) as app:
-            keys, people = build(data)
+            keys, people = build(data, seed)
             from app.searching.indexer import reindex
 
             reindex()
             built = time.perf_counter() - started
             docs = documents()
+            if dump_documents is not None:
+                with dump_documents.open("w", encoding="utf-8") as handle:
+                    for doc in docs:
+                        handle.write(json.dumps({**doc, "key": keys[doc["id"]]},
+                                                ensure_ascii=False) + "\n")
             engine_ranked, engine_totals, engine_ms = engine_search(app, data["queries"], keys)
             base_ranked, base_totals, base_ms = baseline_search(docs, data["queries"], keys)
             parts = {x["key"] for x in data["listings"] if x.get("part")}
@@ -362,7 +374,7 @@ def evaluate(data: dict[str, Any], matching: bool = True) -> dict[str, Any]:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return {
-        **provenance(),
+        **provenance(), "seed": seed,
         "counts": {"listings": len(data["listings"]), "documents": len(docs),
                    "queries": len(data["queries"]), "requests": len(data["requests"])},
         "engine": {**score_queries(data["queries"], engine_ranked, engine_totals),
@@ -380,7 +392,8 @@ def print_report(result: dict[str, Any], verbose: bool = False) -> None:
           f"{result['counts']['requests']} wanted requests")
     dirty = result["uncommitted_changes_in_search_or_app"]
     print(f"{result['date_utc']} UTC, commit {result['commit']}"
-          f"{' + uncommitted changes in app/ or search/' if dirty else ''}, {result['machine']}")
+          f"{' + uncommitted changes in app/ or search/' if dirty else ''}, {result['machine']}, "
+          f"seed {result['seed']}")
     print()
     print(f"{'kind':14} {'n':>3} | {'engine nDCG@10':>14} {'P@5':>5} {'R@20':>5} {'zero':>4} |"
           f" {'FTS5 nDCG@10':>12} {'P@5':>5} {'R@20':>5} {'zero':>4}")
@@ -430,12 +443,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", help="comma-separated query ids (default: all)")
     parser.add_argument("--requests", help="comma-separated request ids (default: all)")
     parser.add_argument("--no-matching", action="store_true", help="search only")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="publication order of the listings (default %(default)s)")
+    parser.add_argument("--dump-documents", type=Path, metavar="PATH",
+                        help="also write the indexed documents (JSONL, with each key)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="list the weakest queries and requests")
     args = parser.parse_args(argv)
     data = select(load_set(), args.queries.split(",") if args.queries else None,
                   args.requests.split(",") if args.requests else None)
-    result = evaluate(data, matching=not args.no_matching)
+    result = evaluate(data, matching=not args.no_matching, seed=args.seed,
+                      dump_documents=args.dump_documents)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=1)
         print()
