@@ -81,7 +81,7 @@ def waiting_requests(listing: Listing) -> list[Reservation]:
     user = user_or_none()
     if user is None:
         return []
-    found = (services.open_request_of(listing.id, org_id)
+    found = (services.open_request_of(listing.id, int(org_id))
              for org_id, _name in _buyer_choices(user, listing))
     return [r for r in found if r is not None]
 
