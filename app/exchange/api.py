@@ -379,7 +379,9 @@ for _action, _schema, _summary in (
     # The body is optional for these actions.
     _OPERATIONS[f"/reservations/{{reservation_id}}/{_action}"]["post"]["requestBody"][
         "required"] = False
-operation("/reservations/{reservation_id}/pickup", "post", "Set the agreed pickup time",
+operation("/reservations/{reservation_id}/pickup", "post",
+          "Set or change the agreed pickup time (the buyer inside the listing's "
+          "pickup_windows); both sides get a calendar invitation",
           params=_ID, body=Pickup, responses={200: "Reservation"}, errors=_ACT, tags=_T)
 operation("/reservations/{reservation_id}/messages", "get", "The message thread", params=_ID,
           responses={200: list_of("ReservationMessage")}, errors=(404,), tags=_T)
