@@ -302,7 +302,7 @@ def run_matching(requests: list[dict], people: dict[str, tuple],
         .order_by(Match.request_id, Match.score.desc(), Match.distance_m, Match.id)).all()
     for request_id, listing_id in rows:
         offered[request_keys[request_id]].append(keys[listing_id])
-    per_request, precisions = {}, []
+    per_request, precisions, ceilings = {}, [], []
     parts_on_top = []
     for spec in requests:
         top = offered[spec["id"]][:3]
@@ -312,10 +312,14 @@ def run_matching(requests: list[dict], people: dict[str, tuple],
         if top:
             row["p3"] = sum(judged.get(k, 0) >= RELEVANT for k in top) / len(top)
             precisions.append(row["p3"])
+            # the best possible with this many offers and this many right listings in the set
+            right = sum(g >= RELEVANT for g in judged.values())
+            ceilings.append(min(len(top), right) / len(top))
         if not spec.get("asks_for_parts"):
             parts_on_top += [(spec["id"], k) for k in top if k in parts]
         per_request[spec["id"]] = row
     return {"precision_at_3": sum(precisions) / len(precisions) if precisions else 0.0,
+            "precision_at_3_ceiling": sum(ceilings) / len(ceilings) if ceilings else 0.0,
             "requests": len(requests),
             "without_offer": sum(1 for r in per_request.values() if not r["top3"]),
             "parts_in_top_3": len(parts_on_top), "parts_in_top_3_pairs": parts_on_top,
@@ -412,10 +416,11 @@ def print_report(result: dict[str, Any], verbose: bool = False) -> None:
     m = result["matching"]
     if m is not None:
         print()
-        print(f"Matching: precision@3 {m['precision_at_3']:.3f} over "
-              f"{m['requests'] - m['without_offer']} requests with an offer "
-              f"({m['without_offer']} without); parts/accessories in the top 3 of a request "
-              f"for the thing: {m['parts_in_top_3']}")
+        print(f"Matching: precision@3 {m['precision_at_3']:.3f} (at most "
+              f"{m['precision_at_3_ceiling']:.3f}: some requests have fewer than 3 right "
+              f"listings in the set) over {m['requests'] - m['without_offer']} requests with "
+              f"an offer ({m['without_offer']} without); parts/accessories in the top 3 of "
+              f"a request for the thing: {m['parts_in_top_3']}")
     if verbose:
         print()
         print("Weakest engine queries (nDCG@10 < 0.7):")
