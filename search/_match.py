@@ -22,7 +22,7 @@ import numpy as np
 
 from ._engine import HEAD_MARK, Engine
 from ._fuzzy import Vocabulary, corrected_synonym_keys
-from .compound import split_compound
+from .compound import compound_tails, split_compound
 from .text import MIN_PREFIX_LEN, STOP_WORDS, max_typos
 
 INF = 1 << 20  # cost of "did not match"; sums of up to ten words stay below 2**31
@@ -31,6 +31,7 @@ W_RANK = 4
 W_HEAD = 64  # "stol" in "kontorstol": below every exact hit, above a typo
 W_SPLIT = 64  # "kontorstol" read as "kontor" + "stol"
 W_JOIN = 2  # "kontor stol" read as "kontorstol": as good as the words apart, nearly
+W_MODIFIER = W_HEAD + 2  # prefix "skjerm" in "skjermvegg": the thing is a vegg
 W_SYNONYM = 2  # below the word itself in the same field (Meilisearch: exactness)
 PREFIX_CACHE_MIN_TERMS = 8
 
@@ -167,11 +168,20 @@ def _apply(acc: np.ndarray, slots: np.ndarray, costs: np.ndarray) -> None:
     acc[slots] = cur
 
 
+def starts_compound(term: str, prefix: str) -> bool:
+    """True when ``prefix`` is the first part(s) of the compound ``term`` (not its head)."""
+    rest = term[len(prefix) :]
+    tails = compound_tails(term)
+    return bool(tails) and (rest in tails or (rest[:1] in "se" and rest[1:] in tails))
+
+
 def _expand(engine: Engine, acc: np.ndarray, prefix: str, extra: int, skip: str) -> None:
+    plain = not prefix.startswith(HEAD_MARK)
     for term in engine.vocab.with_prefix(prefix):
         if term != skip:
             s, r = engine.postings[engine.term_ids[term]]
-            _apply(acc, s, r.astype(np.int32) * W_RANK + extra)
+            cost = extra + (W_MODIFIER if plain and starts_compound(term, prefix) else 0)
+            _apply(acc, s, r.astype(np.int32) * W_RANK + cost)
 
 
 def _prefix_part(engine: Engine, word: str, extra: int = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -159,3 +159,42 @@ def test_stats_report_size(tmp_path: Path):
     backend.upsert(sample_listings())
     stats = backend.stats()
     assert stats["documents"] == 12 and stats["terms"] > 50 and stats["disk_bytes"] > 0
+
+
+def test_a_prefix_that_is_a_compound_modifier_ranks_below_the_thing(tmp_path: Path):
+    """Embedded only (Meilisearch has no such rule): typing "skjerm" lists the monitor
+    (a "dataskjerm" is a skjerm) before the screen wall (a "skjermvegg" is a vegg)."""
+    backend = EmbeddedBackend(tmp_path)
+    backend.upsert([
+        listing(1, "Skjermvegg for åpent landskap", "diverse", published=9),
+        listing(2, "Dataskjerm Dell 24 tommer", "diverse", published=1),
+        listing(3, "Skjermer, 3 stk", "diverse", published=5),
+    ])  # fmt: skip
+    hits = backend.search(SearchQuery(q="skjerm")).hits
+    assert [h.id for h in hits] == [3, 2, 1]  # prefix of the word, head, modifier
+    assert "<mark>Dataskjerm</mark>" in backend.search(
+        SearchQuery(q="skjerm", highlight=True)).hits[1].highlights["title"]
+    backend.close()
+
+
+def test_an_old_snapshot_format_is_rebuilt(tmp_path: Path):
+    """Snapshots written before compound head terms existed are ignored, not misread."""
+    import json
+
+    import numpy as np
+
+    backend = EmbeddedBackend(tmp_path, snapshot_min_changes=1)
+    backend.upsert([listing(1, "Kontorstol", "diverse")])
+    backend.search(SearchQuery(q="stol"))
+    backend.close()
+    snap = next(tmp_path.glob("*.snapshot.npz"))
+    with np.load(snap) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["format"] = 1
+    arrays["meta"] = np.array(json.dumps(meta))
+    with open(snap, "wb") as fh:
+        np.savez(fh, **arrays)
+    reopened = EmbeddedBackend(tmp_path)
+    assert [h.id for h in reopened.search(SearchQuery(q="stol ")).hits] == [1]
+    reopened.close()
