@@ -166,13 +166,17 @@ def suggestion(query: str, category: str = "") -> str:
     or a variant), else the known word it ends with (a compound's head), else the chosen
     category's name; "" when nothing is close."""
     vocabulary = _vocabulary()
-    close = difflib.get_close_matches(query, list(vocabulary), n=1, cutoff=0.75)
-    if close and close[0] != query:
+    words = [w for w in vocabulary if w != query]
+    close = difflib.get_close_matches(query, words, n=1, cutoff=0.92)  # a typo
+    if close:
         return vocabulary[close[0]]
-    for size in range(len(query) - 3, 2, -1):
+    for size in range(len(query) - 3, 3, -1):  # a compound: its head is the thing
         head = query[-size:]
-        if head in vocabulary and head != query:
+        if head in vocabulary:
             return vocabulary[head]
+    close = difflib.get_close_matches(query, words, n=1, cutoff=0.75)
+    if close:
+        return vocabulary[close[0]]
     if category:
         from app.listings.categories import _nodes
 
