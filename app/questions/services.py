@@ -87,6 +87,15 @@ def threads_on_listing(listing: Listing, user: User | None) -> list[QuestionThre
                                                   QuestionThread.id.desc())))
 
 
+def waiting_count(org_ids: list[int]) -> int:
+    """Threads on these organisations' listings whose last message is the asker's."""
+    if not org_ids:
+        return 0
+    return db.session.scalar(sa.select(sa.func.count(QuestionThread.id)).where(
+        QuestionThread.seller_org_id.in_(org_ids),
+        QuestionThread.last_org_id == QuestionThread.asker_org_id)) or 0
+
+
 def thread_for_reservation(reservation) -> QuestionThread | None:
     """The questions the buyer organisation asked about the listing before reserving."""
     return db.session.scalar(sa.select(QuestionThread).where(

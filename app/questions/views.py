@@ -32,7 +32,17 @@ def _configure(state) -> None:
         value = os.environ.get(name)
         config.setdefault(name, int(value) if value not in (None, "") else default)
     state.app.jinja_env.globals.update(listing_questions=listing_questions,
-                                       question_thread_for=services.thread_for_reservation)
+                                       question_thread_for=services.thread_for_reservation,
+                                       questions_waiting=questions_waiting)
+
+
+def questions_waiting() -> int:
+    """How many questions to the current user's organisations' listings wait for an
+    answer ("Våre annonser" says so beside its link to them)."""
+    user = user_or_none()
+    if user is None:
+        return 0
+    return services.waiting_count([m.organization_id for m in user.memberships])
 
 
 def ask_form(listing: Listing, formdata: bool = False) -> AskForm | None:

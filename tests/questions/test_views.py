@@ -199,3 +199,14 @@ def test_the_database_refuses_a_second_waiting_request(make_listing, buyer, rese
                                    seller_org_id=first.seller_org_id, status="requested",
                                    quantity=1, unit="pcs"))
         db.session.flush()
+
+
+def test_our_listings_page_links_to_the_questions_waiting(client, auth, make_listing, seller,
+                                                          buyer):
+    listing = make_listing()
+    _login(auth, seller)
+    assert "venter på svar" not in client.get("/listings/mine").get_data(as_text=True)
+    services.ask(buyer.user, listing.id, "Hei")
+    commit()
+    page = client.get("/listings/mine").get_data(as_text=True)
+    assert 'href="/questions?role=lister"' in page and "(1 venter på svar)" in page
