@@ -162,8 +162,8 @@ def score_requests(listing: ListingFacts, req: RequestColumns,
             match = text_score(terms, listing.profile)
             excluded = match.part and not asks_for_parts(terms)
             scored = texts[terms] = (text_part(match), match.evidence, excluded,
-                                     weaker_fit(terms, match, listing.condition_rank))
-            word_reasons[terms] = text_reasons(terms, match, listing.condition_rank)
+                                     weaker_fit(terms, match, listing))
+            word_reasons[terms] = text_reasons(terms, match)
         text, found, excluded, weaker = scored
         if excluded:
             continue

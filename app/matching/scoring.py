@@ -12,18 +12,24 @@ The score is ``round(100 * sum(weight * part))``, each part 0..1:
 =============  ======  ===========================================================
 part           weight  1.0 when ...
 =============  ======  ===========================================================
-category       0.25    same category (parent asked for: 0.75, related sibling: 0.5)
-text           0.20    every word of the request's title is in the listing's own text
+category       0.20    same category (parent asked for: 0.75, related sibling: 0.5)
+text           0.35    every word of the request's title is in the listing's own text
                        (or a synonym; the end of a compound counts 0.7, the context
-                       0.5; words found only in the category's names at most 0.3)
-quantity       0.15    the listing covers the whole wanted quantity (else the share;
+                       0.5; words found only in the category's names at most 0.3;
+                       of alternatives, "servanter og toaletter", the best)
+quantity       0.12    the listing covers the whole wanted quantity (else the share;
                        a different unit: 0.5)
-distance       0.15    at the request's point (0 at the edge of the radius)
-price          0.10    free (at the maximum: 0.5; no maximum and a price: 0.7)
-condition      0.10    new, or the best above the minimum (at the minimum: 0.5)
-availability   0.05    available now (later but by the needed-by date: 0.8; after
+distance       0.13    at the request's point (0 at the edge of the radius)
+price          0.08    free (at the maximum: 0.5; no maximum and a price: 0.7)
+condition      0.08    new, or the best above the minimum (at the minimum: 0.5)
+availability   0.04    available now (later but by the needed-by date: 0.8; after
                        it: 0.2)
 =============  ======  ===========================================================
+
+The words are what a request says beyond its category, so they weigh most: inside one
+category, "Ytterdør" is better served by the one "Ytterdør i eik" than by nearer, free
+inner doors (before issue #17 the text weighed 0.20 and distance, quantity and price
+together 0.40, so the nearest free listing of the category won whatever it was).
 
 Parts and accessories for a request for the thing ("Hjul til kontorstoler" for
 "Kontorstoler", see :mod:`app.matching.text`) are excluded (``part``): nobody asking for
@@ -31,7 +37,7 @@ chairs wants wheels offered, and with few real chairs around they would fill the
 the list however low they scored. A listing that is only a weaker fit gets
 ``PART_FACTOR`` times the score and a reason saying why: a whole item (or another part)
 for a request for parts (``whole``: it does not mention the parts asked for), or an item
-in the condition "for parts" for a request for the thing (its condition reason says so).
+"for parts" for a request for the thing (its condition reason or its title says so).
 
 Reasons are ``{"code", "params"}`` dicts (see :mod:`app.matching.reasons` for the
 texts), in the order above.
@@ -53,8 +59,8 @@ from app.matching.text import (
 )
 from search.text import haversine_m
 
-WEIGHTS = {"category": 0.25, "text": 0.20, "quantity": 0.15, "distance": 0.15,
-           "price": 0.10, "condition": 0.10, "availability": 0.05}
+WEIGHTS = {"category": 0.20, "text": 0.35, "quantity": 0.12, "distance": 0.13,
+           "price": 0.08, "condition": 0.08, "availability": 0.04}
 PART_FACTOR = 0.5
 FOR_PARTS_RANK = 1
 CONDITIONS = {5: "new", 4: "like_new", 3: "good", 2: "fair", 1: "for_parts"}
@@ -117,15 +123,15 @@ def text_part(match: TextMatch) -> float:
     return max(match.score, CATEGORY_NAME_WEIGHT * match.category)
 
 
-def weaker_fit(terms: str, match: TextMatch, condition_rank: int) -> bool:
-    """A whole item for a request for parts, or one "for parts" for a request for the
-    thing (see the module docstring)."""
+def weaker_fit(terms: str, match: TextMatch, listing: ListingFacts) -> bool:
+    """A whole item for a request for parts, or one "for parts" (its condition, or its
+    title: "El-sykkel til deler") for a request for the thing."""
     if asks_for_parts(terms):
         return match.part
-    return condition_rank == FOR_PARTS_RANK
+    return listing.condition_rank == FOR_PARTS_RANK or listing.profile.for_parts
 
 
-def text_reasons(terms: str, match: TextMatch, condition_rank: int) -> list[dict]:
+def text_reasons(terms: str, match: TextMatch) -> list[dict]:
     """The reasons from the text: the listing's words that matched, and for a request for
     parts a warning when the listing does not mention them (a listing "for parts" says so
     in its condition reason)."""
@@ -182,7 +188,7 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
     reasons = [{"code": "category", "params": {"relation": relation[0],
                                                "category": listing.category,
                                                "wanted": relation[1]}}]
-    reasons.extend(text_reasons(request.terms, match, listing.condition_rank))
+    reasons.extend(text_reasons(request.terms, match))
     reasons.append({"code": "distance", "params": {"km": round(distance / 1000, 1)}})
 
     if same_unit:
@@ -226,6 +232,6 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
                         "params": {"date": day.isoformat(), "late": late}})
 
     total = sum(WEIGHTS[name] * value for name, value in parts.items())
-    if weaker_fit(request.terms, match, listing.condition_rank):
+    if weaker_fit(request.terms, match, listing):
         total *= PART_FACTOR
     return Scored(max(0, min(100, round(100 * total))), reasons, distance)

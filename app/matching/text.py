@@ -48,7 +48,8 @@ PARTS_MARK = "!parts "
 #: Marks an alternative that comes from the synonym table, not from the request's words.
 SYNONYM_MARK = "="
 #: Words after these describe the thing ("Kontorstol med armlener"), they do not name it.
-FEATURE = frozenset(("med", "with", "inkl", "inkludert", "including"))
+FEATURE = frozenset(("med", "with", "inkl", "inkludert", "including", "på", "on", "uten",
+                     "without"))
 MIN_HEAD = 4
 DESCRIPTION_WORDS = 120
 _STOP_TEXT = (
@@ -78,8 +79,32 @@ _PART_TEXT = (
     "hengsel hengsler håndtak tilbehør "
     "wheel wheels castor castors caster casters armrest armrests part parts spare spares "
     "cover covers leg legs foot feet bracket brackets charger chargers bag bags cable "
+    "caster casters "
     "cables mount mounts handle handles hinge hinges accessory accessories")
 _SEGMENT = re.compile(r"[,;:()\[\]/|]| - | – ")
+
+
+@cache
+def _splitter():
+    """``search.compound.split_compound`` when the search package has it, else None."""
+    try:
+        from search.compound import split_compound
+    except ImportError:
+        return None
+    return split_compound
+
+
+@lru_cache(maxsize=100_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The stemmed parts of a compound ("kontorstoler" -> ("kontor", "stol")), or ().
+    Each part is shorter than the word, so :func:`stem` and this end."""
+    split = _splitter()
+    if split is None:
+        return ()
+    parts = [p for p in split(fold(word)) if p]
+    if len(parts) < 2:
+        return ()
+    return tuple(stem(p) for p in parts)
 
 
 def _stem_once(w: str) -> str:
@@ -98,10 +123,15 @@ def stem(word: str) -> str:
     """Fold ``word`` and strip one plural/definite ending, then a final "e", from words of
     five letters or more ("stoler" -> "stol", "lamper"/"lampe" -> "lamp", "tables" ->
     "tabl"). A step that would leave a stop word or fewer than three letters is not
-    taken ("tiles" -> "tile", never "til")."""
+    taken ("tiles" -> "tile", never "til"). A compound is its stemmed parts joined, so
+    the head decides the ending ("gulvflis" and "gulvfliser" are "gulvflis", where
+    "gulvflis" alone would lose its "s" as an English plural)."""
     w = fold(word)
     if len(w) < 5 or not w.isalpha():
         return w
+    parts = compound_parts(w) if len(w) >= 6 else ()
+    if parts:  # the head carries the ending: "gulvflis"/"gulvfliser" -> "gulvflis"
+        return "".join(parts)
     out = w
     once = _stem_once(w)
     if once != w and once not in _SKIP:
@@ -127,31 +157,23 @@ def words(text: str, limit: int | None = None) -> list[str]:
 
 
 PART_STEMS = frozenset(stem(w) for w in _PART_TEXT.split())
-#: Parts long enough to be recognised at the end of a compound ("kontorstolhjul").
-_PART_TAILS = tuple(sorted((p for p in PART_STEMS if len(p) >= 4 and fold(p).isascii()),
-                           key=len, reverse=True))
-
-
-@cache
-def _splitter():
-    """``search.compound.split_compound`` when the search package has it, else None."""
-    try:
-        from search.compound import split_compound
-    except ImportError:
-        return None
-    return split_compound
-
-
-@lru_cache(maxsize=100_000)
-def compound_parts(word: str) -> tuple[str, ...]:
-    """The stemmed parts of a compound ("kontorstoler" -> ("kontor", "stol")), or ()."""
-    split = _splitter()
-    if split is None:
-        return ()
-    parts = [p for p in split(fold(word)) if p]
-    if len(parts) < 2:
-        return ()
-    return (*(fold(p) for p in parts[:-1]), stem(parts[-1]))
+#: Bokmål parts recognised at the end of a compound ("kontorstolhjul", "sofatrekk").
+_PART_TAILS = tuple(sorted({stem(w) for w in (
+    "hjul", "armlene", "armlener", "knekt", "knekter", "deksel", "deksler", "trekk",
+    "gassfjær", "gassfjærer", "reservedel", "reservedeler", "brakett", "braketter",
+    "håndtak", "hengsel", "hengsler", "tilbehør", "beslag", "lader", "ladere", "armstøtte",
+    "armstøtter")}, key=len, reverse=True))
+#: A title that says the thing is sold for parts ("El-sykkel til deler").
+_FOR_PARTS = re.compile(r"\b(til|for)\s+(reserve)?deler\b|\bfor\s+(spare\s+)?parts\b",
+                        re.IGNORECASE)
+#: Words that join alternatives in a request: "Servanter og toaletter", "OSB eller
+#: kryssfiner" want either.
+_ALTERNATIVES = re.compile(r"\s+(?:og|eller|and|or|&)\s+|\s*/\s*", re.IGNORECASE)
+#: Separates the alternatives in the stored terms.
+ALTERNATIVE_MARK = "/"
+#: Marks the head of a request's compound, a broader word ("gulvfliser" -> "flis"): a
+#: listing that says only "Fliser" may be what is asked for (context weight, no evidence).
+BROADER_MARK = "~"
 
 
 @lru_cache(maxsize=50_000)
@@ -186,6 +208,11 @@ def names_a_part(title: str) -> bool:
     """Whether a title names a part or an accessory ("Hjul til kontorstoler",
     "HÅG-deler, seter", "Reservedeler kontorstol"), not the thing itself."""
     return any(is_part_word(t) for t in _content(_thing_tokens(title)))
+
+
+def sold_for_parts(title: str) -> bool:
+    """Whether a title says the thing is sold for parts ("Kontorstoler til deler")."""
+    return bool(_FOR_PARTS.search(title))
 
 
 def split_purpose(text: str) -> tuple[list[str], list[str]]:
@@ -239,11 +266,30 @@ def request_terms(title: str) -> str:
     return _request_terms(title)
 
 
+_PURPOSE_RAW = re.compile(r"\s(?:til|for)\s", re.IGNORECASE)
+
+
 @lru_cache(maxsize=20_000)
 def _request_terms(title: str) -> str:
     table = synonym_table()
-    main, purpose = split_purpose(title)
-    originals = _content(main) or _content(purpose)
+    cut = _PURPOSE_RAW.search(title)
+    main_text, purpose_text = (title[:cut.start()], title[cut.end():]) if cut else (title, "")
+    if not _content(tokens(main_text)):
+        main_text, purpose_text = purpose_text, ""
+    purpose = _content(tokens(purpose_text))
+    alternatives = []
+    for text in _ALTERNATIVES.split(main_text):
+        groups = _groups(_content(tokens(text)), table, purpose)
+        if groups:
+            alternatives.append(" ".join(groups))
+    out = f" {ALTERNATIVE_MARK} ".join(alternatives)
+    if out and names_a_part(title):
+        out = PARTS_MARK + out
+    return out
+
+
+def _groups(originals: list[str], table, purpose: list[str]) -> list[str]:
+    """One request alternative's groups (see the module docstring)."""
     stems = [stem(t) for t in originals]
     groups: list[str] = []
     seen: set[str] = set()
@@ -253,9 +299,11 @@ def _request_terms(title: str) -> str:
         seen.add(s)
         alts = {(s,)}  # the request's own words, in other spellings
         synonyms = set(table.get((s,), ()))
+        broader: set[str] = set()
         parts = compound_parts(original)
         if parts:
             alts.add(parts)
+            broader.add(parts[-1])
         for pair in ((stems[i - 1], s) if i else None, (s, stems[i + 1]) if i + 1 < len(stems)
                      else None):
             if pair is None:
@@ -266,15 +314,15 @@ def _request_terms(title: str) -> str:
             joined = stem(pair[0] + pair[1])  # "kontor stol" -> "kontorstol"
             if len(pair[0]) >= 3 and len(pair[1]) >= 3:
                 alts.add((joined,))
+        if purpose and len(originals) == 1:  # "skap til garderobe" -> "garderobeskap"
+            alts.add((stem(fold(purpose[0]) + fold(original)),))
         own = {"+".join(a) for a in alts}
-        # phrases before single words: "bærbar pc" is named rather than "bærbar"
         rendered = sorted(own - {s}) + [
+            # phrases before single words: "bærbar pc" is named rather than "bærbar"
             SYNONYM_MARK + "+".join(a) for a in sorted(synonyms, key=lambda a: (-len(a), a))
-            if "+".join(a) not in own]
+            if "+".join(a) not in own] + sorted(BROADER_MARK + b for b in broader - own)
         groups.append(f"{original}:" + "|".join([s, *rendered]))
-    if groups and names_a_part(title):
-        groups.insert(0, PARTS_MARK.strip())
-    return " ".join(groups)
+    return groups
 
 
 def asks_for_parts(terms: str) -> bool:
@@ -298,6 +346,7 @@ class TextProfile:
     purpose: frozenset[str] = frozenset()
     is_part: bool = False
     every: frozenset[str] = frozenset()  # every key above, for a quick "nothing here"
+    for_parts: bool = False  # "til deler": sold for parts
 
 
 @cache
@@ -348,7 +397,7 @@ def listing_profile(title: str, description: str, material: str, category: str) 
     return TextProfile(main, heads, context, names,
                        frozenset(purpose) - set(main) - set(described) - set(modifiers),
                        names_a_part(title),
-                       frozenset((*main, *heads, *context)) | names)
+                       frozenset((*main, *heads, *context)) | names, sold_for_parts(title))
 
 
 class TextMatch(NamedTuple):
@@ -378,42 +427,67 @@ _NO_TERMS = TextMatch(0.5, 0.0, [], False, [])
 
 
 @lru_cache(maxsize=50_000)
-def _parse(terms: str) -> tuple[bool, tuple[tuple[frozenset[str], tuple[tuple[str, ...], ...],
-                                                   str, frozenset[int]], ...]]:
-    """(asks for parts, groups); a group is (every word in it, its alternatives as parts,
-    the request's word as written, the positions of the alternatives that are synonyms)."""
+def _parse(terms: str) -> tuple[bool, tuple[tuple[tuple, ...], ...]]:
+    """(asks for parts, alternatives); an alternative is a tuple of groups, a group is
+    (every word in it, its alternatives as parts, the request's word as written, the
+    positions of synonyms, the positions of broader words)."""
     asks_parts = terms.startswith(PARTS_MARK)
     if asks_parts:
         terms = terms[len(PARTS_MARK):]
-    groups = []
-    for group in terms.split(" ") if terms else ():
-        original, _sep, alternatives = group.partition(":")
-        alts = tuple(tuple(alt.lstrip(SYNONYM_MARK).split("+"))
-                     for alt in alternatives.split("|"))
-        synonyms = frozenset(i for i, alt in enumerate(alternatives.split("|"))
-                             if alt.startswith(SYNONYM_MARK))
-        groups.append((frozenset(p for alt in alts for p in alt), alts, original, synonyms))
-    return asks_parts, tuple(groups)
+    alternatives = []
+    for alternative in terms.split(f" {ALTERNATIVE_MARK} ") if terms else ():
+        groups = []
+        for group in alternative.split(" "):
+            original, _sep, written = group.partition(":")
+            raw = written.split("|")
+            alts = tuple(tuple(alt.lstrip(SYNONYM_MARK + BROADER_MARK).split("+"))
+                         for alt in raw)
+            groups.append((frozenset(p for alt in alts for p in alt), alts, original,
+                           frozenset(i for i, a in enumerate(raw) if a[0] == SYNONYM_MARK),
+                           frozenset(i for i, a in enumerate(raw) if a[0] == BROADER_MARK)))
+        alternatives.append(tuple(groups))
+    return asks_parts, tuple(alternatives)
 
 
 def text_score(terms: str, profile: TextProfile) -> TextMatch:
-    """Compare a request's stored terms with a listing's profile (no words: 0.5)."""
-    asks_parts, groups = _parse(terms)
-    if not groups:
+    """Compare a request's stored terms with a listing's profile (no words: 0.5). A
+    request with alternatives ("Servanter og toaletter") takes the best of them."""
+    asks_parts, alternatives = _parse(terms)
+    if not alternatives:
         return _NO_TERMS
+    best = None
+    for groups in alternatives:
+        scored = _score_groups(groups, profile)
+        if best is None or scored[:2] > best[:2]:
+            best = scored
+    score, category, found, synonyms, thing = best
+    evidence = bool(found or synonyms)
+    if asks_parts:  # a whole item, or a part that does not mention the one asked for
+        part = not profile.is_part or not evidence
+    else:
+        part = profile.is_part or (evidence and not thing)
+    return TextMatch(score, category, found, part, synonyms)
+
+
+def _score_groups(groups, profile: TextProfile):
+    """(score, category share, own words found, synonym pairs, found in the thing)."""
     total = category_total = 0.0
     found: list[str] = []
     listing_words, heads, context = profile.words, profile.heads, profile.context
     categories, purpose, every = profile.category, profile.purpose, profile.every
     thing = False  # a group found in what the listing is, not only in what it is for
     synonyms: dict[str, list[str]] = {}  # the listing's word -> the request's words
-    for group_words, alts, original, synonym_at in groups:
+    for group_words, alts, original, synonym_at, broader_at in groups:
         if group_words.isdisjoint(every):
             continue
         best, written, in_category, in_purpose, at = 0.0, None, False, False, -1
         for i, parts in enumerate(alts):
             if len(parts) == 1:
                 alt = parts[0]
+                if i in broader_at:
+                    if best < CONTEXT_WEIGHT and (alt in listing_words or alt in heads):
+                        best, written, at = CONTEXT_WEIGHT, None, i
+                    continue
                 if alt in listing_words:
                     best, written, at = 1.0, listing_words[alt], i
                     break
@@ -438,6 +512,8 @@ def text_score(terms: str, profile: TextProfile) -> TextMatch:
                 in_category = True
         if best:
             total += best
+            if written is None:  # a broader word: no evidence, nothing to name
+                continue
             thing = thing or not in_purpose
             if at in synonym_at:
                 synonyms.setdefault(written, []).append(original)
@@ -445,10 +521,5 @@ def text_score(terms: str, profile: TextProfile) -> TextMatch:
                 found.append(written)
         elif in_category:
             category_total += 1
-    evidence = bool(found or synonyms)
-    if asks_parts:  # a whole item that does not even mention the part asked for
-        part = not profile.is_part and not evidence
-    else:
-        part = profile.is_part or (evidence and not thing)
     pairs = [(w, " ".join(originals)) for w, originals in synonyms.items() if w not in found]
-    return TextMatch(total / len(groups), category_total / len(groups), found, part, pairs)
+    return total / len(groups), category_total / len(groups), found, pairs, thing

@@ -70,7 +70,7 @@ def test_titles_that_name_a_part(title):
     "Kontorstoler Håg H05", "Kontorstol med armlener", "Office chairs with armrests",
     "Kontorstoler til deler", "Stoler til kantina", "Sofa, 3-seter, som ny",
     "Skrivebord, bjørk 160x80", "Hev-senk-skrivebord", "Uttrekksbord i eik",
-    "Kontorstoler, hjul litt slitt",
+    "Kontorstoler, hjul litt slitt", "Whiteboards on wheels", "Kontorstoler på hjul",
 ])
 def test_titles_that_name_the_thing(title):
     assert not names_a_part(title)
@@ -108,6 +108,19 @@ def test_the_thing_for_parts_scores_low_without_a_lowest_condition():
     good = score(wanted, listing("Kontorstoler"), NOW)
     broken = score(wanted, listing("Kontorstoler", condition_rank=1), NOW)
     assert broken.score < good.score / 2 + 5
+
+
+def test_sold_for_parts_scores_low_for_the_thing():
+    bikes = request(categories=("bicycles",), title="Sykler", min_condition_rank=0,
+                    max_price_ore=None)
+
+    def bike(title):
+        return listing(title, category="bicycles",
+                       profile=listing_profile(title, "", "", "bicycles"))
+
+    whole, broken = score(bikes, bike("El-sykkel"), NOW), score(bikes, bike(
+        "El-sykkel til deler"), NOW)
+    assert broken.score < whole.score / 2 + 5
 
 
 def test_parts_in_the_evaluation_set_are_recognised():
@@ -176,7 +189,47 @@ def test_no_word_of_the_vocabulary_stems_to_a_stop_word():
     assert len(vocabulary) > 150
 
 
-# --- compounds ---------------------------------------------------------------------------
+# --- compounds, alternatives, what the words weigh ---------------------------------------
+
+
+def test_a_compound_is_stemmed_by_its_head():
+    # "flis" ends in "s" like an English plural; in a compound the head decides
+    assert stem("gulvflis") == stem("gulvfliser") == stem("Gulvflisene")
+    assert stem("grendehus") == stem("grendehuset")
+
+
+def test_a_request_with_alternatives_takes_either():
+    terms = request_terms("Servanter og toaletter")
+    for title in ("Servanter", "Toaletter, vegghengte"):
+        assert text_score(terms, listing_profile(title, "", "", "sanitary-ware")).score == 1.0
+    assert text_score(terms, listing_profile("Blandebatterier", "", "",
+                                             "sanitary-ware")).score == 0.0
+    either = request_terms("Kryssfiner eller OSB")
+    assert text_score(either, listing_profile("OSB plater", "", "", "boards")).score == 1.0
+    assert text_score(either, listing_profile("Gipsplater", "", "", "boards")).score == 0.0
+
+
+def test_what_a_thing_is_for_joins_its_name():
+    terms = request_terms("Skap til garderobe")
+    lockers = text_score(terms, listing_profile("Elevskap / garderobeskap", "", "", "storage"))
+    assert lockers.score == 1.0 and lockers.words == ["garderobeskap"]
+
+
+def test_the_words_outweigh_distance_and_price():
+    doors = request(categories=("door",), title="Ytterdør", quantity=1, min_quantity=1,
+                    max_price_ore=None, min_condition_rank=0, radius_km=40)
+
+    def door(title, **kw):
+        return listing(title, category="door", profile=listing_profile(title, "", "", "door"),
+                       **kw)
+
+    asked = score(doors, door("Ytterdør i eik", price_ore=200000, lat=59.60, lng=10.25), NOW)
+    near = score(doors, door("Klasseromsdører", quantity_available=6), NOW)
+    assert asked.score > near.score
+    # a listing that says only "Dører" may be outer doors: between the two
+    plain = score(doors, door("Dører", price_ore=200000, lat=59.60, lng=10.25), NOW)
+    assert asked.score > plain.score
+    assert text_score(doors.terms, door("Dører").profile).score == 0.5
 
 
 def test_split_and_joined_compounds_meet():
