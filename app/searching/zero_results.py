@@ -111,11 +111,20 @@ def _prune() -> None:
 
 
 def record_quietly(q: str | None, category: str | None = None) -> None:
-    """``record()`` and commit in its own step; a failure is logged, never shown."""
-    from app.db import commit, rollback
+    """``record()`` and commit in its own step; a failure is logged, never shown.
 
+    The row changes no page anyone sees, so it does not invalidate the cached public
+    pages (a stream of odd searches must not empty the page cache). An anonymous
+    visitor served a cached empty page is not counted again: counts are renderings."""
+    from app.db import commit, rollback
+    from app.pagecache import WROTE
+
+    session = db.session()
+    wrote_before = session.info.get(WROTE, False)
     try:
         if record(q, category):
+            if not wrote_before:  # a log row changes no public page: keep the page cache
+                session.info.pop(WROTE, None)
             commit()
     except sa.exc.SQLAlchemyError:
         rollback()

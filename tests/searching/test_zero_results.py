@@ -76,6 +76,17 @@ def test_the_number_of_rows_is_capped(app, monkeypatch):
     assert ("sjelden 0", "", 1) not in rows
 
 
+def test_logging_keeps_the_page_cache(app, new_listing):
+    """A zero-result row is a write no public page shows: the cached pages stay."""
+    new_listing(title="Kontorstol Håg")
+    visitor = app.test_client(use_cookies=False)
+    visitor.get("/listings")
+    assert visitor.get("/listings").headers["X-Page-Cache"] == "hit"
+    assert visitor.get("/search?q=xyzzy").headers["X-Page-Cache"] == "miss"
+    assert _rows() == [("xyzzy", "", 1)]
+    assert visitor.get("/listings").headers["X-Page-Cache"] == "hit"
+
+
 def test_a_broken_log_never_breaks_the_search(app, client, categories, monkeypatch):
     def fail(*_args, **_kwargs):
         raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
