@@ -217,21 +217,21 @@ def test_anonymous_home_has_no_todo(client):
     assert '<section class="todo"' not in client.get("/").get_data(as_text=True)
 
 
-def test_unanswered_questions_come_from_the_questions_hook(seller, monkeypatch):
-    """The questions package may not exist yet: the hook returns nothing then; when it
-    exists, its items are listed (here its function is replaced by a list, since the
-    point is the hand-over between the two packages)."""
-    from app.notifications import todo
-
-    try:
-        import app.questions.todo as questions_todo
-    except ImportError:
-        assert todo.unanswered_questions([seller.org.id]) == []
-        return
-    monkeypatch.setattr(questions_todo, "unanswered_for",
-                        lambda org_id: [{"title": f"q{org_id}", "path": "/x"}])
-    assert todo.unanswered_questions([seller.org.id]) == [
-        {"title": f"q{seller.org.id}", "path": "/x"}]
+def test_unanswered_questions_are_listed_until_answered(client, auth, make_listing, seller,
+                                                       buyer):
+    """Through the questions package's hook (``app.questions.todo.unanswered_for``)."""
+    questions = pytest.importorskip("app.questions.services")
+    listing = make_listing(title="Kontorstoler Håg")
+    message = questions.ask(buyer.user, listing.id, "Er de hele?")
+    commit()
+    auth.login(seller.user.email)
+    todo = _todo(client)
+    assert "Spørsmål som venter på svar" in todo
+    assert f'href="/questions/{message.thread_id}"' in todo
+    assert "Miljøsofa Asker spør om «Kontorstoler Håg»" in todo
+    questions.reply(message.thread, seller.user, "Ja, alle fem.")
+    commit()
+    assert "Spørsmål som venter på svar" not in _todo(client)
 
 
 # --- Mine reservasjoner ------------------------------------------------------------------
