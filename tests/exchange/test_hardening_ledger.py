@@ -94,14 +94,21 @@ def test_parallel_acceptances_and_a_quantity_edit_never_hold_more_than_the_quant
     db.session.flush()
     add_member(seller, seller_org, "owner")
     add_member(buyer, buyer_org, "owner")
-    commit()
     seller_id, requests, runs = seller.id, 12, 5
+    # One waiting request per organisation and listing: the buyer asks for each shop.
+    shops = [buyer_org] + [org(f"Butikk {i}", "reuse_shop", orgnr.make(93456789 + 7 * i))
+                           for i in range(1, requests)]
+    db.session.flush()
+    for shop in shops[1:]:
+        add_member(buyer, shop, "owner")
+    commit()
     for run in range(runs):
         listing = create_listing(seller, seller_org, {
             "title": "Kontorstoler", "category": "office-chair", "condition": "good",
             "quantity": 10, "unit": "pcs", "postcode": "1389"}, publish=True)
         db.session.flush()
-        ids = [services.request_reservation(buyer, listing.id, 1).id for _ in range(requests)]
+        ids = [services.request_reservation(buyer, listing.id, 1, organization_id=shop.id).id
+               for shop in shops]
         listing_id = listing.id
         commit()
         results: dict = {}
