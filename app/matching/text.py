@@ -1,32 +1,37 @@
 """Text relevance between a request's title and a listing, in bokmål and English.
 
 Words are folded with the search package (``æ -> ae``, ``ø -> o``, ``å -> aa``) and
-stemmed by :func:`stem` (plural and definite endings; a stem is never a stop word, so
-"tiles" is "tile", not "til"). Every part of matching uses this one stemmer.
+stemmed by :func:`stem` (plural and definite endings; a compound by its head, through
+``search.compound.split_compound``; a stem is never a stop word, so "tiles" is "tile",
+not "til"). Every part of matching uses this one stemmer.
 
-A request's title becomes *groups*: one per content word, holding the word and what it
-also finds in the search's directed synonym table (a request for "glassull" takes
-"mineralull", a request for "gipsplater" takes no OSB), the two parts of a compound
-("kontorstol" -> ``kontor+stol``) and the compound two neighbouring words make
-("kontor stol" -> ``kontorstol``). Phrases are parts joined by ``+``. The groups are
-stored with the request as one string (``word:alt|alt+part|=synonym ...``), so scoring a
-listing against thousands of requests is a few set look-ups each.
+A request's title becomes *alternatives* ("Servanter og toaletter": either will do) of
+*groups*: one per content word, holding the word in other spellings (the parts of a
+compound, ``kontorstol`` -> ``kontor+stol``; the compound two neighbouring words make,
+"kontor stol" -> ``kontorstol``; what a thing is for joined to it, "skap til garderobe"
+-> ``garderobeskap``), what it also finds in the search's directed synonym table
+(``=``: a request for "glassull" takes "mineralull", "gipsplater" takes no OSB), and the
+head of a compound as a broader word (``~``: "gulvfliser" takes "Fliser" at half).
+Phrases are parts joined by ``+``. The terms are stored with the request as one string
+(``word:alt|alt+part|=synonym|~head word:... / alternative``, led by ``!parts`` when the
+request asks for parts), so scoring a listing against thousands of requests is a few set
+look-ups each.
 
 The listing side (:class:`TextProfile`) keeps apart what the listing *says* (its title
 before "til"/"for", its material), the heads of its compound words ("stol" in
-"kontorstol"), its context (what the title says it is *for*, the start of the
-description) and its category's names. A group scores 1 when an alternative is among the
-listing's own words, 0.7 for the head of a compound, 0.5 in the context (which holds the
-first parts of compounds: "isolasjon" in "isolasjonsplater"), else 0; the
-category's names are a separate, smaller signal (``category_hits``) and never evidence:
-they are not named in reasons and do not let a related sibling category through.
+"kontorstol"), its context (what the title says it is *for*, the first parts of its
+compounds, the start of the description) and its category's names. A group scores 1
+when an alternative is among the listing's own words, 0.7 for the head of a compound,
+0.5 in the context or for a broader word, else 0. The category's names are a separate,
+smaller signal (``TextMatch.category``) and never evidence: they are not named in
+reasons and do not let a related sibling category through.
 
 Parts and accessories: "Hjul til kontorstoler", "Armlener til HÅG-stoler", "HÅG-deler",
-"Kontorstolhjul" are *for* a thing, not the thing. A listing is a part when the head of
-what its title says it is is a part word (:data:`PART_WORDS`, or a compound ending in
-one), or when a request's words are found only in what the listing is for ("X til Y"
-where the request asks for Y). A request that itself asks for parts is not penalised for
-them (:func:`asks_for_parts`).
+"Kontorstolhjul" are *for* a thing, not the thing. A listing is a part when what its
+title says it is (before "til"/"for"/"med"/"på", a comma or a dash) holds a part word
+(:data:`PART_STEMS`, or a bokmål compound ending in one), or when a request's words are
+found only in what the listing is for ("X til Y" where the request asks for Y). A request
+that itself asks for parts is not penalised for them (:func:`asks_for_parts`).
 """
 
 from __future__ import annotations

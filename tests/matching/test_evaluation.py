@@ -22,7 +22,10 @@ Measured (both orders give the same matches), before -> after issue #17:
   for desks without a lowest condition).
 
 The set was written by the people who wrote the scorer, so these are not independent
-numbers; they guard against regressions. The test keeps them from falling below these
+numbers; they guard against regressions. On the independent set in ``bench/relevance``
+(40 requests, judged before the engine ran; ``bench/relevance/evaluate.py``) matching
+precision at 3 went from 0.725 to 0.933 (at most 0.958 there: some requests have fewer
+than three right listings), parts in the top 3 from 9 to 0. The test keeps them from falling below these
 values (the 1e-9 is float rounding, not slack).
 """
 
