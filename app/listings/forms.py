@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -91,12 +91,10 @@ class ListingForm(FlaskForm):
     pickup_windows = PickupWindowsField(_l("Hentetider"))
     waste_origin = BooleanField(_l("Kommer fra avfallsstrømmen (for eksempel "
                                    "gjenvinningsstasjon)"))
-
-
-class ImageForm(FlaskForm):
-    file = FileField(_l("Legg til bilde"),
-                     description=_l("JPEG, PNG eller WebP. Posisjonsdata (EXIF/GPS) fjernes "
-                                    "før bildet publiseres."))
+    #: New photo files; the photos already added travel as ``photo`` references
+    #: (app.listings.photo_form).
+    photos = MultipleFileField(_l("Legg til bilder"),
+                               render_kw={"accept": "image/jpeg,image/png,image/webp"})
 
 
 class ImportForm(FlaskForm):

@@ -9,20 +9,28 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.views import apply_errors
 from app.common import pages, user_or_none
 from app.common.pages import decimal_text, kroner_text
-from app.errors import Conflict, PermissionDenied, ServiceError, ValidationFailed
-from app.listings import photos, rules, services
+from app.errors import Conflict, PermissionDenied, ServiceError, ValidationFailed, problem
+from app.listings import photo_form, photos, rules, services
 from app.listings.categories import category_lookup
 from app.listings.forms import (
     LISTING_FIELDS,
     ActionForm,
-    ImageForm,
     ListingForm,
 )
 from app.listings.models import Listing, Status
@@ -124,6 +132,17 @@ def _check_all(data, errors, listing=None) -> ValidationFailed:
     return ValidationFailed({**more, **errors})
 
 
+def _photo_errors(state: photo_form.PhotoState) -> dict[str, list[str]]:
+    return {"photos": state.errors} if state.errors else {}
+
+
+def _photo_context() -> dict[str, Any]:
+    return {"max_images": photos.MAX_IMAGES,
+            "max_mb": current_app.config["IMAGE_MAX_BYTES"] // (1024 * 1024),
+            "max_request_mb": (current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+            // (1024 * 1024)}
+
+
 @bp.route("/listings/new", methods=["GET", "POST"])
 @login_required
 def create():
@@ -131,32 +150,41 @@ def create():
         raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge ut annonser."))
     form = ListingForm()
     _prepare(form)
+    state = photo_form.initial(None)
     if form.validate_on_submit():
+        # Photos first: accepted ones come back as pending photos whatever else is wrong.
+        state = photo_form.read(request.form, request.files, current_user.id, None)
         data, errors = submitted(form, None)
+        publish = request.form.get("action") == "publish"
         try:
-            if errors:
-                raise _check_all(data, errors)
+            if errors or state.errors:
+                raise _check_all(data, {**errors, **_photo_errors(state)})
             organization = services.choose_organization(current_user, form.organization_id.data)
             listing = services.create_listing(current_user, organization, data,
-                                              publish=request.form.get("action") == "publish")
+                                              publish=publish)
+            photo_form.save(state, listing)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
-            flash(_("Annonsen er lagret. Legg gjerne til bilder."), "success")
+            if publish:
+                flash(_("Annonsen er publisert."), "success")
+                return redirect(url_for("listings.detail", listing_id=listing.id))
+            flash(_("Annonsen er lagret som utkast."), "success")
             return redirect(url_for("listings.edit", listing_id=listing.id))
     status = 422 if form.errors else 200
-    return render_template("listings/form.html", form=form, listing=None), status
+    return render_template("listings/form.html", form=form, listing=None, photo_state=state,
+                           **_photo_context()), status
 
 
-def render_edit(listing: Listing, form: ListingForm | None = None,
-                image_form: ImageForm | None = None, status: int = 200):
+def render_edit(listing: Listing, form: ListingForm | None = None, status: int = 200,
+                state: photo_form.PhotoState | None = None):
     if form is None:
         form = ListingForm(formdata=None, data=initial_values(listing))
         _prepare(form, listing)
     return render_template(
-        "listings/form.html", form=form, listing=listing, image_form=image_form or ImageForm(),
-        action_form=ActionForm(), max_images=photos.MAX_IMAGES,
-        max_mb=current_app.config["IMAGE_MAX_BYTES"] // (1024 * 1024),
+        "listings/form.html", form=form, listing=listing, action_form=ActionForm(),
+        photo_state=state if state is not None else photo_form.initial(listing),
+        **_photo_context(),
     ), status
 
 
@@ -168,23 +196,26 @@ def edit(listing_id: int):
         return render_edit(listing)
     form = ListingForm()
     _prepare(form, listing)
+    state = None
     if form.validate_on_submit():
+        state = photo_form.read(request.form, request.files, current_user.id, listing)
         data, errors = submitted(form, listing)
         try:
-            if errors:
-                raise _check_all(data, errors, listing)
+            if errors or state.errors:
+                raise _check_all(data, {**errors, **_photo_errors(state)}, listing)
             services.update_listing(listing, data)
+            photo_form.save(state, listing)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         except Conflict as exc:
             if not hasattr(exc, "errors"):  # a quantity below what is held: on the field
                 raise
             apply_errors(form, exc)
-            return render_edit(listing, form=form, status=409)
+            return render_edit(listing, form=form, status=409, state=state)
         else:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("listings.edit", listing_id=listing.id))
-    return render_edit(listing, form=form, status=422 if form.errors else 200)
+    return render_edit(listing, form=form, status=422 if form.errors else 200, state=state)
 
 
 @bp.post("/listings/<int:listing_id>/publish")
@@ -214,24 +245,54 @@ def withdraw(listing_id: int):
 # --- photos --------------------------------------------------------------------------
 
 
+@bp.post("/listings/photos")
+@login_required
+def upload_pending_photo():
+    """One photo for a listing form not saved yet (the form's script sends each file as
+    it is chosen): 201 with the pending token and preview addresses, or a problem."""
+    if not current_user.memberships:
+        raise PermissionDenied(_("Du må være medlem av en organisasjon for å legge ut annonser."))
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed({"file": [_("Velg en bildefil.")]})
+        photo = photos.accept_upload(upload.stream, upload.filename, upload.mimetype,
+                                     current_user.id)
+    except ServiceError as exc:
+        errors = getattr(exc, "errors", None) or {"file": [exc.detail]}
+        return problem(exc.status, exc.title, exc.detail, errors=errors)
+    response = jsonify({"ref": f"p:{photo.token}", "thumb": photo.thumb_url,
+                        "original": photo.original_url, "width": photo.width,
+                        "height": photo.height})
+    response.status_code = 201
+    return response
+
+
+def _single_upload_error(listing: Listing, messages: list[str], status: int):
+    form = ListingForm(formdata=None, data=initial_values(listing))
+    _prepare(form, listing)
+    form.photos.errors = messages
+    return render_edit(listing, form=form, status=status)
+
+
 @bp.post("/listings/<int:listing_id>/images")
 @login_required
 def upload_image(listing_id: int):
+    """One photo added to a saved listing at once (the form before photos were part of
+    it; kept for bookmarks and scripts)."""
     listing = services.listing_for_change(listing_id, current_user)
-    image_form = ImageForm()
-    upload = request.files.get("file")
+    upload = request.files.get("file") or request.files.get("photos")
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed({"file": [_("Velg en bildefil.")]})
         photos.add_image(listing, upload.stream, upload.filename, upload.mimetype)
     except ValidationFailed as exc:
-        image_form.file.errors = [m for ms in exc.errors.values() for m in ms]
-        return render_edit(listing, image_form=image_form, status=exc.status)
+        return _single_upload_error(listing, [m for ms in exc.errors.values() for m in ms],
+                                    exc.status)
     except ServiceError as exc:
         if exc.status == 409:
             raise
-        image_form.file.errors = [exc.detail]
-        return render_edit(listing, image_form=image_form, status=exc.status)
+        return _single_upload_error(listing, [exc.detail], exc.status)
     flash(_("Bildet er lagt til."), "success")
     return redirect(url_for("listings.edit", listing_id=listing.id) + "#photos")
 

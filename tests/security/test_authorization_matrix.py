@@ -144,6 +144,8 @@ EXPECTED = {
     ('/listings/<int:listing_id>/report', 'POST'): SIGNED_IN - SELLER,
     ('/listings/new', 'GET'): ORG_MEMBERS,
     ('/listings/new', 'POST'): ORG_MEMBERS,
+    # A photo for a listing form not saved yet (answered with a pending token).
+    ('/listings/photos', 'POST'): ORG_MEMBERS,
     ('/login', 'GET'): ALL,
     ('/login', 'POST'): ALL,
     ('/logout', 'POST'): ALL,
