@@ -134,6 +134,9 @@ def fingerprint(settings: IndexSettings, app: Flask) -> str:
     raw = asdict(settings)
     raw["ranking_rules"] = list(settings.ranking_rules)
     raw["target"] = [app.config.get("MEILI_URL") or "", app.config.get("MEILI_INDEX") or ""]
+    # Bump when the backends' index shape changes, so servers get the new settings:
+    # 2 = the compound_heads searchable attribute (documents need `search reindex`).
+    raw["index_shape"] = 2
     text = json.dumps(raw, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
 
