@@ -81,7 +81,7 @@ _PART_TEXT = (
     "fot føtter ben bein hylleknekt hylleknekter knekt knekter brakett braketter trekk "
     "trekket reservedel reservedeler del deler delene gassfjær gassfjærer gasspatron "
     "lader ladere veske vesker kabel kabler adapter adaptere feste fester beslag "
-    "hengsel hengsler håndtak tilbehør "
+    "hengsel hengsler håndtak tilbehør arm armer støtte støtter "
     "wheel wheels castor castors caster casters armrest armrests part parts spare spares "
     "cover covers leg legs foot feet bracket brackets charger chargers bag bags cable "
     "caster casters "

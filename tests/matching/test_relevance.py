@@ -61,6 +61,7 @@ def test_a_sibling_category_needs_words_from_the_listing_itself():
     "HÅG-deler, seter og rygger", "Kontorstolhjul, 50 stk", "Reservedeler kontorstol",
     "Trekk for kontorstol, blå", "Office chair wheels", "Spare parts for office chairs",
     "Armrests for Kinnarps chairs", "Ben til skrivebord", "Hylleknekter, galvanisert",
+    "Skjermarmer, doble", "Nakkestøtte til kontorstol",
 ])
 def test_titles_that_name_a_part(title):
     assert names_a_part(title)
@@ -71,6 +72,7 @@ def test_titles_that_name_a_part(title):
     "Kontorstoler til deler", "Stoler til kantina", "Sofa, 3-seter, som ny",
     "Skrivebord, bjørk 160x80", "Hev-senk-skrivebord", "Uttrekksbord i eik",
     "Kontorstoler, hjul litt slitt", "Whiteboards on wheels", "Kontorstoler på hjul",
+    "Dyner og puter", "Pallekarmer", "Lenestol med armlener", "Lysarmaturer",
 ])
 def test_titles_that_name_the_thing(title):
     assert not names_a_part(title)
