@@ -56,8 +56,9 @@ def test_office_lists_forty_chairs_with_a_photo(page, live, tmp_path):
     with page.expect_navigation():
         page.get_by_role("button", name="Lagre som utkast").click()
     page.get_by_label("Legg til bilde").set_input_files(str(_photo(tmp_path)))
+    page.locator("li.photo-item").wait_for()  # uploaded as soon as it is chosen
     with page.expect_navigation():
-        page.get_by_role("button", name="Last opp").click()
+        page.get_by_role("button", name="Lagre endringer").click()
     assert page.locator("img[src*='/media/']").count() >= 1
     screenshot(page, "journey1-edit")
     with page.expect_navigation():
@@ -127,11 +128,11 @@ def test_journey_one_with_the_keyboard_only(page, live, tmp_path):
         # Headless Chromium does not always open the OS dialog for a key press; the
         # field has the keyboard focus, so answer the dialog for that focused field.
         page.locator(":focus").set_input_files(str(_photo(tmp_path)))
-    tab_to("Last opp")
+    tab_to("Lagre endringer")  # the form waits for the photo's upload before it is sent
     with page.expect_navigation():
         keyboard.press("Enter")
     for _ in range(3):  # the page's publish button comes after the form's own
-        tab_to("Publiser")
+        tab_to("Publiser", limit=150)  # from the top: the whole form lies before it
         if page.evaluate("() => document.activeElement.closest('form').action")\
                 .endswith("/publish"):
             break
