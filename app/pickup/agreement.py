@@ -71,7 +71,7 @@ def _line(kind: str):
 
 for _kind in SUBJECTS:
     register_subject(_kind, lambda c, k=_kind: str(SUBJECTS[k]) % {"title": c["listing_title"]})
-    notifications.register_kind(_kind, label=LABELS[_kind], line=_line(_kind))
+    notifications.register_kind(_kind, group="handover", label=LABELS[_kind], line=_line(_kind))
 
 
 # --- checks --------------------------------------------------------------------------------
