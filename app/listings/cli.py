@@ -34,6 +34,14 @@ def expire():
     click.echo(f"{len(ids)} listings expired")
 
 
+@listings.command("prune-photos")
+def prune_photos():
+    """Delete photo files no listing uses (pending photos never saved; run nightly)."""
+    from app.listings.photos import prune_unused_files
+
+    click.echo(f"{prune_unused_files()} unused photo files deleted")
+
+
 @listings.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--org", "org_name", required=True, help="Name of the owning organisation.")

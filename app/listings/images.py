@@ -289,12 +289,17 @@ def process(data: bytes, filename: str | None = None, content_type: str | None =
 
 
 def store(processed: Processed, media_root: str | Path) -> None:
-    """Write each rendition once (atomically); an existing file has the same bytes."""
+    """Write each rendition once (atomically); an existing file has the same bytes and
+    gets a fresh modification time (``photos.prune_unused_files`` goes by it)."""
     root = Path(media_root)
     for rendition in processed.renditions:
         target = root / rendition.path
         if target.exists():
-            continue
+            try:
+                os.utime(target)
+                continue
+            except FileNotFoundError:  # pruned just now: write it again
+                pass
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:

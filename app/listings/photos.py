@@ -16,6 +16,7 @@ is saved. The cover is the first photo.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -227,3 +228,35 @@ def remove_unused_files(payload: dict) -> None:
                    ListingImage.thumb_path):
         used.update(db.session.scalars(sa.select(column).where(column.in_(paths))))
     images.remove([p for p in paths if p not in used], current_app.config["MEDIA_ROOT"])
+
+
+#: Files no photo row uses are kept this long: a pending photo's token is valid for
+#: ``PENDING_MAX_AGE``, and its files are touched whenever the same photo is uploaded.
+PRUNE_AFTER = PENDING_MAX_AGE + 24 * 3600
+
+
+def prune_unused_files(older_than: float = PRUNE_AFTER, now: float | None = None) -> int:
+    """Delete stored renditions that no photo row uses and that are older than
+    ``older_than`` seconds: pending photos never saved, uploads rolled back. Returns how
+    many files went (``flask listings prune-photos``, nightly)."""
+    root = Path(current_app.config["MEDIA_ROOT"])
+    if not root.is_dir():
+        return 0
+    cutoff = (now if now is not None else time.time()) - older_than
+    old = [p for p in root.glob("*/*/*.jpg")
+           if _RENDITION.match(p.relative_to(root).as_posix()) and p.stat().st_mtime < cutoff]
+    removed = 0
+    for start in range(0, len(old), 500):
+        batch = {p.relative_to(root).as_posix(): p for p in old[start:start + 500]}
+        used: set[str] = set()
+        for column in (ListingImage.original_path, ListingImage.medium_path,
+                       ListingImage.thumb_path):
+            used.update(db.session.scalars(sa.select(column).where(column.in_(list(batch)))))
+        for name, path in batch.items():
+            try:
+                if name not in used and path.stat().st_mtime < cutoff:  # not re-uploaded
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                pass
+    return removed

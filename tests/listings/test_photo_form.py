@@ -308,3 +308,33 @@ def test_the_pending_upload_needs_a_login_and_an_organisation(client, auth, make
                            data={"file": (io.BytesIO(imaging.jpeg()), "a.jpg")},
                            content_type="multipart/form-data")
     assert response.status_code == 403
+
+
+def test_prune_deletes_only_old_files_no_photo_uses(client, logged_in, app, api, make_listing,
+                                                    runner, owner):
+    listing = make_listing()
+    assert api.upload(listing["id"], _colour(RED), "r.jpg").status_code == 201
+    saved = db.session.scalar(sa.select(ListingImage))
+    with app.test_request_context():
+        pending = photos.accept_upload(io.BytesIO(_colour(BLUE)), "b.jpg", "image/jpeg",
+                                       owner.user.id)
+        fresh = photos.accept_upload(io.BytesIO(_colour(GREEN)), "g.jpg", "image/jpeg", 1)
+    root = Path(app.config["MEDIA_ROOT"])
+    old = photos.PRUNE_AFTER + 60
+    for path in (*saved.paths, pending.original_path, pending.medium_path, pending.thumb_path):
+        stamp = (root / path).stat().st_mtime - old
+        os.utime(root / path, (stamp, stamp))
+    result = runner.invoke(args=["listings", "prune-photos"])
+    assert result.exit_code == 0 and "3 unused photo files deleted" in result.output
+    assert all((root / p).exists() for p in saved.paths)  # used by a listing
+    assert (root / fresh.thumb_path).exists()  # recent: its token may still be sent
+    assert not (root / pending.thumb_path).exists()
+    response = _post(client, logged_in, "/listings/new", {**FORM, "action": "draft",
+                                                          "photo": [f"p:{pending.token}"]})
+    assert response.status_code == 422
+    assert "ikke lenger tilgjengelig" in response.get_data(as_text=True)
+    # uploading the same photo again stores it anew and refreshes the time
+    with app.test_request_context():
+        again = photos.accept_upload(io.BytesIO(_colour(BLUE)), "b.jpg", "image/jpeg", 1)
+    assert (root / again.thumb_path).exists()
+
