@@ -130,6 +130,14 @@ def test_three_photos_in_one_form_then_the_viewer(page, live, tmp_path):
         c.width = c.height = 1; const x = c.getContext('2d'); x.drawImage(i, 0, 0, 8, 8, 0, 0, 1, 1);
         return Array.from(x.getImageData(0, 0, 1, 1).data).slice(0, 3); }""")
     assert colour[1] > 120 and colour[0] < 100, colour
+    # a swipe to the left shows the next photo, to the right the previous one
+    figure = viewer.locator("figure")
+    for start, end, expected in ((300, 100, "Bilde 2 av 3"), (100, 320, "Bilde 1 av 3")):
+        figure.dispatch_event("pointerdown", {"pointerType": "touch", "clientX": start,
+                                              "clientY": 300, "bubbles": True})
+        figure.dispatch_event("pointerup", {"pointerType": "touch", "clientX": end,
+                                            "clientY": 310, "bubbles": True})
+        expect(viewer.locator("#photo-viewer-count")).to_have_text(expected)
     page.keyboard.press("Escape")
 
     # at 390 px: the listing page and the edit form with its photos fit the screen
@@ -142,6 +150,19 @@ def test_three_photos_in_one_form_then_the_viewer(page, live, tmp_path):
     _no_sideways_scroll(page)
     screenshot(page, "photos-edit-phone")
     assert axe_violations(page) == []
+
+    # remove the last photo by keyboard: gone at once, deleted when the form is saved
+    page.get_by_role("button", name="Fjern bilde 3").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.photo-item")).to_have_count(2)
+    expect(page.locator("[data-photo-status]")).to_contain_text("Bildet er fjernet")
+    expect(page.get_by_role("button", name="Fjern bilde 2")).to_be_focused()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Lagre endringer").click()
+    expect(page.locator("li.photo-item")).to_have_count(2)
+    assert _names(page) == ["green", "blue"]
+    page.goto(listing_url)
+    expect(page.locator("a.photo-open img")).to_have_count(2)
 
 
 @pytest.mark.browser
