@@ -21,12 +21,23 @@
   function show(index) {
     current = (index + links.length) % links.length;
     var link = links[current];
+    // the medium rendition on a phone, the large one where the screen needs it
+    image.removeAttribute("srcset");
+    image.sizes = "100vw";
+    if (link.dataset.srcset) { image.srcset = link.dataset.srcset; }
     image.src = link.href;
     image.alt = link.dataset.alt || "";
     if (link.dataset.width) { image.width = parseInt(link.dataset.width, 10); }
     if (link.dataset.height) { image.height = parseInt(link.dataset.height, 10); }
     count.textContent = (dialog.dataset.textCount || "{i} / {n}")
       .split("{i}").join(String(current + 1)).split("{n}").join(String(links.length));
+    if (links.length > 1) {  // fetch the next photo while this one is looked at
+      var following = links[(current + 1) % links.length];
+      var preload = new Image();
+      preload.sizes = "100vw";
+      if (following.dataset.srcset) { preload.srcset = following.dataset.srcset; }
+      preload.src = following.href;
+    }
   }
 
   function open(index, from) {

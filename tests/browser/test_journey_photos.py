@@ -107,10 +107,14 @@ def test_three_photos_in_one_form_then_the_viewer(page, live, tmp_path):
     image = viewer.locator("img[data-viewer-image]")
     expect(viewer.locator("#photo-viewer-count")).to_have_text("Bilde 1 av 3")
     expect(image).to_have_attribute("alt", f"Bilde 1 av 3: {TITLE}")
-    size = image.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width, "
-                          "window.innerWidth, i.getBoundingClientRect().height, "
-                          "window.innerHeight]")
-    assert size[0] == 1200 and size[1] <= size[2] and size[3] <= size[4]  # scaled to fit
+    page.wait_for_function("() => { const i = document.querySelector("
+                           "'img[data-viewer-image]'); return i.complete && i.naturalWidth; }")
+    box = image.evaluate("i => { const r = i.getBoundingClientRect(); return {w: r.width, "
+                         "h: r.height, vw: window.innerWidth, vh: window.innerHeight, "
+                         "src: i.currentSrc}; }")
+    # the 1200 x 900 photo is scaled into the dialog (bar and buttons stay on screen)
+    assert 0 < box["w"] <= box["vw"] and 0 < box["h"] < box["vh"] - 100, box
+    assert "/media/" in box["src"]
     page.keyboard.press("ArrowRight")
     expect(viewer.locator("#photo-viewer-count")).to_have_text("Bilde 2 av 3")
     expect(image).to_have_attribute("alt", f"Bilde 2 av 3: {TITLE}")
@@ -126,8 +130,11 @@ def test_three_photos_in_one_form_then_the_viewer(page, live, tmp_path):
     expect(first).to_be_focused()
     # the cover is the one chosen: the viewer shows the green photo first
     first.click()
+    page.wait_for_function("() => { const i = document.querySelector("
+                           "'img[data-viewer-image]'); return i.complete && i.naturalWidth; }")
     colour = image.evaluate("""i => { const c = document.createElement('canvas');
-        c.width = c.height = 1; const x = c.getContext('2d'); x.drawImage(i, 0, 0, 8, 8, 0, 0, 1, 1);
+        c.width = c.height = 1; const x = c.getContext('2d');
+        x.drawImage(i, 0, 0, 8, 8, 0, 0, 1, 1);
         return Array.from(x.getImageData(0, 0, 1, 1).data).slice(0, 3); }""")
     assert colour[1] > 120 and colour[0] < 100, colour
     # a swipe to the left shows the next photo, to the right the previous one
