@@ -92,16 +92,10 @@ def synonyms() -> dict[str, list[str]]:
     The curated table with the site admins' edits (``app.searching.synonyms.
     synonym_table()``) plus each category's bokmål <-> English name in both
     directions (translations mean the same thing) where the curated table has no
-    entry for the name.  Before that module exists the
-    taxonomy's aliases (``category_synonyms()``) stand in, which make every alias
-    of a category a synonym of every other.
+    entry for the name (names a site admin gave in the database included).
     """
     from app.listings.models import Category
-
-    try:
-        from app.searching.synonyms import synonym_table
-    except ImportError:
-        from app.listings.categories import category_synonyms as synonym_table
+    from app.searching.synonyms import synonym_table
 
     table = {key: list(values) for key, values in synonym_table().items()}
 
