@@ -82,6 +82,8 @@ def read(form, files, user_id: int, listing: Listing | None) -> PhotoState:
         if ref in seen:
             continue
         seen.add(ref)
+        if ref in removes and not ref.startswith("i:"):
+            continue  # a pending photo taken out: nothing to check or keep
         entry = None
         if ref.startswith("i:") and ref[2:].isdigit() and int(ref[2:]) in saved:
             entry = _saved(saved[int(ref[2:])])
