@@ -15,9 +15,11 @@ from app.db import commit, db
 from app.outbox import OutboxEvent
 from app.searching.synonyms import SETTINGS_TOPIC, SynonymEdit, synonym_table
 from tests.searching.conftest import (  # noqa: F401 - fixtures
+    backend,
     categories,
     new_listing,
     seller,
+    switchable,
 )
 
 
@@ -84,6 +86,33 @@ def test_adding_a_synonym_changes_what_a_search_finds(app, client, as_admin, adm
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SynonymEdit)) == 0
     assert [e.before for e in _entries("search_synonym.remove")] == [
         {"word": "krakk", "finds": "taburett"}]
+
+
+def test_an_edit_reaches_the_engine_after_it_was_down(app, client, as_admin, monkeypatch,
+                                                      new_listing, switchable):  # noqa: F811
+    """The settings update waits in the outbox while the engine is down (a backend wrapper
+    raising SearchUnavailable, tests/searching/conftest.py) and is applied on retry."""
+    from datetime import timedelta
+
+    from app import jobs
+    from app.db import utcnow
+
+    new_listing(title="Taburett i bjørk", category="chair")
+    switchable.down = True
+    response = _post(client, {"action": "add", "add-word": "krakk", "add-finds": "taburett",
+                              "add-reason": "Folk søker «krakk» etter taburetter"})
+    assert response.status_code == 302  # the edit is saved; the engine gets it later
+    event = db.session.scalar(sa.select(OutboxEvent)
+                              .where(OutboxEvent.topic == SETTINGS_TOPIC))
+    assert event.status == "pending" and "search engine down" in event.last_error
+    switchable.down = False
+    assert _titles(client, "krakk") == set()  # the engine still has the old table
+    later = utcnow() + timedelta(hours=2)
+    monkeypatch.setattr(jobs, "utcnow", lambda: later)
+    assert jobs.run_due() == 1
+    db.session.expire_all()
+    assert db.session.get(OutboxEvent, event.id).status == "delivered"
+    assert _titles(client, "krakk") == {"Taburett i bjørk"}
 
 
 def test_removing_a_curated_synonym_and_adding_it_back(app, client, as_admin,
