@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 from app.accounts.views import apply_errors
-from app.admin.views import bp
+from app.admin.views import ACTION_LABELS, bp
 from app.db import commit, rollback
 from app.errors import ValidationFailed
 from app.listings.categories import all_categories
@@ -20,6 +20,10 @@ from app.searching import synonyms as service
 from app.searching import zero_results
 
 ZERO_RESULTS_SHOWN = 30
+ACTION_LABELS.update({
+    "search_synonym.add": _l("Synonym lagt til i søket"),
+    "search_synonym.remove": _l("Synonym fjernet fra søket"),
+})
 
 
 class _Form(FlaskForm):

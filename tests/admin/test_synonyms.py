@@ -77,6 +77,8 @@ def test_adding_a_synonym_changes_what_a_search_finds(app, client, as_admin, adm
     page = client.get("/admin/synonyms?word=krakk").get_data(as_text=True)
     assert "Et søk etter «krakk» finner nå også «taburett»." in page
     assert "lagt til av administrator" in page
+    audit = client.get("/admin/audit").get_data(as_text=True)
+    assert "Synonym lagt til i søket (search_synonym.add)" in audit
 
     # removing the admin's own addition takes it away again
     response = _post(client, {"action": "remove", "remove-word": "krakk",
