@@ -145,16 +145,10 @@ def synonym_table() -> dict[str, list[str]]:
     table = {key: list(values) for key, values in curated_table().items()}
     if not has_app_context():
         return table
-    try:
-        rows = db.session.execute(sa.select(SynonymEdit.word, SynonymEdit.finds,
-                                            SynonymEdit.active)
-                                  .order_by(SynonymEdit.id)).all()
-    except sa.exc.ProgrammingError:  # pragma: no cover - before the migration ran
-        db.session.rollback()
-        return table
-    except sa.exc.OperationalError:  # pragma: no cover - SQLite: no such table
-        db.session.rollback()
-        return table
+    if not sa.inspect(db.session.get_bind()).has_table(SynonymEdit.__tablename__):
+        return table  # before the migration ran (no rollback: the caller's work stays)
+    rows = db.session.execute(sa.select(SynonymEdit.word, SynonymEdit.finds, SynonymEdit.active)
+                              .order_by(SynonymEdit.id)).all()
     for word, finds, active in rows:
         bucket = table.setdefault(word, [])
         if active and finds not in bucket:
