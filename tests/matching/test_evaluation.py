@@ -25,8 +25,8 @@ The set was written by the people who wrote the scorer, so these are not indepen
 numbers; they guard against regressions. On the independent set in ``bench/relevance``
 (40 requests, judged before the engine ran; ``bench/relevance/evaluate.py``) matching
 precision at 3 went from 0.725 to 0.933 (at most 0.958 there: some requests have fewer
-than three right listings), parts in the top 3 from 9 to 0. The test keeps them from falling below these
-values (the 1e-9 is float rounding, not slack).
+than three right listings), parts in the top 3 from 9 to 0. The test keeps them from
+falling below these values (the 1e-9 is float rounding, not slack).
 """
 
 from __future__ import annotations
