@@ -263,7 +263,7 @@ def pickup(reservation_id: int):
         services.set_pickup(reservation, current_user, when)
 
     return _act(reservation_id, "pickup_form", PickupForm(), run,
-                _("Hentetidspunktet er endret."))
+                _("Hentetiden er endret."))
 
 
 @bp.get("/reservations/<int:reservation_id>/pickup.ics")

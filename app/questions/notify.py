@@ -18,7 +18,7 @@ from app.questions.models import QuestionMessage, QuestionThread
 
 SUBJECTS = {
     "question_asked": _l("Nytt spørsmål om annonsen: %(title)s"),
-    "question_answered": _l("Svar på spørsmålet om: %(title)s"),
+    "question_answered": _l("Svar på spørsmålet om «%(title)s»"),
 }
 
 

@@ -36,7 +36,7 @@ OPEN_STATUSES = (Status.PUBLISHED.value, Status.RESERVED.value)
 
 class TooMany(ServiceError):
     status = 429
-    title = _l("For mange forespørsler")
+    title = _l("For mange spørsmål")
 
 
 def setting(name: str) -> int:
