@@ -198,6 +198,33 @@ class WindowsField(Field):
             "windows; [] removes them."))
         super().__init__(**kwargs)
 
+    def convert(self, value: Any) -> list:
+        """Refuse exactly what :meth:`json_schema` refuses (each item one of the two
+        shapes), so the document and the API agree value by value."""
+        items = [dict(i) if isinstance(i, dict) else i for i in super().convert(value)]
+        for item in items:
+            if not isinstance(item, dict) or set(item) not in (_WEEKLY_KEYS, _DATED_KEYS):
+                raise ValueError(_("Hver hentetid har start og end, og enten weekdays eller "
+                                   "date (og ikke noe annet)."))
+            for key in ("start", "end"):
+                if not isinstance(item[key], str) or not _CLOCK.search(item[key]):
+                    raise ValueError(_("Klokkeslett skrives TT:MM."))
+            if "date" in item:
+                if not isinstance(item["date"], str) or not _DATE.fullmatch(item["date"]):
+                    raise ValueError(_("Datoen skrives ÅÅÅÅ-MM-DD."))
+                try:
+                    date.fromisoformat(item["date"])
+                except ValueError:
+                    raise ValueError(_("Datoen skrives ÅÅÅÅ-MM-DD.")) from None
+            else:
+                days = item["weekdays"]
+                if (not isinstance(days, list) or not 1 <= len(days) <= 7
+                        or not all(_weekday(d) for d in days)
+                        or len({int(d) for d in days}) != len(days)):
+                    raise ValueError(_("Ukedager er 1 (mandag) til 7 (søndag), hver én gang."))
+                item["weekdays"] = [int(d) for d in days]  # 2.0 is the integer 2 in JSON
+        return items
+
     def json_schema(self) -> dict:
         clock = {"type": "string", "pattern": f"^{TIME_PATTERN}$"}
         weekly = {"type": "object", "additionalProperties": False,
@@ -213,6 +240,19 @@ class WindowsField(Field):
                                 "start": clock, "end": clock}}
         return {"type": "array", "maxItems": self.max_items, "description": self.description,
                 "items": {"oneOf": [weekly, dated]}}
+
+
+_WEEKLY_KEYS = frozenset({"weekdays", "start", "end"})
+_DATED_KEYS = frozenset({"date", "start", "end"})
+_CLOCK = re.compile(f"^{TIME_PATTERN}$")  # search(), as JSON Schema's "pattern"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _weekday(value: Any) -> bool:
+    """An integer 1-7 as JSON Schema counts integers (2.0 is one; true is not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return float(value).is_integer() and 1 <= value <= 7
 
 
 WINDOW_SCHEMA = {
