@@ -6,8 +6,7 @@ Public names other parts use:
   :class:`~app.listings.models.ListingImage` and the status/condition/unit constants;
 * the outbox topic ``listing.changed`` (payload ``{"listing_id": id}``), emitted in the
   same transaction as every change that could affect search or matching;
-* :func:`app.listings.categories.category_synonyms`,
-  :func:`app.listings.categories.category_path`,
+* :func:`app.listings.categories.category_path`,
   :func:`app.listings.categories.ensure_categories`;
 * :func:`app.listings.services.sync_availability` for the reservation service;
 * :func:`app.listings.services.on_withdraw`: a hook run inside a withdrawal's transaction

@@ -209,20 +209,6 @@ def _nodes() -> dict[str, tuple[Node, str | None]]:
     return {node.slug: (node, parent) for _eu, node, parent, _o in _walk()}
 
 
-@cache
-def category_synonyms() -> dict[str, list[str]]:
-    """Lowercased bokmål and English names (and common aliases) of each category, each
-    mapped to the others, in both directions; for the search engine's synonym table."""
-    table: dict[str, list[str]] = {}
-    for node, _parent in _nodes().values():
-        words = list(dict.fromkeys(w.lower() for w in (node.name_nb, node.name_en,
-                                                       *node.aliases)))
-        for word in words:
-            bucket = table.setdefault(word, [])
-            bucket.extend(w for w in words if w != word and w not in bucket)
-    return {k: v for k, v in table.items() if v}
-
-
 def category_path(category: Category | str) -> list[str]:
     """Slugs from the root down to ``category`` (a Category or a slug)."""
     if isinstance(category, Category):

@@ -2,10 +2,6 @@
 comes back to the prefilled form, which saves); the site admin sees that search in
 /admin/synonyms, adds a synonym from it, and the same search then finds listings.
 axe-core (no serious/critical) and 390 px without sideways scrolling on both pages.
-
-Until the lead's migration creates ``search_synonym_edits`` and ``search_zero_results``,
-the live stack (``flask db upgrade``) lacks them; this module creates those two tables
-(only if missing) on the stack's database before the first page, from the models.
 """
 
 from __future__ import annotations
@@ -13,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from search.text import fold
 from tests.browser.conftest import axe_violations, screenshot
@@ -28,18 +23,7 @@ QUERY = "sittemøbel"  # no demo listing says it
 def live(tmp_path_factory):
     stack = LiveStack(tmp_path_factory.mktemp("live"))
     try:
-        stack.start()
-        from app.searching.synonyms import SynonymEdit
-        from app.searching.zero_results import ZeroResultQuery
-
-        engine = sa.create_engine(stack.env["DATABASE_URL"])
-        try:
-            SynonymEdit.metadata.create_all(
-                engine, tables=[SynonymEdit.__table__, ZeroResultQuery.__table__],
-                checkfirst=True)
-        finally:
-            engine.dispose()
-        yield stack
+        yield stack.start()
     finally:
         stack.stop()
 

@@ -16,7 +16,6 @@ from app.listings.categories import (
     TAXONOMY,
     category_lookup,
     category_path,
-    category_synonyms,
     ensure_categories,
 )
 from app.listings.models import Category
@@ -60,18 +59,6 @@ def test_category_path_for_objects_and_slugs(app, categories):
     assert category_path("furniture") == ["furniture"]
     with pytest.raises(KeyError):
         category_path("romskip")
-
-
-def test_synonyms_go_both_ways_and_are_lowercase():
-    synonyms = category_synonyms()
-    assert "office chair" in synonyms["kontorstol"]
-    assert "kontorstol" in synonyms["office chair"]
-    assert "bricks" in synonyms["teglstein"] and "teglstein" in synonyms["bricks"]
-    for word, others in synonyms.items():
-        assert word == word.lower() and word not in others
-        assert all(o == o.lower() for o in others)
-        for other in others:
-            assert word in synonyms[other]
 
 
 def test_lookup_accepts_slug_and_names(app, categories):
