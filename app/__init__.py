@@ -67,6 +67,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.accounts.profile import bp as profile_bp
+    from app.accounts.settings import bp as settings_bp
+    from app.accounts.signin import bp as security_bp
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
@@ -76,8 +78,10 @@ def register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.matching.views import bp as matching_bp
     from app.moderation.views import bp as moderation_bp
+    from app.pages.views import bp as pages_bp
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
+    from app.privacy.views import bp as privacy_bp
     from app.questions.views import bp as questions_bp
     from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
@@ -99,6 +103,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)  # /admin: site admins only
     app.register_blueprint(questions_bp)  # questions before reserving
     app.register_blueprint(profile_bp)  # public organisation profiles
+    app.register_blueprint(settings_bp)  # /account/...: name, language, e-mail, password
+    app.register_blueprint(security_bp)  # /account/security: sessions, tokens, two-factor
+    app.register_blueprint(privacy_bp)  # my data: download, delete; record of processing
+    app.register_blueprint(pages_bp)  # about, contact, privacy notice, terms, accessibility
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 

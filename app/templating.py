@@ -38,4 +38,5 @@ def init_app(app: Flask) -> None:
         org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k),
         role_label=lambda r: ROLE_LABELS.get(r, r),
         api_tokens=api_tokens,
+        endpoint_exists=lambda name: name in app.view_functions,
     )

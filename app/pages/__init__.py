@@ -1,0 +1,1 @@
+"""The pages a public service publishes: about, contact, privacy, terms, accessibility."""

@@ -1,0 +1,1 @@
+"""Personal data (GDPR): download my data, delete my account, retention, record of processing."""
