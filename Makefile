@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint translations install install-test bench bench-relevance clean worker
+.PHONY: run test lint translations install install-test bench bench-relevance clean worker assets
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
@@ -29,6 +29,11 @@ tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix tests/browser --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: browser accessibility tests will skip"; fi
+
+## make assets: rebuild the vendored front-end files in static/vendor/ (needs Node 20+ and npm;
+## `make run` does not: the built files are committed). Add more steps to static/build/build.mjs.
+assets:
+	cd static/build && npm ci --no-audit --no-fund && npm run build
 
 translations: $(VENV)/.installed
 	@$(BIN)/pybabel compile --use-fuzzy -q -d app/translations 2>/dev/null || \
