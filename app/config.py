@@ -12,6 +12,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
+MAP_TILE_URL_DEFAULT = (
+    "https://cache.kartverket.no/v1/wmts/1.0.0/topo/default/webmercator/{z}/{y}/{x}.png")
+MAP_ATTRIBUTION_DEFAULT = '© <a href="https://www.kartverket.no/">Kartverket</a>'
 
 
 def _bool(value: str | None, default: bool = False) -> bool:
@@ -144,6 +147,16 @@ def from_environment() -> dict:
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "REGISTRATION_CONFIRM_MAX_AGE": _int("REGISTRATION_CONFIRM_MAX_AGE", 48 * 3600),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        # Personal data (app/privacy): how long a "Last ned mine data" ZIP can be fetched,
+        # where it is kept (unset: INSTANCE_DIR/exports, never under MEDIA_ROOT, which a
+        # web server may serve), how many a person may ask for per day; the nightly
+        # `flask privacy retention` anonymises messages and inactive accounts this old.
+        "DATA_EXPORT_TTL_HOURS": _int("DATA_EXPORT_TTL_HOURS", 72),
+        "DATA_EXPORT_DIR": env("DATA_EXPORT_DIR") or None,
+        "DATA_EXPORTS_PER_DAY": _int("DATA_EXPORTS_PER_DAY", 3),
+        "RETENTION_MESSAGE_DAYS": _int("RETENTION_MESSAGE_DAYS", 730),
+        "RETENTION_MESSAGE_BODIES": _bool(env("RETENTION_MESSAGE_BODIES"), True),
+        "RETENTION_INACTIVE_ACCOUNT_DAYS": _int("RETENTION_INACTIVE_ACCOUNT_DAYS", 1095),
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": ["nb", "en"],
@@ -153,6 +166,11 @@ def from_environment() -> dict:
         # off: organisations stay unverified and nothing is looked up.
         "BRREG_API_URL": env("BRREG_API_URL", "https://data.brreg.no/enhetsregisteret/api"),
         "BRREG_TIMEOUT_SECONDS": _float("BRREG_TIMEOUT_SECONDS", 3.0),
+        # Map tiles (app/maps.py): Kartverket's open WMTS cache, layer topo, web mercator
+        # ({z}/{y}/{x} = TileMatrix/TileRow/TileCol). Tiles load in the visitor's browser;
+        # the server never calls it. An empty value turns the maps off.
+        "MAP_TILE_URL": env("MAP_TILE_URL", MAP_TILE_URL_DEFAULT),
+        "MAP_ATTRIBUTION": env("MAP_ATTRIBUTION", MAP_ATTRIBUTION_DEFAULT),
     }
 
 

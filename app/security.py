@@ -8,6 +8,7 @@ from flask import Flask, Response, current_app
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from app.maps import tile_origins
 from app.validation import MAX_ID
 
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
@@ -38,12 +39,14 @@ def content_security_policy() -> str:
             frame = [o for o in frame if o != "'none'"] + [origin]
         if stripe_origin == STRIPE_JS_ORIGIN:
             frame.append(STRIPE_HOOKS_ORIGIN)
+    # Map tiles load in the visitor's browser from exactly the MAP_TILE_URL host (app.maps).
+    img = ["'self'", "data:", "blob:", *tile_origins()]
     return "; ".join(
         [
             "default-src 'self'",
             f"script-src {' '.join(script)}",
             "style-src 'self'",
-            "img-src 'self' data: blob:",
+            f"img-src {' '.join(img)}",
             "font-src 'self'",
             f"connect-src {' '.join(connect)}",
             f"frame-src {' '.join(frame)}",

@@ -34,6 +34,7 @@ from app.listings.forms import (
     ListingForm,
 )
 from app.listings.models import Listing, Status
+from app.maps import listing_map_data
 from app.pagecache import public_page
 from app.pickup.windows import windows_json
 from app.validation import parse_day
@@ -70,7 +71,8 @@ def mine():
 def detail(listing_id: int):
     listing = services.visible_listing(listing_id, user_or_none())
     return render_template("listings/detail.html", listing=listing,
-                           can_edit=services.is_member(user_or_none(), listing))
+                           can_edit=services.is_member(user_or_none(), listing),
+                           map_data=listing_map_data(listing))
 
 
 # --- create and edit -----------------------------------------------------------------

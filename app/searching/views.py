@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.listings.categories import all_categories
 from app.listings.forms import CONDITION_LABELS
+from app.maps import search_map_data
 from app.pagecache import public_page
 from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
 from app.searching.results import distance_label, price_label, quantity_label, run
@@ -94,6 +95,7 @@ def _card(hit: Hit, category_names: dict[str, str]) -> dict[str, Any]:
         "org_kind": ORG_KIND_LABELS.get(doc.get("org_kind"), doc.get("org_kind") or ""),
         "district": doc.get("district") or doc.get("postcode") or "",
         "category": category_names.get(doc.get("category") or "", ""),
+        "lat": doc.get("lat"), "lng": doc.get("lng"),  # for the map (app.maps)
     }
 
 
@@ -156,11 +158,13 @@ def search_page():
         record_zero_result(params.q, params.category)  # no personal data: see the module
     categories = {c.slug: c.name(locale) for c in all_categories()}
     pages = max(1, min(math.ceil(result.total / PER_PAGE), MAX_PAGE_DEPTH // PER_PAGE))
+    cards = [_card(hit, categories) for hit in result.hits]
     return render_template(
         "searching/search.html",
         params=params, errors=errors, form_values=_form_values(params, errors),
         result=result, pages=pages, page_url=_page_url,
-        cards=[_card(hit, categories) for hit in result.hits],
+        cards=cards,
+        map_data=search_map_data(cards, params.origin, params.radius_km),
         category_tree=_category_tree(facets["category"], params.category, locale),
         condition_options=[(c, CONDITION_LABELS[c], facets["condition"].get(c, 0))
                            for c in CONDITIONS],
