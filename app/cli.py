@@ -166,10 +166,11 @@ def register(app: Flask) -> None:
     from app.exchange.cli import exchange
     from app.listings.cli import listings
     from app.matching.cli import matching
+    from app.privacy.cli import privacy
     from app.reporting.cli import reports
     from app.searching.cli import search
     from app.wanted.cli import wanted
 
     for group in (users, tokens, seed, jobs, listings, exchange, search, reports, wanted,
-                  matching):
+                  matching, privacy):
         app.cli.add_command(group)

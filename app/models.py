@@ -15,6 +15,8 @@ from app.matching import models as matching  # noqa: F401
 from app.outbox import OutboxEvent  # noqa: F401
 from app.payments import handlers as payment_handlers  # noqa: F401 - Stripe events, refunds
 from app.payments import models as payments  # noqa: F401
+from app.privacy import export as privacy_export  # noqa: F401 - export job, notification kind
+from app.privacy import models as privacy  # noqa: F401
 from app.questions import models as questions  # noqa: F401
 from app.questions import notify as questions_notify  # noqa: F401 - question kinds
 from app.reporting import models as reporting  # noqa: F401

@@ -135,6 +135,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Why a site admin disabled the account (``active`` false), shown in the console.
     disabled_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: When the account was deleted ("Slett kontoen min" or retention, app/privacy):
+    #: the row stays as an anonymous tombstone ("Tidligere bruker", no address).
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -1,0 +1,102 @@
+"""Retention, run nightly by ``flask privacy retention`` (idempotent; ``--dry-run``).
+
+* Messages and questions older than ``RETENTION_MESSAGE_DAYS``: the author is removed
+  (shown as "Tidligere bruker"), and with ``RETENTION_MESSAGE_BODIES`` (default on) the
+  text too.
+* Accounts nobody has used for ``RETENTION_INACTIVE_ACCOUNT_DAYS`` (no login and no API
+  token use; never logged in: counted from when the account was made) are erased as
+  "Slett kontoen min" does. Site admins, and the only owner of an organisation that has
+  other members, are left for a person to decide (counted as ``accounts_kept``).
+* Data exports past their expiry: the file is removed and the export marked expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.accounts.models import ApiToken, User
+from app.db import db, utcnow
+from app.exchange.models import ReservationMessage
+from app.privacy import erase
+from app.privacy.export import file_path
+from app.privacy.models import DataExport, ExportStatus
+from app.questions.models import QuestionMessage
+
+#: What a message's text becomes when the retention removes it.
+REMOVED_BODY = ""
+
+
+@dataclass
+class Result:
+    messages: int = 0
+    accounts: int = 0
+    accounts_kept: int = 0
+    exports: int = 0
+
+
+def _messages(cutoff: datetime, bodies: bool) -> int:
+    count = 0
+    for model in (ReservationMessage, QuestionMessage):
+        pending = sa.or_(model.author_id.is_not(None),
+                         model.body != REMOVED_BODY) if bodies else model.author_id.is_not(None)
+        values = {"author_id": None, **({"body": REMOVED_BODY} if bodies else {})}
+        count += db.session.execute(
+            sa.update(model).where(model.created_at < cutoff, pending).values(**values)
+            .execution_options(synchronize_session=False)).rowcount or 0
+    return count
+
+
+def inactive_users(cutoff: datetime) -> list[User]:
+    """Accounts not erased whose last sign of life (login, API token use, creation) is
+    before ``cutoff``."""
+    token_use = (sa.select(ApiToken.user_id, sa.func.max(ApiToken.last_used_at).label("used"))
+                 .group_by(ApiToken.user_id).subquery())
+    query = (sa.select(User).outerjoin(token_use, token_use.c.user_id == User.id)
+             .where(User.erased_at.is_(None), User.is_site_admin.is_(False),
+                    sa.func.coalesce(User.last_login_at, User.created_at) < cutoff,
+                    sa.or_(token_use.c.used.is_(None), token_use.c.used < cutoff))
+             .order_by(User.id))
+    return list(db.session.scalars(query))
+
+
+def _accounts(cutoff: datetime, now: datetime, result: Result, dry_run: bool) -> None:
+    for user in inactive_users(cutoff):
+        if erase.blockers(user).blocked:
+            result.accounts_kept += 1
+            continue
+        result.accounts += 1
+        if dry_run:  # erasing removes export files, which a rollback cannot bring back
+            continue
+        erase.erase(user, reason="retention", actor_label="retention", now=now)
+
+
+def _exports(now: datetime, dry_run: bool) -> int:
+    expired = list(db.session.scalars(sa.select(DataExport).where(
+        DataExport.status.in_([ExportStatus.READY.value, ExportStatus.FAILED.value]),
+        DataExport.expires_at <= now)))
+    if not dry_run:
+        for export in expired:
+            path = file_path(export)
+            if path is not None:
+                path.unlink(missing_ok=True)
+            export.status = ExportStatus.EXPIRED.value
+            export.filename = ""
+    return len(expired)
+
+
+def run(now: datetime | None = None, dry_run: bool = False) -> Result:
+    """Apply retention (flushes, never commits; a dry run's caller rolls back)."""
+    now = now or utcnow()
+    config = current_app.config
+    result = Result()
+    result.messages = _messages(now - timedelta(days=config["RETENTION_MESSAGE_DAYS"]),
+                                config["RETENTION_MESSAGE_BODIES"])
+    _accounts(now - timedelta(days=config["RETENTION_INACTIVE_ACCOUNT_DAYS"]), now, result,
+              dry_run)
+    result.exports = _exports(now, dry_run)
+    db.session.flush()
+    return result
