@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 
@@ -30,9 +31,9 @@ class Activity:
 def activities() -> list[Activity]:
     """The activities in the current language, with today's configured ages."""
     c: dict[str, Any] = current_app.config
-    messages = c["RETENTION_MESSAGE_DAYS"]
-    inactive = c["RETENTION_INACTIVE_ACCOUNT_DAYS"]
-    ttl = c["DATA_EXPORT_TTL_HOURS"]
+    messages = format_decimal(c["RETENTION_MESSAGE_DAYS"])
+    inactive = format_decimal(c["RETENTION_INACTIVE_ACCOUNT_DAYS"])
+    ttl = format_decimal(c["DATA_EXPORT_TTL_HOURS"])
     common_security = _("HTTPS, tilgang etter rolle i organisasjonen, CSRF-vern, "
                         "revisjonslogg for administratorhandlinger.")
     return [

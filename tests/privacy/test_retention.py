@@ -1,0 +1,104 @@
+"""flask privacy retention: old messages and inactive accounts are anonymised, expired
+exports removed; idempotent; --dry-run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.db import commit, db, utcnow
+from app.exchange.models import ReservationMessage
+from app.privacy.models import DataExport
+from tests.privacy.conftest import KARI_MESSAGE, PER_MESSAGE
+
+
+def _age_message(body: str, days: int) -> None:
+    message = db.session.scalar(sa.select(ReservationMessage).where(
+        ReservationMessage.body == body))
+    message.created_at = utcnow() - timedelta(days=days)
+    commit()
+
+
+def _run(runner, *args) -> str:
+    result = runner.invoke(args=["privacy", "retention", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_old_messages_lose_author_and_text_new_ones_stay(market, runner):
+    _age_message(KARI_MESSAGE, 731)
+    assert "anonymised (would be): 1" in _run(runner, "--dry-run")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(ReservationMessage).where(
+        ReservationMessage.body == KARI_MESSAGE)) is not None  # the dry run changed nothing
+    output = _run(runner)
+    assert "anonymised: 1" in output
+    db.session.expire_all()
+    messages = db.session.scalars(sa.select(ReservationMessage).order_by(
+        ReservationMessage.id)).all()
+    old = [m for m in messages if m.author_id is None]
+    assert len(old) == 1 and old[0].body == ""
+    assert PER_MESSAGE in [m.body for m in messages]
+    assert "anonymised: 0" in _run(runner)  # idempotent
+
+
+def test_keeping_bodies_when_configured(market, runner, app):
+    app.config["RETENTION_MESSAGE_BODIES"] = False
+    _age_message(KARI_MESSAGE, 800)
+    _run(runner)
+    db.session.expire_all()
+    message = db.session.scalar(sa.select(ReservationMessage).where(
+        ReservationMessage.body == KARI_MESSAGE))
+    assert message.author_id is None
+
+
+def test_inactive_accounts_are_erased_active_ones_kept(app, make, runner):
+    org = make.org("business", name="Gammel AS")
+    old = make.user(org, "owner", email="gammel@eksempel.no")
+    recent = make.user(org, "owner", email="aktiv@eksempel.no")
+    admin = make.user(None, email="sjef@kretslop.test", site_admin=True)
+    api_user = make.user(org, "member", email="integrasjon@eksempel.no")
+    token = make.token(api_user)
+    long_ago = utcnow() - timedelta(days=1200)
+    for user in (old, admin, api_user):
+        user.created_at = long_ago
+        user.last_login_at = long_ago
+    recent.created_at = long_ago
+    recent.last_login_at = utcnow() - timedelta(days=10)
+    commit()
+    # The integration logs in never, but uses its API token.
+    assert app.test_client().get("/api/v1/me", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 200
+    output = _run(runner, "--dry-run")
+    assert "erased (would be): 1" in output
+    db.session.expire_all()
+    assert db.session.get(User, old.id).erased_at is None
+    output = _run(runner)
+    assert "erased: 1" in output
+    db.session.expire_all()
+    assert db.session.get(User, old.id).erased_at is not None
+    assert db.session.get(User, old.id).name == "Tidligere bruker"
+    for kept in (recent, admin, api_user):
+        assert db.session.get(User, kept.id).erased_at is None
+    assert "erased: 0" in _run(runner)
+
+
+def test_expired_exports_are_removed(market, auth, client, runner, app):
+    auth.login("per@selger.no")
+    client.post("/account/data/export", data={"csrf_token": auth.csrf("/account/data")})
+    export = db.session.scalar(sa.select(DataExport))
+    path = Path(app.config["INSTANCE_DIR"]) / "exports" / export.filename
+    assert path.exists()
+    assert "removed: 0" in _run(runner)
+    export.expires_at = utcnow() - timedelta(hours=1)
+    commit()
+    assert "removed (would be): 1" in _run(runner, "--dry-run")
+    assert path.exists()
+    assert "removed: 1" in _run(runner)
+    assert not path.exists()
+    db.session.expire_all()
+    assert db.session.get(DataExport, export.id).status == "expired"
+    assert "removed: 0" in _run(runner)
