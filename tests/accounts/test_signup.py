@@ -119,7 +119,7 @@ def test_the_link_asks_for_the_password_creates_the_account_once_and_logs_in(cli
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Nesbru Kontor AS" in html and "kari@kontor.no" in html  # what will be created
-    assert re.search(r'<label for="password">Passord \(minst 10 tegn\)</label>', html)
+    assert re.search(r'<label class="ds-label" for="password">Passord \(minst 10 tegn\)</label>', html)
     assert 'autocomplete="new-password"' in html
     assert _count(User) == 0  # opening the link (a mail scanner) creates nothing
 
@@ -148,12 +148,13 @@ def test_a_weak_password_on_the_link_page_is_a_field_error_and_creates_nothing(c
         response = signup.confirm(client, "kari@kontor.no", password=password)
         assert response.status_code == 422
         html = response.get_data(as_text=True)
-        error = re.search(r'<p class="error" id="password-error">([^<]*)</p>', html)
+        error = re.search(r'<p class="ds-validation-message" data-field="validation" '
+                          r'id="password-error">([^<]*)</p>', html)
         assert error and message in error.group(1)
         field = re.search(r'<input[^>]*id="password"[^>]*>', html).group(0)
         assert 'aria-describedby="password-error"' in field
         assert 'aria-invalid="true"' in field and 'value=""' in field  # never echoed back
-        summary = re.search(r'<div class="error-summary".*?</div>', html, re.S).group(0)
+        summary = re.search(r'<div class="ds-error-summary".*?</div>', html, re.S).group(0)
         assert 'href="#password"' in summary and message in summary
         assert _counts() == before
         assert client.get("/api/v1/me").status_code == 401
