@@ -39,6 +39,13 @@ EXPECTED = {
     ('/account', 'GET'): SIGNED_IN,
     ('/account', 'POST'): SIGNED_IN,
     ('/account/tokens/<int:token_id>/revoke', 'POST'): {'owner'},
+    # My data (app/privacy): everyone signed in; an export's file only for its owner (the
+    # world's export is the owner's); deleting needs the password (an empty form is 422).
+    ('/account/data', 'GET'): SIGNED_IN,
+    ('/account/data/export', 'POST'): SIGNED_IN,
+    ('/account/data/exports/<int:export_id>/<key>', 'GET'): {'owner'},
+    ('/account/delete', 'GET'): SIGNED_IN,
+    ('/account/delete', 'POST'): SIGNED_IN,
     # The site admin console: site admins only (404 for everyone else, the login page
     # for anonymous visitors).
     ('/admin', 'GET'): SITE_ADMIN,
@@ -47,6 +54,8 @@ EXPECTED = {
     ('/admin/listings', 'GET'): SITE_ADMIN,
     ('/admin/listings/<int:listing_id>', 'GET'): SITE_ADMIN,
     ('/admin/listings/<int:listing_id>', 'POST'): SITE_ADMIN,
+    ('/admin/processing', 'GET'): SITE_ADMIN,  # the record of processing
+    ('/admin/processing.csv', 'GET'): SITE_ADMIN,
     ('/admin/organizations', 'GET'): SITE_ADMIN,
     ('/admin/organizations/<int:org_id>', 'GET'): SITE_ADMIN,
     ('/admin/organizations/<int:org_id>', 'POST'): SITE_ADMIN,

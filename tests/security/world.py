@@ -120,6 +120,13 @@ def build(app, make, client) -> World:
     db.session.add(report)
     commit()
     world.ids["report"] = report.id
+    # The owner's "Last ned mine data" file (built by the job right after the commit).
+    from app.privacy.export import request_export
+
+    export = request_export(world.users["owner"])
+    commit()
+    world.ids["export"] = export.id
+    world.ids["export_key"] = export.key  # type: ignore[assignment] - the link's key
     return world
 
 
@@ -147,6 +154,7 @@ def fill(rule: str, world: World) -> str:
              "thread_id": "thread"}
     names.update(member_id="member_user", invitation_id="invitation")
     names.update(user_id="member_user", report_id="report")  # the admin console
+    names.update(export_id="export", key="export_key")  # a data export's link
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
