@@ -3,7 +3,8 @@
  * The page embeds its markers as JSON in #map-data ({tiles, attribution, markers: [{id,
  * title, lat, lon, url, label}], centre: {lat, lon, radius_m} | null}); this draws them
  * with Leaflet (static/vendor/leaflet). Without this script, or without Leaflet, the page
- * is the list and nothing else. Markers are buttons in the tab order; opening one (Enter,
+ * is the list and nothing else. Listings at the same point share one marker whose popup
+ * lists them all. Markers are buttons in the tab order; opening one (Enter,
  * Space or a click) shows a popup whose link leads to the listing and takes the focus;
  * Escape closes it and the focus goes back to the marker.
  */
@@ -23,9 +24,8 @@
     }
   }
 
-  function popupContent(item) {
-    var box = document.createElement("div");
-    box.className = "map-popup";
+  function entry(item, tag) {
+    var row = document.createElement(tag);
     var title = document.createElement("p");
     title.className = "map-popup-title";
     var link = document.createElement("a");
@@ -33,21 +33,53 @@
     link.textContent = item.title;
     link.className = "map-popup-link";
     title.appendChild(link);
-    box.appendChild(title);
+    row.appendChild(title);
     if (item.label) {
       var label = document.createElement("p");
       label.className = "map-popup-label";
       label.textContent = item.label;
-      box.appendChild(label);
+      row.appendChild(label);
     }
-    return box;
+    return row;
   }
 
-  function addMarker(map, item, strings) {
-    var marker = L.marker([item.lat, item.lon], {
-      title: item.title, alt: item.title, keyboard: true, riseOnHover: true,
+  // One listing: its title linked, and the short label. Several at the same point (the
+  // same address or postcode): one marker with a list, since stacked markers could not
+  // be told apart or clicked.
+  function popupContent(items) {
+    if (items.length === 1) {
+      var box = entry(items[0], "div");
+      box.className = "map-popup";
+      return box;
+    }
+    var list = document.createElement("ul");
+    list.className = "map-popup map-popup-list";
+    items.forEach(function (item) { list.appendChild(entry(item, "li")); });
+    return list;
+  }
+
+  function groupByPoint(markers) {
+    var groups = [];
+    var byKey = {};
+    markers.forEach(function (item) {
+      var key = item.lat.toFixed(5) + "," + item.lon.toFixed(5);
+      if (!byKey[key]) {
+        byKey[key] = [];
+        groups.push(byKey[key]);
+      }
+      byKey[key].push(item);
     });
-    marker.bindPopup(popupContent(item), {autoPanPadding: [24, 24]});
+    return groups;
+  }
+
+  function addMarker(map, items, strings) {
+    var name = items.length === 1 ? items[0].title
+      : (strings.several || "%(num)s").replace("%(num)s", String(items.length)) + ": " +
+        items.map(function (item) { return item.title; }).join(", ");
+    var marker = L.marker([items[0].lat, items[0].lon], {
+      title: name, alt: name, keyboard: true, riseOnHover: true,
+    });
+    marker.bindPopup(popupContent(items), {autoPanPadding: [24, 24], maxHeight: 260});
     marker.on("popupopen", function (event) {
       var element = event.popup.getElement();
       var close = element && element.querySelector(".leaflet-popup-close-button");
@@ -89,18 +121,21 @@
       zoomIn: element.getAttribute("data-zoom-in"),
       zoomOut: element.getAttribute("data-zoom-out"),
       close: element.getAttribute("data-close"),
+      several: element.getAttribute("data-several"),
     };
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     var map = L.map(element, {zoomControl: false, scrollWheelZoom: false, minZoom: 4,
-                              maxZoom: 18});
+                              maxZoom: 18, fadeAnimation: !still, zoomAnimation: !still,
+                              markerZoomAnimation: !still});
     L.control.zoom({zoomInTitle: strings.zoomIn || "+", zoomOutTitle: strings.zoomOut || "-"})
       .addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
     L.tileLayer(data.tiles, {attribution: data.attribution || "", maxZoom: 18}).addTo(map);
 
     var bounds = L.latLngBounds([]);
-    data.markers.forEach(function (item) {
-      addMarker(map, item, strings);
-      bounds.extend([item.lat, item.lon]);
+    groupByPoint(data.markers).forEach(function (items) {
+      addMarker(map, items, strings);
+      bounds.extend([items[0].lat, items[0].lon]);
     });
     var centre = data.centre;
     if (centre) {
@@ -139,6 +174,7 @@
       if (selector) {
         document.querySelectorAll(selector).forEach(function (list) {
           list.hidden = showMap;
+          list.classList.toggle("map-list-hidden", showMap); // over the list's own display
         });
       }
       buttons.forEach(function (button) {
