@@ -60,10 +60,21 @@ def live(tmp_path_factory):
 def page(browser, live, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO",
                                   base_url=live.url)
+    block_map_tiles(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def block_map_tiles(context) -> None:
+    """Tests run offline: the maps' tile requests (MAP_TILE_URL, Kartverket by default)
+    are aborted in the browser; the maps draw their markers without tiles."""
+    from app.config import MAP_TILE_URL_DEFAULT
+    from app.maps import tile_origins
+
+    for origin in tile_origins(os.environ.get("MAP_TILE_URL", MAP_TILE_URL_DEFAULT)):
+        context.route(origin + "/**", lambda route: route.abort())
 
 
 def screenshot(page, name: str) -> Path:

@@ -20,7 +20,8 @@ def test_public_pages_have_no_serious_violations(page, path):
 @pytest.mark.browser
 def test_signed_in_pages_have_no_serious_violations(page):
     login(page, "kontor@demo.kretslop.no")
-    for path in ("/account", "/listings/mine", "/listings/new"):
+    for path in ("/account", "/listings/mine", "/listings/new", "/account/data",
+                 "/account/delete"):
         page.goto(path)
         violations = axe_violations(page)
         screenshot(page, "a11y" + path.replace("/", "_"))
@@ -32,7 +33,7 @@ def test_admin_console_pages_have_no_serious_violations(page):
     login(page, "admin@demo.kretslop.no")
     for path in ("/admin", "/admin/organizations", "/admin/users", "/admin/listings",
                  "/admin/wanted", "/admin/reports?status=all", "/admin/audit",
-                 "/admin/search?q=kontor"):
+                 "/admin/search?q=kontor", "/admin/processing"):
         page.goto(path)
         violations = axe_violations(page)
         screenshot(page, "a11y" + path.split("?")[0].replace("/", "_"))
@@ -42,3 +43,18 @@ def test_admin_console_pages_have_no_serious_violations(page):
         page.locator("table a").first.click()
         page.wait_for_load_state()
         assert axe_violations(page) == [], page.url
+
+
+@pytest.mark.browser
+def test_map_views_have_no_serious_violations(page):
+    """The search page with its map shown, and a listing page with its pickup map (the
+    tiles are blocked: tests run offline)."""
+    page.goto("/search?q=stol")
+    page.get_by_role("button", name="Vis på kart").click()
+    page.locator("#results-map .leaflet-marker-icon").first.wait_for()
+    assert axe_violations(page) == [], page.url
+    page.goto(page.evaluate(
+        "() => JSON.parse(document.getElementById('map-data').textContent).markers[0].url"))
+    page.locator("#listing-map .leaflet-marker-icon").wait_for()
+    screenshot(page, "a11y_listing_with_map")
+    assert axe_violations(page) == [], page.url
