@@ -44,6 +44,8 @@ from app.questions.models import QuestionMessage, QuestionThread
 from app.wanted.models import WantedRequest
 
 TOPIC = "privacy.export"
+#: A pending export older than this is taken as failed (see :func:`request_export`).
+STALE = timedelta(hours=6)
 KIND = "data_export_ready"
 
 #: Column names (parts) that are never exported.
@@ -89,6 +91,13 @@ def request_export(user: User, now=None) -> DataExport:
     ``DATA_EXPORTS_PER_DAY`` a day."""
     now = now or utcnow()
     db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
+    # A job that has not finished within STALE (its retries exhausted) must not block
+    # the person for ever: it is marked failed and a new one may start.
+    db.session.execute(sa.update(DataExport).where(
+        DataExport.user_id == user.id, DataExport.status == ExportStatus.PENDING.value,
+        DataExport.created_at < now - STALE).values(status=ExportStatus.FAILED.value,
+                                                    finished_at=now)
+        .execution_options(synchronize_session=False))
     pending = db.session.scalar(sa.select(DataExport.id).where(
         DataExport.user_id == user.id, DataExport.status == ExportStatus.PENDING.value))
     if pending is not None:
@@ -223,7 +232,9 @@ def collect(user: User) -> dict[str, list[dict[str, Any]] | dict[str, Any]]:
             AuditEntry.actor_id == uid,
             sa.and_(AuditEntry.target_type == "user", AuditEntry.target_id == uid)))
             .order_by(AuditEntry.id))]
-    areas.update(_other_tables(user, covered=COVERED_TABLES))
+    model = _session_model()
+    covered = COVERED_TABLES | ({model.__tablename__} if model is not None else set())
+    areas.update(_other_tables(user, covered=covered))
     return areas
 
 
@@ -232,7 +243,7 @@ COVERED_TABLES = {
     "memberships", "api_tokens", "invitations", "listings", "wanted_requests",
     "reservation_messages", "question_messages", "reservations", "question_threads",
     "listing_reports", "import_jobs", "notifications", "notification_choices",
-    "notification_preferences", "data_exports", "user_sessions",
+    "notification_preferences", "data_exports",
 }
 
 

@@ -132,3 +132,16 @@ def test_the_export_page_needs_a_login_and_a_form_token(market, auth, client):
     response = client.post("/account/data/export", data={})
     assert response.status_code in (302, 400)
     assert db.session.scalar(sa.select(sa.func.count(DataExport.id))) == 0
+
+
+def test_a_stale_pending_export_does_not_block_a_new_one(market, auth, client):
+    auth.login("per@selger.no")
+    stale = DataExport(user_id=market.per.id, key="s" * 20, status="pending",
+                       created_at=utcnow() - timedelta(hours=7))
+    db.session.add(stale)
+    commit()
+    assert _start(auth, client).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DataExport, stale.id).status == "failed"
+    assert "Klar" in client.get("/account/data").get_data(as_text=True)
+
