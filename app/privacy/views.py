@@ -10,6 +10,7 @@ from flask import (
     Response,
     abort,
     flash,
+    g,
     redirect,
     render_template,
     send_file,
@@ -24,6 +25,7 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from app.accounts.models import User
 from app.csvsafe import safe_writer
 from app.db import db, utcnow
 from app.errors import Conflict
@@ -47,6 +49,18 @@ class DeleteForm(FlaskForm):
     confirm = StringField(_l("Skriv SLETT for å bekrefte"), validators=[
         DataRequired(_l("Skriv SLETT for å bekrefte.")), Length(max=20)],
         description=_l("Sletting kan ikke angres."))
+
+
+@bp.app_template_global()
+def audit_actor(entry) -> str:
+    """The audit log's actor as the console shows it: "Tidligere bruker" for a person whose
+    account is deleted (the row itself is append-only and keeps what it was written with)."""
+    if entry.actor_id is None:
+        return entry.actor_label
+    cache = g.setdefault("erased_actor", {})
+    if entry.actor_id not in cache:
+        cache[entry.actor_id] = erase.is_erased(db.session.get(User, entry.actor_id))
+    return erase.actor_label(entry, {entry.actor_id} if cache[entry.actor_id] else set())
 
 
 @bp.after_request

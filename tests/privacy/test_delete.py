@@ -120,3 +120,21 @@ def test_a_site_admin_cannot_delete_themselves(app, make, auth, client):
     assert _delete(auth, client).status_code == 409
     admin = db.session.scalar(sa.select(User).where(User.email == "admin@kretslop.test"))
     assert admin.erased_at is None
+
+
+def test_the_audit_log_shows_an_erased_actor_as_tidligere_bruker(market, make, auth, client):
+    from app import audit
+    from app.db import commit
+
+    audit.record("test.privacy", "listing", market.ids["listing"], actor=market.per,
+                 reason="Før slettingen")
+    commit()
+    make.user(None, email="admin@kretslop.test", site_admin=True)
+    auth.login("admin@kretslop.test")
+    assert "per@selger.no" in client.get("/admin/audit").get_data(as_text=True)
+    auth.logout()
+    auth.login("per@selger.no")
+    _delete(auth, client)
+    auth.login("admin@kretslop.test")
+    html = client.get("/admin/audit").get_data(as_text=True)
+    assert "per@selger.no" not in html and "Tidligere bruker" in html
