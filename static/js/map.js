@@ -183,8 +183,17 @@
         button.setAttribute("data-variant", pressed ? "primary" : "secondary");
       });
       if (showMap) {
-        if (map) map.invalidateSize();
-        else map = draw(element, data); // tiles load only once the visitor asks for the map
+        if (map) {
+          map.invalidateSize();
+        } else {
+          // Leaflet and the tiles load only once the visitor asks for the map.
+          withLeaflet(element.getAttribute("data-leaflet"), function () {
+            if (!map && !element.hidden) map = draw(element, data);
+          }, function () {
+            show("list"); // Leaflet did not load: the list is the page
+            toggle.hidden = true;
+          });
+        }
       }
       try {
         window.sessionStorage.setItem(VIEW_KEY, mode);
@@ -204,15 +213,39 @@
     show(kept === "map" ? "map" : "list");
   }
 
+  var waiting = null;
+
+  // Calls ``ready`` once Leaflet (window.L) is there, loading ``src`` first if need be.
+  function withLeaflet(src, ready, failed) {
+    if (window.L) return ready();
+    if (!src) return failed();
+    if (!waiting) {
+      waiting = [];
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = function () {
+        var queue = waiting;
+        waiting = null;
+        queue.forEach(function (pair) { (window.L ? pair[0] : pair[1])(); });
+      };
+      script.onerror = function () {
+        var queue = waiting;
+        waiting = null;
+        queue.forEach(function (pair) { pair[1](); });
+      };
+      document.head.appendChild(script);
+    }
+    waiting.push([ready, failed]);
+  }
+
   function start() {
-    if (!window.L) return;
     var data = readData();
     var element = document.querySelector("[data-map]");
     var view = element && element.closest("[data-map-view]");
     if (!data || !element || !view || !data.tiles) return;
     if (element.getAttribute("data-map") === "search") {
       setUpSearch(view, element, data);
-    } else {
+    } else if (window.L) {
       view.hidden = false;
       draw(element, data);
     }

@@ -97,6 +97,7 @@ def test_search_toggle_draws_the_result_pages_markers(sized):
     expect(page.locator("#results-map")).to_be_hidden()
     assert page.locator(".leaflet-marker-icon").count() == 0
     assert not any("kartverket" in url for url in offline.aborted)
+    assert page.evaluate("() => typeof window.L") == "undefined"  # Leaflet loads on demand
 
     show_map.click()
     expect(show_map).to_have_attribute("aria-pressed", "true")
@@ -243,5 +244,21 @@ def test_without_javascript_the_list_is_the_page(browser, live):
         expect(page.locator(".pickup-map")).to_be_hidden()
         expect(page.get_by_text("Hentested", exact=True)).to_be_visible()  # the facts
         assert offline.aborted == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_when_leaflet_does_not_load_the_list_stays(browser, live):
+    context = browser.new_context(base_url=live.url)
+    Offline(context, live.url)
+    context.route("**/vendor/leaflet/leaflet.js", lambda route: route.abort())
+    page = context.new_page()
+    try:
+        page.goto(SEARCH)
+        page.get_by_role("button", name="Vis på kart").click()
+        expect(page.get_by_role("button", name="Vis på kart")).to_be_hidden()
+        expect(page.locator(".search-grid")).to_be_visible()
+        expect(page.locator("#results-map")).to_be_hidden()
     finally:
         context.close()

@@ -75,6 +75,9 @@ def test_search_page_embeds_exactly_the_result_pages_listings(client, new_listin
     # The list comes first in the page; the map is an addition before the result list.
     first = _html(client, "/search?q=hyllereol&sort=price_asc")
     assert 'data-map="search"' in first and "Vis på kart" in first and "Vis liste" in first
+    # Leaflet itself is loaded by map.js when the map is asked for.
+    assert 'data-leaflet="/static/vendor/leaflet/leaflet.js"' in first
+    assert '<script src="/static/vendor/leaflet/leaflet.js"' not in first
     assert first.index('id="map-data"') < first.index("Hyllereol 0")
 
 
