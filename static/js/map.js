@@ -124,9 +124,13 @@
       several: element.getAttribute("data-several"),
     };
     var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    // The small map on a listing page must not catch a phone user's scrolling finger:
+    // there it pans only with the zoom buttons and two fingers (the point is in view).
+    var small = element.getAttribute("data-map") === "listing";
     var map = L.map(element, {zoomControl: false, scrollWheelZoom: false, minZoom: 4,
                               maxZoom: 18, fadeAnimation: !still, zoomAnimation: !still,
-                              markerZoomAnimation: !still});
+                              markerZoomAnimation: !still,
+                              dragging: !(small && L.Browser.mobile)});
     L.control.zoom({zoomInTitle: strings.zoomIn || "+", zoomOutTitle: strings.zoomOut || "-"})
       .addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
