@@ -157,6 +157,8 @@ def from_environment() -> dict:
         "RETENTION_MESSAGE_DAYS": _int("RETENTION_MESSAGE_DAYS", 730),
         "RETENTION_MESSAGE_BODIES": _bool(env("RETENTION_MESSAGE_BODIES"), True),
         "RETENTION_INACTIVE_ACCOUNT_DAYS": _int("RETENTION_INACTIVE_ACCOUNT_DAYS", 1095),
+        # Delivered outbox rows (mails keep the address and the text) are removed after this.
+        "RETENTION_OUTBOX_DAYS": _int("RETENTION_OUTBOX_DAYS", 30),
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": ["nb", "en"],

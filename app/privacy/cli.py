@@ -32,3 +32,5 @@ def retention(dry_run: bool):
                f"{result.accounts_kept}")
     click.echo(f"expired data exports removed{' (' + verb + ')' if dry_run else ''}: "
                f"{result.exports}")
+    click.echo(f"delivered outbox rows older than {config['RETENTION_OUTBOX_DAYS']} days "
+               f"removed{' (' + verb + ')' if dry_run else ''}: {result.outbox}")

@@ -31,6 +31,7 @@ from app import audit
 from app.accounts.models import Invitation, Membership, Organization, Role, User
 from app.db import db, utcnow
 from app.errors import Conflict
+from app.outbox import OutboxEvent
 from app.privacy.export import file_path, user_foreign_keys
 from app.privacy.models import DataExport
 
@@ -77,6 +78,10 @@ def check_can_erase(user: User) -> Blockers:
     return found
 
 
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def is_erased(user: User | None) -> bool:
     return user is not None and user.erased_at is not None
 
@@ -92,8 +97,14 @@ def erase(user: User, *, reason: str, actor_label: str = "self", now=None) -> No
         path = file_path(export)
         if path is not None:
             path.unlink(missing_ok=True)
-    db.session.execute(sa.delete(Invitation).where(
-        sa.func.lower(Invitation.email) == old_email, Invitation.accepted_at.is_(None)))
+    # Invitations addressed to the person (accepted ones are history only), and mails to
+    # them in the outbox (sent ones keep the address and the text; waiting ones need not go).
+    db.session.execute(sa.delete(Invitation).where(sa.func.lower(Invitation.email) == old_email))
+    if "@" in old_email:
+        db.session.execute(sa.delete(OutboxEvent).where(
+            OutboxEvent.topic == "mail.send",
+            sa.cast(OutboxEvent.payload, sa.Text).like(f'%"{_like(old_email)}"%', escape="\\"))
+            .execution_options(synchronize_session=False))
     for table, column, ondelete in user_foreign_keys():
         if ondelete == "CASCADE":
             db.session.execute(sa.delete(table).where(column == uid))

@@ -34,6 +34,7 @@ def activities() -> list[Activity]:
     messages = format_decimal(c["RETENTION_MESSAGE_DAYS"])
     inactive = format_decimal(c["RETENTION_INACTIVE_ACCOUNT_DAYS"])
     ttl = format_decimal(c["DATA_EXPORT_TTL_HOURS"])
+    outbox = format_decimal(c["RETENTION_OUTBOX_DAYS"])
     common_security = _("HTTPS, tilgang etter rolle i organisasjonen, CSRF-vern, "
                         "revisjonslogg for administratorhandlinger.")
     return [
@@ -96,7 +97,8 @@ def activities() -> list[Activity]:
             _("Brukere."),
             _("E-postadresse, varslenes innhold, valg for e-post."),
             _("E-postleverandøren (SMTP)."),
-            _("Slettes når kontoen slettes."),
+            _("Slettes når kontoen slettes. Sendte e-poster fjernes fra utsendingskøen etter "
+              "%(days)s dager.", days=outbox),
             common_security),
         Activity(
             "audit", _("Revisjonslogg"),

@@ -8,6 +8,8 @@
   "Slett kontoen min" does. Site admins, and the only owner of an organisation that has
   other members, are left for a person to decide (counted as ``accounts_kept``).
 * Data exports past their expiry: the file is removed and the export marked expired.
+* Delivered outbox rows older than ``RETENTION_OUTBOX_DAYS`` (a sent mail's row holds
+  the address and the text); pending and dead rows stay for the operators.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask import current_app
 from app.accounts.models import ApiToken, User
 from app.db import db, utcnow
 from app.exchange.models import ReservationMessage
+from app.outbox import DELIVERED, OutboxEvent
 from app.privacy import erase
 from app.privacy.export import file_path
 from app.privacy.models import DataExport, ExportStatus
@@ -36,6 +39,7 @@ class Result:
     accounts: int = 0
     accounts_kept: int = 0
     exports: int = 0
+    outbox: int = 0
 
 
 def _messages(cutoff: datetime, bodies: bool) -> int:
@@ -98,5 +102,10 @@ def run(now: datetime | None = None, dry_run: bool = False) -> Result:
     _accounts(now - timedelta(days=config["RETENTION_INACTIVE_ACCOUNT_DAYS"]), now, result,
               dry_run)
     result.exports = _exports(now, dry_run)
+    result.outbox = db.session.execute(
+        sa.delete(OutboxEvent).where(
+            OutboxEvent.status == DELIVERED,
+            OutboxEvent.delivered_at < now - timedelta(days=config["RETENTION_OUTBOX_DAYS"]))
+        .execution_options(synchronize_session=False)).rowcount or 0
     db.session.flush()
     return result

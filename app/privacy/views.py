@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -29,7 +30,7 @@ from app.accounts.models import User
 from app.csvsafe import safe_writer
 from app.db import db, utcnow
 from app.errors import Conflict
-from app.extensions import login_manager
+from app.extensions import client_address, limiter, login_manager
 from app.privacy import erase, export, record
 from app.privacy.models import DataExport, ExportStatus
 
@@ -107,12 +108,19 @@ def download(export_id: int, key: str):
     if item.status != ExportStatus.READY.value or path is None or not path.exists():
         abort(404)
     stamp = (item.finished_at or item.created_at).strftime("%Y-%m-%d")
-    return send_file(io.BytesIO(path.read_bytes()), mimetype="application/zip",
-                     as_attachment=True, download_name=f"kretslop-mine-data-{stamp}.zip")
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"kretslop-mine-data-{stamp}.zip", max_age=0)
+
+
+def _person_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else client_address()
 
 
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
+# The password is checked here: no guessing it with a borrowed session.
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=_person_key,
+               methods=["POST"], scope="account-delete")
 def delete():
     form = DeleteForm()
     found = erase.blockers(current_user)

@@ -138,3 +138,18 @@ def test_the_audit_log_shows_an_erased_actor_as_tidligere_bruker(market, make, a
     auth.login("admin@kretslop.test")
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "per@selger.no" not in html and "Tidligere bruker" in html
+
+
+def test_mails_to_the_deleted_person_leave_the_outbox(market, auth, client):
+    from app.outbox import OutboxEvent
+
+    def mails_to(address):
+        return [e for e in db.session.scalars(sa.select(OutboxEvent).where(
+            OutboxEvent.topic == "mail.send")) if (e.payload or {}).get("to") == address]
+
+    assert mails_to("per@selger.no") and mails_to("kari@kjoper.no")
+    auth.login("per@selger.no")
+    _delete(auth, client)
+    db.session.expire_all()
+    assert mails_to("per@selger.no") == []
+    assert mails_to("kari@kjoper.no")

@@ -33,7 +33,15 @@ def _download_link(client) -> str:
 def _zip(response) -> zipfile.ZipFile:
     assert response.status_code == 200, response.status_code
     assert response.mimetype == "application/zip"
-    return zipfile.ZipFile(io.BytesIO(response.data))
+    data = response.data
+    response.close()
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def _status(client, path: str) -> int:
+    response = client.get(path)
+    response.close()  # a served file is open until then
+    return response.status_code
 
 
 def test_the_zip_holds_my_listing_message_reservation_and_notifications(market, auth, client):
@@ -92,18 +100,18 @@ def test_only_the_owner_gets_the_file_and_only_until_it_expires(market, auth, cl
     link = _download_link(client)
     export_id = int(link.split("/")[4])
     # A wrong key is 404 even for the owner.
-    assert client.get(link[:-3] + "xyz").status_code == 404
+    assert _status(client, link[:-3] + "xyz") == 404
     auth.logout()
-    assert client.get(link).status_code == 302  # anonymous: to the login page
+    assert _status(client, link) == 302  # anonymous: to the login page
     auth.login("kari@kjoper.no")
-    assert client.get(link).status_code == 404  # someone else: as if it did not exist
+    assert _status(client, link) == 404  # someone else: as if it did not exist
     auth.logout()
     auth.login("per@selger.no")
-    assert client.get(link).status_code == 200
+    assert _status(client, link) == 200
     export = db.session.get(DataExport, export_id)
     export.expires_at = utcnow() - timedelta(minutes=1)
     commit()
-    assert client.get(link).status_code == 410
+    assert _status(client, link) == 410
 
 
 def test_one_export_at_a_time_and_a_daily_limit(market, auth, client, app):

@@ -102,3 +102,21 @@ def test_expired_exports_are_removed(market, auth, client, runner, app):
     db.session.expire_all()
     assert db.session.get(DataExport, export.id).status == "expired"
     assert "removed: 0" in _run(runner)
+
+
+def test_old_delivered_outbox_rows_are_removed(market, runner):
+    from app.outbox import OutboxEvent
+
+    delivered = db.session.scalars(sa.select(OutboxEvent).where(
+        OutboxEvent.status == "delivered")).all()
+    assert delivered
+    old = delivered[0]
+    old.delivered_at = utcnow() - timedelta(days=31)
+    old_id = old.id
+    commit()
+    assert "removed (would be): 1" in _run(runner, "--dry-run").splitlines()[-1]
+    assert "removed: 1" in _run(runner).splitlines()[-1]
+    db.session.expire_all()
+    assert db.session.get(OutboxEvent, old_id) is None
+    assert len(db.session.scalars(sa.select(OutboxEvent).where(
+        OutboxEvent.status == "delivered")).all()) == len(delivered) - 1
