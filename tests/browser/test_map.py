@@ -71,9 +71,10 @@ def _name(items: list[dict]) -> str:
 
 
 def _popup_shown(page) -> None:
-    """Wait for the popup's fade-in to end (axe measures contrast while it fades)."""
-    page.wait_for_function("() => { const p = document.querySelector('.leaflet-popup');"
-                           " return p && getComputedStyle(p).opacity === '1'; }")
+    """Wait for the popup's fade-in to end (axe measures contrast while it fades), with
+    no earlier popup still fading out."""
+    page.wait_for_function("() => { const p = document.querySelectorAll('.leaflet-popup');"
+                           " return p.length === 1 && getComputedStyle(p[0]).opacity === '1'; }")
 
 
 def _no_sideways_scroll(page, where: str) -> None:
@@ -129,6 +130,7 @@ def test_search_toggle_draws_the_result_pages_markers(sized):
     _popup_shown(page)
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
+    expect(page.locator(".leaflet-popup")).to_have_count(0)  # faded out
     expect(page.locator(".leaflet-control-attribution")).to_contain_text("Kartverket")
     # The tiles were asked for in the browser, from Kartverket only, and were refused.
     tiles = [url for url in offline.aborted if "cache.kartverket.no" in url]
