@@ -13,7 +13,7 @@ import math
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -24,7 +24,7 @@ from app.pagecache import public_page
 from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
 from app.searching.results import distance_label, price_label, quantity_label, run
 from app.searching.zero_results import record_quietly as record_zero_result
-from app.templating import ORG_KIND_LABELS
+from app.templating import ORG_KIND_LABELS, money
 from search import Hit, SearchResult, SearchUnavailable
 
 bp = Blueprint("searching", __name__)
@@ -124,6 +124,49 @@ def _form_values(params: SearchParams, errors: dict[str, list[str]]) -> dict[str
     }
 
 
+def _chip_url(drop: str, value: str | None = None) -> str:
+    """This search without one filter (one value of a repeated one), from page 1."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    if value is None:
+        args.pop(drop, None)
+    else:
+        args[drop] = [v for v in args.get(drop, []) if v != value]
+    return url_for("searching.search_page", **args)
+
+
+def _chips(params: SearchParams, categories: dict[str, str]) -> list[dict[str, str]]:
+    """The applied filters as removable chips above the results: label and remove link."""
+    chips: list[dict[str, str]] = []
+    if params.category:
+        chips.append({"label": categories.get(params.category, params.category),
+                      "url": _chip_url("category")})
+    for value in params.conditions:
+        chips.append({"label": str(CONDITION_LABELS.get(value, value)),
+                      "url": _chip_url("condition", value)})
+    for value in params.districts:
+        chips.append({"label": value, "url": _chip_url("district", value)})
+    for value in params.org_kinds:
+        chips.append({"label": str(ORG_KIND_LABELS.get(value, value)),
+                      "url": _chip_url("org_kind", value)})
+    if params.min_price_ore is not None:
+        chips.append({"label": _("Fra %(price)s kr", price=money(params.min_price_ore)),
+                      "url": _chip_url("min_price")})
+    if params.max_price_ore is not None:
+        chips.append({"label": _("Til %(price)s kr", price=money(params.max_price_ore)),
+                      "url": _chip_url("max_price")})
+    if params.free:
+        chips.append({"label": _("Bare gratis"), "url": _chip_url("free")})
+    if params.postcode and params.radius_km:
+        chips.append({"label": _("Innenfor %(km)s km fra %(postcode)s",
+                                 km=format_decimal(params.radius_km), postcode=params.postcode),
+                      "url": _chip_url("radius_km")})
+    elif params.postcode:
+        chips.append({"label": _("Fra postnummer %(postcode)s", postcode=params.postcode),
+                      "url": _chip_url("postcode")})
+    return chips
+
+
 def _wanted_url(params: SearchParams) -> str | None:
     """"Save this search as a wanted request", with the search's criteria filled in."""
     if WANTED_ENDPOINT not in current_app.view_functions:
@@ -175,6 +218,7 @@ def search_page():
                           for k in ORG_KINDS],
         sort_options=list(SORT_LABELS.items()),
         radii=sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
+        chips=_chips(params, categories),
         wanted_url=(wanted_url := _wanted_url(params)),
         wanted_login_url=url_for("accounts.login", next=wanted_url) if wanted_url else None,
         title=_("Søk"),
