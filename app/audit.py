@@ -104,7 +104,11 @@ def record(action: str, target_type: str, target_id: int | None, *, actor=None,
     except ImportError:  # pragma: no cover - Flask is always there
         pass
     if actor_label is None:
-        actor_label = getattr(actor, "email", None) or "system"
+        # A person is recorded by id, not by e-mail: the log cannot be changed later, and
+        # a deleted person's entries must not keep their address (app/privacy). The
+        # console shows the address through shown_actor().
+        person = getattr(actor, "id", None)
+        actor_label = f"{PERSON_PREFIX}{person}" if person is not None else "system"
     entry = AuditEntry(
         actor_id=getattr(actor, "id", None), actor_label=actor_label[:254], action=action,
         target_type=target_type, target_id=target_id, organization_id=organization_id,
@@ -113,6 +117,29 @@ def record(action: str, target_type: str, target_id: int | None, *, actor=None,
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+#: ``actor_label`` of an entry written by a person: ``user:<id>`` (see :func:`record`).
+PERSON_PREFIX = "user:"
+
+
+def shown_actor(entry: AuditEntry) -> str:
+    """The actor as the console shows it: a person's current e-mail address, "Tidligere
+    bruker" once their account is deleted, otherwise the stored label ("cli", "system";
+    entries written before labels were pseudonymised hold an address)."""
+    from flask_babel import gettext as _
+
+    from app.accounts.models import User
+
+    label = entry.actor_label or ""
+    if entry.actor_id is None:
+        return label
+    user = db.session.get(User, entry.actor_id)
+    if user is None:
+        return label
+    if getattr(user, "erased_at", None) is not None:
+        return _("Tidligere bruker")
+    return user.email if label.startswith(PERSON_PREFIX) else label
 
 
 # Append-only, enforced by the database (the migration carries the same statements).

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app.accounts.models import Organization
-from app.audit import AuditEntry
+from app.accounts.models import Organization, User
+from app.audit import AuditEntry, shown_actor
 from app.csvsafe import safe_cell
 from app.db import db
 
@@ -85,7 +85,12 @@ def conditions(f: AuditFilter) -> list:
     if f.action:
         where.append(AuditEntry.action == f.action)
     if f.actor:
-        where.append(sa.func.lower(AuditEntry.actor_label).like(_like(f.actor), escape="\\"))
+        # Labels of people are ``user:<id>`` (app.audit.record): match their address too.
+        people = sa.select(User.id).where(
+            sa.func.lower(User.email).like(_like(f.actor), escape="\\"))
+        where.append(sa.or_(
+            sa.func.lower(AuditEntry.actor_label).like(_like(f.actor), escape="\\"),
+            AuditEntry.actor_id.in_(people)))
     if f.organization:
         value = f.organization
         match = [sa.func.lower(Organization.name).like(_like(value), escape="\\")]
@@ -122,7 +127,7 @@ def row(entry: AuditEntry) -> list[str]:
     if created.tzinfo is None:
         created = created.replace(tzinfo=UTC)
     values = [entry.id, created.astimezone(UTC).isoformat(), entry.actor_id,
-              entry.actor_label, entry.action, entry.target_type, entry.target_id,
+              shown_actor(entry), entry.action, entry.target_type, entry.target_id,
               entry.organization_id, entry.reason, _json(entry.before), _json(entry.after),
               entry.ip]
     return [safe_cell("" if v is None else str(v)) for v in values]

@@ -14,9 +14,11 @@ foreign key's rule, found in the metadata so a table added later is covered too:
 
 Invitations addressed to the person's e-mail are deleted. The reuse ledger holds
 organisations, not people, and is not touched (the municipal figures stay the same).
-The audit log is append-only (the database refuses UPDATE): past entries keep the label
-they were written with; the deletion itself is recorded without personal data, and the
-console shows erased actors as "Tidligere bruker" (see :func:`actor_label`).
+The audit log is append-only (the database refuses UPDATE): entries name a person by id
+(``user:<id>``, :func:`app.audit.record`), the console shows the current address, or
+"Tidligere bruker" once the account is deleted (:func:`app.audit.shown_actor`); entries
+written before that change keep the address they were written with. The deletion itself
+is recorded without personal data.
 """
 
 from __future__ import annotations
@@ -128,9 +130,3 @@ def erase(user: User, *, reason: str, actor_label: str = "self", now=None) -> No
                  reason=reason)
     db.session.flush()
 
-
-def actor_label(entry, erased_ids: set[int]) -> str:
-    """How the console shows an audit entry's actor: an erased person is anonymous."""
-    if entry.actor_id is not None and entry.actor_id in erased_ids:
-        return _("Tidligere bruker")
-    return entry.actor_label

@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     send_file,
@@ -26,7 +25,7 @@ from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from app.accounts.models import User
+from app import audit
 from app.csvsafe import safe_writer
 from app.db import db, utcnow
 from app.errors import Conflict
@@ -54,14 +53,9 @@ class DeleteForm(FlaskForm):
 
 @bp.app_template_global()
 def audit_actor(entry) -> str:
-    """The audit log's actor as the console shows it: "Tidligere bruker" for a person whose
-    account is deleted (the row itself is append-only and keeps what it was written with)."""
-    if entry.actor_id is None:
-        return entry.actor_label
-    cache = g.setdefault("erased_actor", {})
-    if entry.actor_id not in cache:
-        cache[entry.actor_id] = erase.is_erased(db.session.get(User, entry.actor_id))
-    return erase.actor_label(entry, {entry.actor_id} if cache[entry.actor_id] else set())
+    """The audit log's actor as the console shows it ("Tidligere bruker" for a person whose
+    account is deleted; see app.audit.shown_actor)."""
+    return audit.shown_actor(entry)
 
 
 @bp.after_request

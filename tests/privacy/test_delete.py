@@ -126,18 +126,23 @@ def test_the_audit_log_shows_an_erased_actor_as_tidligere_bruker(market, make, a
     from app import audit
     from app.db import commit
 
-    audit.record("test.privacy", "listing", market.ids["listing"], actor=market.per,
-                 reason="Før slettingen")
+    entry = audit.record("test.privacy", "listing", market.ids["listing"], actor=market.per,
+                         reason="Før slettingen")
     commit()
+    # The row names the person by id only (it can never be changed afterwards).
+    assert entry.actor_label == f"user:{market.per.id}"
     make.user(None, email="admin@kretslop.test", site_admin=True)
     auth.login("admin@kretslop.test")
     assert "per@selger.no" in client.get("/admin/audit").get_data(as_text=True)
+    assert client.get("/admin/audit", query_string={"actor": "per@selger"}).get_data(
+        as_text=True).count("test.privacy") >= 1
     auth.logout()
     auth.login("per@selger.no")
     _delete(auth, client)
     auth.login("admin@kretslop.test")
     html = client.get("/admin/audit").get_data(as_text=True)
     assert "per@selger.no" not in html and "Tidligere bruker" in html
+    assert "per@selger.no" not in client.get("/admin/audit.csv").get_data(as_text=True)
 
 
 def test_mails_to_the_deleted_person_leave_the_outbox(market, auth, client):
