@@ -1,0 +1,219 @@
+"""Mobile first (issue #15): every main page at 390x844 without sideways scrolling, a
+header of at most 15 % of the screen's height and no serious or critical axe-core
+violations; the same pages at 1366x900 do not scroll sideways either (the EU table
+scrolls inside its own region if it must).
+
+Screenshots of every page at 1366x900 and 390x844, in bokmål and English, land in
+``test-artifacts/screenshots/<lang>/<width>/<page>.png`` (``SCREENSHOT_DIR`` overrides the
+directory). They are artifacts for people to look at; the asserts are the measurements.
+One browser context and one page for the module; each role logs in once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.browser.conftest import ARTIFACTS, axe_violations, block_map_tiles, login
+
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1366, "height": 900}
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS)
+
+PUBLIC = [
+    ("home", "/"),
+    ("listings", "/listings"),
+    ("listing", "/listings/{listing}"),
+    ("search", "/search?q=stol"),
+    ("wanted", "/wanted"),
+    ("wanted-request", "/wanted/{wanted}"),
+    ("statistics", "/ombruk-i-tall"),
+    ("emission-factors", "/emission-factors"),
+    ("login", "/login"),
+    ("register", "/register"),
+]
+MEMBER = [
+    ("mine", "/listings/mine"),
+    ("listing-new", "/listings/new"),
+    ("reservations", "/reservations"),
+    ("reservation", "/reservations/{reservation}"),
+    ("inbox", "/inbox"),
+    ("notifications", "/inbox/settings"),
+    ("organisation", "/organizations/{org}"),
+    ("account", "/account"),
+]
+MUNICIPALITY = [
+    ("reporting", "/reporting"),
+    ("reporting-eu", "/reporting#eu"),
+]
+ADMIN = [("admin", "/admin")]
+ROLES = {
+    # role: (email, the organisation whose ids the member pages use)
+    "business": ("kontor@demo.kretslop.no", "Nesbru Kontorfellesskap AS"),
+    "reuse-shop": ("sofa@demo.kretslop.no", "Miljøsofa Asker"),
+}
+
+
+@pytest.fixture(scope="module")
+def ids(live) -> dict[str, dict[str, int]]:
+    """Ids for the detail pages, read from the demo data: a published listing and an open
+    wanted request (public), and per role its organisation and one of its reservations."""
+    from app.accounts.models import Organization
+    from app.db import db
+    from app.exchange.models import Reservation
+    from app.listings.models import Listing
+    from app.wanted.models import WantedRequest
+
+    found: dict[str, dict[str, int]] = {}
+    with live.app_beside():
+        found["public"] = {
+            "listing": db.session.scalar(sa.select(sa.func.min(Listing.id)).where(
+                Listing.status == "published")),
+            "wanted": db.session.scalar(sa.select(sa.func.min(WantedRequest.id)).where(
+                WantedRequest.status == "open")),
+        }
+        for role, (_email, org_name) in ROLES.items():
+            org = db.session.scalar(sa.select(Organization).where(Organization.name == org_name))
+            reservation = db.session.scalar(sa.select(sa.func.max(Reservation.id)).where(
+                sa.or_(Reservation.buyer_org_id == org.id, Reservation.seller_org_id == org.id)))
+            found[role] = {"org": org.id, "reservation": reservation}
+    for role, values in found.items():
+        assert all(values.values()), f"the demo data lacks a detail page for {role}: {values}"
+    return found
+
+
+@pytest.fixture(scope="module")
+def tab(browser, live):
+    """One context and one page for the whole module (a phone-sized viewport to start)."""
+    context = browser.new_context(viewport=PHONE, locale="nb-NO", base_url=live.url)
+    block_map_tiles(context)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def _with_lang(path: str, lang: str) -> str:
+    base, _hash, anchor = path.partition("#")
+    base += ("&" if "?" in base else "?") + f"lang={lang}"
+    return base + (f"#{anchor}" if anchor else "")
+
+
+def _sideways(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def _widest(page) -> list[str]:
+    """What sticks out to the right (for the failure message): up to five elements."""
+    return page.evaluate("""() => {
+        const w = window.innerWidth, out = [];
+        for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > w + 1 && !el.closest('.table-scroll')) {
+                out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+                         (el.className && typeof el.className === 'string' ?
+                          '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+                         ' right=' + Math.round(r.right));
+            }
+        }
+        return out.slice(0, 5);
+    }""")
+
+
+def _shoot(page, lang: str, viewport: dict, name: str) -> None:
+    path = SHOTS / lang / str(viewport["width"]) / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def check_pages(page, pages: list[tuple[str, str]], values: dict[str, int],
+                prefix: str = "") -> list[str]:
+    """Measure every page at 390x844 (sideways scroll, header height, axe) and at 1366x900
+    (sideways scroll); screenshot both widths in nb and en. Returns what failed."""
+    problems: list[str] = []
+    for name, template in pages:
+        path = template.format(**values)
+        shot = prefix + name
+        page.set_viewport_size(PHONE)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        sideways = _sideways(page)
+        if sideways > 0:
+            problems.append(f"{path} at 390: scrolls {sideways} px sideways: {_widest(page)}")
+        header = page.locator("header.site-header").bounding_box()["height"]
+        if header > 0.15 * PHONE["height"]:
+            problems.append(f"{path} at 390: the header is {header:.0f} px high")
+        violations = axe_violations(page)
+        if violations:
+            problems.append(f"{path} at 390: axe: {violations}")
+        _shoot(page, "nb", PHONE, shot)
+        page.set_viewport_size(WIDE)
+        page.goto(path)
+        sideways = _sideways(page)
+        if sideways > 0:
+            problems.append(f"{path} at 1366: scrolls {sideways} px sideways: {_widest(page)}")
+        _shoot(page, "nb", WIDE, shot)
+        page.goto(_with_lang(path, "en"))
+        assert page.locator("html").get_attribute("lang") == "en", path
+        _shoot(page, "en", WIDE, shot)
+        page.set_viewport_size(PHONE)
+        page.goto(_with_lang(path, "en"))
+        sideways = _sideways(page)
+        if sideways > 0:
+            problems.append(f"{path} at 390 in English: scrolls {sideways} px sideways: "
+                            f"{_widest(page)}")
+        _shoot(page, "en", PHONE, shot)
+    return problems
+
+
+@pytest.mark.browser
+def test_public_pages_fit_a_phone(tab, ids):
+    tab.context.clear_cookies()
+    problems = check_pages(tab, PUBLIC, ids["public"])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("role", list(ROLES))
+def test_member_pages_fit_a_phone(tab, ids, role):
+    tab.context.clear_cookies()
+    tab.set_viewport_size(WIDE)
+    login(tab, ROLES[role][0])
+    problems = check_pages(tab, MEMBER, ids[role], prefix=f"{role}-")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_municipal_reporting_fits_a_phone_and_the_eu_table_scrolls_in_its_region(tab, ids):
+    tab.context.clear_cookies()
+    tab.set_viewport_size(WIDE)
+    login(tab, "kommune@demo.kretslop.no")
+    problems = check_pages(tab, MUNICIPALITY, {})
+    # The EU table at 1366: either all of it is visible, or its own region scrolls and can
+    # be reached by keyboard (a focusable, named region).
+    tab.set_viewport_size(WIDE)
+    tab.goto("/reporting")
+    table = tab.locator("#eu table").first
+    table.wait_for()
+    box = table.bounding_box()
+    region = table.locator("xpath=ancestor::div[contains(@class, 'table-scroll')][1]")
+    if box["x"] + box["width"] > WIDE["width"]:
+        assert region.count() == 1, "the EU table is wider than the screen and has no region"
+        assert region.get_attribute("tabindex") == "0"
+        assert region.get_attribute("role") == "region"
+        assert region.get_attribute("aria-label") or region.get_attribute("aria-labelledby")
+        inner = region.bounding_box()
+        assert inner["x"] + inner["width"] <= WIDE["width"]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_admin_index_fits_a_phone(tab, ids):
+    tab.context.clear_cookies()
+    tab.set_viewport_size(WIDE)
+    login(tab, "admin@demo.kretslop.no")
+    problems = check_pages(tab, ADMIN, {})
+    assert not problems, "\n".join(problems)
