@@ -17,6 +17,7 @@ from app.payments import handlers as payment_handlers  # noqa: F401 - Stripe eve
 from app.payments import models as payments  # noqa: F401
 from app.privacy import export as privacy_export  # noqa: F401 - export job, notification kind
 from app.privacy import models as privacy  # noqa: F401
+from app.privacy import retention as privacy_retention  # noqa: F401 - the warning's subject
 from app.questions import models as questions  # noqa: F401
 from app.questions import notify as questions_notify  # noqa: F401 - question kinds
 from app.reporting import models as reporting  # noqa: F401

@@ -28,6 +28,8 @@ def retention(dry_run: bool):
                f"{' (' + verb + ')' if dry_run else ''}: {result.messages}")
     click.echo(f"inactive accounts (no use for {config['RETENTION_INACTIVE_ACCOUNT_DAYS']} "
                f"days) erased{' (' + verb + ')' if dry_run else ''}: {result.accounts}")
+    click.echo(f"inactive accounts warned by e-mail{' (' + verb + ')' if dry_run else ''}: "
+               f"{result.warned}")
     click.echo(f"inactive accounts kept (site admins or an organisation's only owner): "
                f"{result.accounts_kept}")
     click.echo(f"expired data exports removed{' (' + verb + ')' if dry_run else ''}: "

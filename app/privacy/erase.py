@@ -108,7 +108,7 @@ def erase(user: User, *, reason: str, actor_label: str = "self", now=None) -> No
             sa.cast(OutboxEvent.payload, sa.Text).like(f'%"{_like(old_email)}"%', escape="\\"))
             .execution_options(synchronize_session=False))
     for table, column, ondelete in user_foreign_keys():
-        if ondelete == "CASCADE":
+        if ondelete == "CASCADE" or not column.nullable:
             db.session.execute(sa.delete(table).where(column == uid))
         else:  # SET NULL (or no rule: the column names the person on a kept row)
             db.session.execute(sa.update(table).where(column == uid).values({column.name: None}))

@@ -48,3 +48,15 @@ class DataExport(db.Model):
 
     def __repr__(self) -> str:
         return f"<DataExport {self.id} user={self.user_id} {self.status}>"
+
+
+class InactivityWarning(db.Model):
+    """The e-mail that tells a person their unused account will be deleted (retention).
+    An account is deleted only ``WARNING_DAYS`` after a warning sent since it was last
+    used; using it again makes the warning void."""
+
+    __tablename__ = "inactivity_warnings"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    warned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,8 @@ exports removed; idempotent; --dry-run changes nothing."""
 from __future__ import annotations
 
 from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -11,7 +13,8 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.db import commit, db, utcnow
 from app.exchange.models import ReservationMessage
-from app.privacy.models import DataExport
+from app.outbox import OutboxEvent
+from app.privacy.models import DataExport, InactivityWarning
 from tests.privacy.conftest import KARI_MESSAGE, PER_MESSAGE
 
 
@@ -73,7 +76,28 @@ def test_inactive_accounts_are_erased_active_ones_kept(app, make, runner):
     assert app.test_client().get("/api/v1/me", headers={
         "Authorization": f"Bearer {token}"}).status_code == 200
     output = _run(runner, "--dry-run")
-    assert "erased (would be): 1" in output
+    assert "warned by e-mail (would be): 1" in output and "erased (would be): 0" in output
+    assert db.session.get(InactivityWarning, old.id) is None
+    # First the person is warned by e-mail, and nothing is deleted.
+    output = _run(runner)
+    assert "warned by e-mail: 1" in output and "erased: 0" in output
+    db.session.expire_all()
+    assert db.session.get(User, old.id).erased_at is None
+    mails = [e.payload for e in db.session.scalars(sa.select(OutboxEvent).where(
+        OutboxEvent.topic == "mail.send"))]
+    assert [m["template"] for m in mails if m["to"] == "gammel@eksempel.no"] == [
+        "account_inactive"]
+    [sent] = [m for m in (message_from_bytes(p.read_bytes(), policy=default)
+                          for p in Path(app.config["MAIL_DIR"]).glob("*.eml"))
+              if m["To"] == "gammel@eksempel.no"]
+    assert "blir slettet etter" in sent.get_body().get_content()
+    assert "1\u00a0095 dager" in sent.get_body().get_content()
+    assert "warned by e-mail: 0" in _run(runner)  # once
+    # Thirty days after the warning, with no use in between, the account is deleted.
+    warning = db.session.get(InactivityWarning, old.id)
+    warning.warned_at = utcnow() - timedelta(days=31)
+    commit()
+    assert "erased (would be): 1" in _run(runner, "--dry-run")
     db.session.expire_all()
     assert db.session.get(User, old.id).erased_at is None
     output = _run(runner)
@@ -84,6 +108,19 @@ def test_inactive_accounts_are_erased_active_ones_kept(app, make, runner):
     for kept in (recent, admin, api_user):
         assert db.session.get(User, kept.id).erased_at is None
     assert "erased: 0" in _run(runner)
+
+
+def test_using_the_account_after_the_warning_keeps_it(app, make, runner, auth):
+    org = make.org("business", name="Sovende AS")
+    user = make.user(org, "owner", email="sovende@eksempel.no")
+    user.created_at = user.last_login_at = utcnow() - timedelta(days=1100)
+    db.session.add(InactivityWarning(user_id=user.id, warned_at=utcnow() - timedelta(days=40)))
+    commit()
+    auth.login("sovende@eksempel.no")  # back in time
+    output = _run(runner)
+    assert "erased: 0" in output and "warned by e-mail: 0" in output
+    db.session.expire_all()
+    assert db.session.get(User, user.id).erased_at is None
 
 
 def test_expired_exports_are_removed(market, auth, client, runner, app):
