@@ -47,7 +47,7 @@ def activities() -> list[Activity]:
               "API-nøkler (bare som hash)."),
             _("Bare Kretsløps administratorer. E-post sendes gjennom e-postleverandøren."),
             _("Til kontoen slettes. Kontoer som ikke er brukt på %(days)s dager, "
-              "anonymiseres.", days=inactive),
+              "anonymiseres, tidligst 30 dager etter et varsel på e-post.", days=inactive),
             _("Passord med scrypt, økter avsluttes ved passordbytte, begrensning av "
               "innloggingsforsøk, tofaktorinnlogging.") + " " + common_security),
         Activity(
