@@ -70,6 +70,14 @@ def blockers(user: User) -> Blockers:
 
 
 def check_can_erase(user: User) -> Blockers:
+    """The blockers, decided with the owner rows of the person's organisations locked (two
+    owners deleting their accounts at once must not leave an organisation with none)."""
+    owned = [m.organization_id for m in user.memberships if m.role == Role.OWNER.value]
+    if owned:
+        db.session.execute(sa.select(Membership.id).where(
+            Membership.organization_id.in_(owned), Membership.role == Role.OWNER.value)
+            .order_by(Membership.id).with_for_update())
+    db.session.expire(user, ["memberships"])
     found = blockers(user)
     if found.site_admin:
         raise Conflict(_("Du er administrator for Kretsløp. Be en annen administrator fjerne "
