@@ -43,8 +43,10 @@ def activities() -> list[Activity]:
             _("Gi personer tilgang til tjenesten på vegne av en organisasjon."),
             _("Avtale (art. 6 nr. 1 b) med organisasjonen og brukeren."),
             _("Ansatte og frivillige i organisasjoner som bruker Kretsløp."),
-            _("Navn, e-postadresse, språk, passord (bare som hash), roller, innlogginger, "
-              "API-nøkler (bare som hash)."),
+            _("Navn, e-postadresse, språk, passord (bare som hash), roller, innlogginger "
+              "(enhet, omtrentlig sted fra forkortet IP-adresse, tidspunkter), API-nøkler "
+              "(bare som hash), tofaktorinnlogging (hemmeligheten kryptert, "
+              "gjenopprettingskoder som hash)."),
             _("Bare Kretsløps administratorer. E-post sendes gjennom e-postleverandøren."),
             _("Til kontoen slettes. Kontoer som ikke er brukt på %(days)s dager, "
               "anonymiseres, tidligst 30 dager etter et varsel på e-post.", days=inactive),
