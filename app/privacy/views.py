@@ -46,8 +46,8 @@ class ExportForm(FlaskForm):
 class DeleteForm(FlaskForm):
     password = PasswordField(_l("Passord"), validators=[
         DataRequired(_l("Skriv passordet ditt.")), Length(max=200)])
-    confirm = StringField(_l("Skriv SLETT for å bekrefte"), validators=[
-        DataRequired(_l("Skriv SLETT for å bekrefte.")), Length(max=20)],
+    confirm = StringField(_l("Skriv %(word)s for å bekrefte", word=CONFIRM_WORD), validators=[
+        DataRequired(_l("Skriv %(word)s for å bekrefte.", word=CONFIRM_WORD)), Length(max=20)],
         description=_l("Sletting kan ikke angres."))
 
 
