@@ -117,7 +117,7 @@ def test_verify_needs_a_reason_shown_at_the_field_then_writes_the_audit_log(
     html = refused.get_data(as_text=True)
     assert 'id="verify-reason-error"' in html and "Skriv en begrunnelse." in html
     assert re.search(r'<textarea[^>]*aria-describedby="[^"]*verify-reason-error', html)
-    assert 'class="error-summary"' in html and 'href="#verify-reason"' in html
+    assert 'class="ds-error-summary"' in html and 'href="#verify-reason"' in html
     assert db.session.get(Organization, org.id).verification_state == "unverified"
 
     done = _post(client, path, {"action": "verify",

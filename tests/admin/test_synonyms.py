@@ -158,7 +158,7 @@ def test_bad_input_is_a_field_error_and_changes_nothing(app, client, as_admin, d
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'id="{field}-error"' in html and message in html
-    assert 'class="error-summary"' in html
+    assert 'class="ds-error-summary"' in html
     typed = data["add-finds"]
     assert f'value="{typed}"' in html  # what was typed is kept
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SynonymEdit)) == 0

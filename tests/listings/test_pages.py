@@ -154,7 +154,7 @@ def test_invalid_create_is_422_with_inline_errors_and_saves_nothing(client, logg
     response = _post(client, logged_in, "/listings/new", {**FORM, **change})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert message in html and 'class="error-summary"' in html and 'aria-invalid="true"' in html
+    assert message in html and 'class="ds-error-summary"' in html and 'aria-invalid="true"' in html
     assert _count() == 0
 
 

@@ -127,7 +127,7 @@ def test_a_refused_photo_keeps_what_was_typed_and_the_accepted_photos(client, lo
     for text in ("«halv.jpg»: Bildet er skadet", "«stor.jpg»: Bildet er større enn grensen",
                  "«skjema.jpg»: Filen er ikke et bilde"):
         assert text in field_errors
-    summary = html.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    summary = html.split('class="ds-error-summary"', 1)[1].split("</div>", 1)[0]
     assert 'href="#photos"' in summary and "«stor.jpg»" in summary
     assert "Antallet må være større enn 0." in summary
     assert 'aria-invalid="true"' in html.split('id="photos"', 1)[1].split(">", 1)[0]

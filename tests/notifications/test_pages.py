@@ -149,7 +149,7 @@ def test_the_header_count_is_one_query(client, auth, make_listing, reserve, sell
 
 def _todo(client) -> str:
     html = client.get("/").get_data(as_text=True)
-    start = html.index('<section class="todo"')
+    start = html.index('<section class="todo ds-card"')
     return html[start:html.index("</section>", start)]
 
 

@@ -35,7 +35,7 @@ def test_ask_from_the_listing_page_and_the_lister_answers(client, auth, make_lis
     _login(auth, buyer)
     page = client.get(f"/listings/{listing.id}").get_data(as_text=True)
     assert 'id="questions-heading"' in page and f'action="/listings/{listing.id}/questions"' in page
-    assert '<label for="ask-body">' in page
+    assert '<label class="ds-label" for="ask-body">' in page
     token = _csrf(client, f"/listings/{listing.id}")
     response = client.post(f"/listings/{listing.id}/questions",
                            data={"csrf_token": token, "ask-body": "Hvor dype er setene?",
@@ -77,7 +77,7 @@ def test_bad_input_keeps_what_was_typed_and_changes_nothing(client, auth, make_l
                            data={"csrf_token": token, "ask-body": long})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert 'class="error-summary"' in html and 'id="ask-body-error"' in html
+    assert 'class="ds-error-summary"' in html and 'id="ask-body-error"' in html
     assert "lang tekst lang tekst" in html  # kept
     response = client.post(f"/listings/{listing.id}/questions",
                            data={"csrf_token": token, "ask-body": "  "})
