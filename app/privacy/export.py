@@ -342,5 +342,7 @@ def readme(areas: dict[str, Any]) -> str:
     for name in areas:
         label = AREA_LABELS.get(name)
         lines.append(f"{name}.json: {label}" if label else f"{name}.json")
-    lines += ["", _("Spørsmål om personvern? Kontakt Kretsløp.")]
+    contact = current_app.config.get("OPERATOR_EMAIL")  # the pages' operator, when set
+    lines += ["", _("Spørsmål om personvern? Skriv til %(email)s.", email=contact) if contact
+              else _("Spørsmål om personvern? Kontakt Kretsløp.")]
     return "\n".join(str(line) for line in lines) + "\n"
