@@ -36,3 +36,26 @@ def retention(dry_run: bool):
                f"{result.exports}")
     click.echo(f"delivered outbox rows older than {config['RETENTION_OUTBOX_DAYS']} days "
                f"removed{' (' + verb + ')' if dry_run else ''}: {result.outbox}")
+
+
+@privacy.command("erase")
+@click.argument("email")
+@click.option("--reason", required=True, help="Why (a request by e-mail, say); audited.")
+def erase_command(email: str, reason: str):
+    """Delete a person's account as "Slett kontoen min" does (for a request that came
+    another way). The same rules: site admins and an organisation's only owner are refused."""
+    from app.accounts.services import get_user_by_email
+    from app.errors import Conflict
+    from app.privacy import erase
+
+    user = get_user_by_email(email)
+    if user is None or user.erased_at is not None:
+        raise click.ClickException(f"no account for {email}")
+    try:
+        erase.check_can_erase(user)
+    except Conflict as exc:
+        rollback()
+        raise click.ClickException(exc.detail) from exc
+    erase.erase(user, reason=reason.strip()[:1000] or "cli", actor_label="cli")
+    commit()
+    click.echo(f"account {user.id} deleted")

@@ -158,3 +158,27 @@ def test_mails_to_the_deleted_person_leave_the_outbox(market, auth, client):
     db.session.expire_all()
     assert mails_to("per@selger.no") == []
     assert mails_to("kari@kjoper.no")
+
+
+def test_the_operator_can_delete_an_account_by_command(market, runner):
+    result = runner.invoke(args=["privacy", "erase", "per@selger.no", "--reason",
+                                 "Ba om sletting på e-post"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(User, market.per.id).erased_at is not None
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.erase"))
+    assert (entry.actor_label, entry.reason) == ("cli", "Ba om sletting på e-post")
+    again = runner.invoke(args=["privacy", "erase", "per@selger.no", "--reason", "x"])
+    assert again.exit_code != 0 and "no account" in again.output
+
+
+def test_the_command_keeps_the_last_owner_rule(market, runner):
+    from app.accounts.members import change_role
+    from app.db import commit
+
+    change_role(market.seller, market.colleague, "member", market.per)
+    commit()
+    result = runner.invoke(args=["privacy", "erase", "per@selger.no", "--reason", "x"])
+    assert result.exit_code != 0 and "eneste eier" in result.output
+    db.session.expire_all()
+    assert db.session.get(User, market.per.id).erased_at is None
