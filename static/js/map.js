@@ -151,7 +151,7 @@
                                       className: "map-search-area", weight: 2,
                                       fillOpacity: 0.06});
         circle.addTo(map);
-        bounds.extend(circle.getBounds());
+        bounds.extend(point.toBounds(centre.radius_m * 2)); // the map has no view yet
       }
       L.circleMarker(point, {radius: 5, interactive: false, className: "map-search-centre",
                              weight: 2, fillOpacity: 1}).addTo(map);
@@ -191,12 +191,19 @@
           map.invalidateSize();
         } else {
           // Leaflet and the tiles load only once the visitor asks for the map.
-          withLeaflet(element.getAttribute("data-leaflet"), function () {
-            if (!map && !element.hidden) map = draw(element, data);
-          }, function () {
-            show("list"); // Leaflet did not load: the list is the page
+          var giveUp = function () {
+            show("list"); // no map after all: the list is the page
             toggle.hidden = true;
-          });
+          };
+          withLeaflet(element.getAttribute("data-leaflet"), function () {
+            if (map || element.hidden) return;
+            try {
+              map = draw(element, data);
+            } catch (err) {
+              giveUp();
+              throw err;
+            }
+          }, giveUp);
         }
       }
       try {
@@ -251,7 +258,12 @@
       setUpSearch(view, element, data);
     } else if (window.L) {
       view.hidden = false;
-      draw(element, data);
+      try {
+        draw(element, data);
+      } catch (err) {
+        view.hidden = true; // the address stays in the listing's facts
+        throw err;
+      }
     }
   }
 

@@ -23,6 +23,7 @@ class Offline:
         self.local = urlsplit(live_url).netloc
         self.aborted: list[str] = []
         self.csp: list[str] = []
+        self.errors: list[str] = []  # uncaught script errors
         context.route("**/*", self._route)
 
     def _route(self, route) -> None:
@@ -35,6 +36,7 @@ class Offline:
     def watch(self, page) -> None:
         page.on("console", lambda msg: self.csp.append(msg.text)
                 if "Content Security Policy" in msg.text else None)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
 
 
 @pytest.fixture(params=list(WIDTHS))
@@ -142,7 +144,7 @@ def test_search_toggle_draws_the_result_pages_markers(sized):
     _no_sideways_scroll(page, f"the map at {size}")
     screenshot(page, f"map-search-{size}")
     assert axe_violations(page) == []
-    assert offline.csp == []
+    assert offline.csp == [] and offline.errors == []
 
     show_list.click()
     expect(page.locator(".search-grid")).to_be_visible()
@@ -191,7 +193,7 @@ def test_a_marker_is_reached_by_keyboard_and_opens_a_link_to_its_listing(sized):
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{href}")
     expect(page.locator("h1")).to_have_text(marker_title)
-    assert offline.csp == []
+    assert offline.csp == [] and offline.errors == []
 
 
 @pytest.mark.browser
@@ -231,7 +233,7 @@ def test_listing_page_shows_its_pickup_point_beside_the_address(sized):
     _no_sideways_scroll(page, f"the listing page at {size}")
     screenshot(page, f"map-listing-{size}")
     assert axe_violations(page) == []
-    assert offline.csp == []
+    assert offline.csp == [] and offline.errors == []
     assert offline.aborted and all("cache.kartverket.no" in url for url in offline.aborted)
 
 
@@ -267,3 +269,25 @@ def test_when_leaflet_does_not_load_the_list_stays(browser, live):
         expect(page.locator("#results-map")).to_be_hidden()
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_a_distance_search_shows_its_centre_and_radius(sized):
+    page, offline, size = sized
+    page.goto("/search?postcode=1383&radius_km=5")
+    data = _map_data(page)
+    assert data["centre"]["radius_m"] == 5000 and data["markers"]
+    page.get_by_role("button", name="Vis på kart").click()
+    expect(page.locator("#results-map .leaflet-marker-icon")).to_have_count(
+        len(_points(data)))
+    expect(page.locator("#results-map path.map-search-area")).to_have_count(1)
+    expect(page.locator("#results-map path.map-search-centre")).to_have_count(1)
+    # The whole circle is in view: the map was fitted to it.
+    area = page.locator("#results-map path.map-search-area").bounding_box()
+    frame = page.locator("#results-map").bounding_box()
+    assert area["x"] >= frame["x"] - 1 and area["y"] >= frame["y"] - 1
+    assert area["x"] + area["width"] <= frame["x"] + frame["width"] + 1
+    assert area["y"] + area["height"] <= frame["y"] + frame["height"] + 1
+    _no_sideways_scroll(page, f"the distance map at {size}")
+    assert axe_violations(page) == []
+    assert offline.csp == [] and offline.errors == []
