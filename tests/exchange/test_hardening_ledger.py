@@ -349,5 +349,5 @@ def test_the_reserve_page_checks_the_match_too(client, auth, make_listing, buyer
     response = client.post(f"/listings/{listing.id}/reserve?match_id={theirs}", data={
         "quantity": "1", "csrf_token": auth.csrf(page)})
     assert response.status_code == 422
-    assert 'class="flash flash-error"' in response.get_data(as_text=True)
+    assert 'class="ds-alert flash-error"' in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Reservation.id))) == 0

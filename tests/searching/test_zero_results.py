@@ -162,7 +162,8 @@ def _form_values(html: str, marker: str) -> dict[str, list[str]]:
 
 
 def _save_link(html: str) -> str:
-    match = re.search(r'<a class="ds-button" data-variant="primary" id="save-as-wanted" href="([^"]+)">([^<]+)</a>', html)
+    match = re.search(r'<a class="ds-button" data-variant="primary" id="save-as-wanted" '
+                      r'href="([^"]+)">([^<]+)</a>', html)
     assert match, "no save-as-wanted link"
     return match.group(1).replace("&amp;", "&"), match.group(2)
 

@@ -126,8 +126,8 @@ def test_the_search_page_saves_a_search_as_a_request(client, logged_in):
     page = client.get("/search?q=kontorstol&category=office-chair&condition=good"
                       "&condition=like_new&max_price=150&postcode=1383&radius_km=10")
     assert page.status_code == 200
-    link = re.search(r'<a class="button secondary save-as-wanted" href="([^"]+)">Lagre søket '
-                     r'som ønske</a>', page.get_data(as_text=True))
+    link = re.search(r'<a class="ds-button save-as-wanted" data-variant="secondary" '
+                     r'href="([^"]+)">Lagre søket som ønske</a>', page.get_data(as_text=True))
     assert link and link.group(1).startswith("/wanted/new?")
     form = client.get(html_lib.unescape(link.group(1))).get_data(as_text=True)
     assert 'value="kontorstol"' in form and '<option selected value="office-chair">' in form
