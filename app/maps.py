@@ -23,7 +23,11 @@ def tile_url() -> str:
 
 
 def maps_enabled() -> bool:
-    return bool(tile_url())
+    """A tile URL the CSP can allow: absolute http(s) with one host, or a path on our own
+    origin (tiles served or proxied by us). Anything else turns the maps off rather than
+    drawing a map whose tiles the browser would refuse."""
+    url = tile_url()
+    return bool(tile_origins(url)) or (url.startswith("/") and not url.startswith("//"))
 
 
 def tile_origins(url: str | None = None) -> list[str]:

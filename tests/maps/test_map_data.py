@@ -166,6 +166,23 @@ def test_tile_origins_refuses_what_is_not_one_host(app, url):
         assert tile_origins(url) == []
 
 
+@pytest.mark.parametrize(("url", "shown"), [
+    ("javascript:alert(1)//{z}", False), ("//tiles.example.org/{z}/{x}/{y}.png", False),
+    ("https://*.example.org/{z}/{x}/{y}.png", False),
+    ("/tiles/{z}/{y}/{x}.png", True),  # tiles served from our own origin ('self')
+])
+def test_a_tile_url_the_csp_cannot_allow_turns_the_maps_off(app, client, new_listing,
+                                                            url, shown):
+    listing = new_listing(title="Kontorstol")
+    app.config["MAP_TILE_URL"] = url
+    response = client.get(f"/listings/{listing.id}")
+    data = _map_data(response.get_data(as_text=True))
+    assert (data is not None) == shown
+    assert _img_src(response) == ["'self'", "data:", "blob:"]
+    if shown:
+        assert data["tiles"] == url
+
+
 class _CountingTiles(BaseHTTPRequestHandler):
     requests: list[str] = []
 
