@@ -147,6 +147,15 @@ def from_environment() -> dict:
         "PASSWORD_RESET_MAX_AGE": _int("PASSWORD_RESET_MAX_AGE", 3600),
         "REGISTRATION_CONFIRM_MAX_AGE": _int("REGISTRATION_CONFIRM_MAX_AGE", 48 * 3600),
         "INVITATION_DAYS": _int("INVITATION_DAYS", 14),
+        # A link to confirm a new e-mail address (Min konto > E-post) lasts this long.
+        "EMAIL_CHANGE_MAX_AGE": _int("EMAIL_CHANGE_MAX_AGE", 24 * 3600),
+        # Who runs the service: shown on Om tjenesten, Kontakt, the privacy notice, the
+        # terms and the accessibility statement; feedback from those pages goes to
+        # OPERATOR_EMAIL (at most FEEDBACK_RATE_LIMIT per client address).
+        "OPERATOR_NAME": env("OPERATOR_NAME", "Asker kommune (demo)"),
+        "OPERATOR_EMAIL": env("OPERATOR_EMAIL", "kretslop@asker.kommune.invalid"),
+        "OPERATOR_ORGNR": env("OPERATOR_ORGNR", "999999999"),
+        "FEEDBACK_RATE_LIMIT": env("FEEDBACK_RATE_LIMIT", "5 per hour"),
         # Personal data (app/privacy): how long a "Last ned mine data" ZIP can be fetched,
         # where it is kept (unset: INSTANCE_DIR/exports, never under MEDIA_ROOT, which a
         # web server may serve), how many a person may ask for per day; the nightly
