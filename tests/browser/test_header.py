@@ -20,7 +20,8 @@ def two_orgs(live):
 
     with live.app_beside():
         user = db.session.scalar(sa.select(User).where(User.email == TWO_ORGS))
-        other = db.session.scalar(sa.select(Organization).where(Organization.name == "Heggedal Bygg AS"))
+        other = db.session.scalar(
+            sa.select(Organization).where(Organization.name == "Heggedal Bygg AS"))
         db.session.add(Membership(user_id=user.id, organization_id=other.id, role="member"))
         db.session.commit()
         names = sorted(m.organization.name for m in user.memberships)
@@ -69,12 +70,15 @@ def test_phone_header_logged_out_is_compact_and_the_menu_button_toggles_the_nav(
         height = _header_fits(page)
         screenshot(page, "header_390_logged_out")
         _menu_toggles(page)
-        # Keyboard: skip link, brand, then the menu button; Enter opens, Tab walks the links.
+        # Keyboard: skip link, brand, language, then the menu button; Enter opens, Tab walks
+        # the links.
         page.reload()
         page.keyboard.press("Tab")
         expect(page.locator(".skip-link")).to_be_focused()
         page.keyboard.press("Tab")
         expect(page.locator(".brand")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="English")).to_be_focused()
         page.keyboard.press("Tab")
         expect(page.get_by_role("button", name="Meny")).to_be_focused()
         page.keyboard.press("Enter")
@@ -157,5 +161,24 @@ def test_phone_home_is_axe_clean_logged_out_and_in(browser, live, two_orgs):
         page.goto("/")
         page.get_by_role("button", name="Meny").click()
         assert axe_violations(page) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_phone_language_switch_is_outside_the_menu_and_the_english_header_fits(browser, live):
+    context, page = _phone(browser, live)
+    try:
+        page.goto("/listings")
+        expect(page.get_by_role("navigation", name="Hovedmeny")).to_be_hidden()
+        page.get_by_role("button", name="English").click()  # no need to open the menu first
+        page.wait_for_url("**/listings")
+        assert page.locator("html").get_attribute("lang") == "en"
+        _header_fits(page)  # with the longer "Norsk (bokmål)" and "Menu"
+        screenshot(page, "header_390_english")
+        expect(page.get_by_role("button", name="Norsk (bokmål)")).to_be_visible()
+        page.get_by_role("button", name="Norsk (bokmål)").click()
+        page.wait_for_url("**/listings")
+        assert page.locator("html").get_attribute("lang") == "nb"
     finally:
         context.close()
