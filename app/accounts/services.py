@@ -39,12 +39,14 @@ _UNUSABLE_PASSWORD = "!"  # noqa: S105 - not a hash: never committed, matches no
 # --- validation ------------------------------------------------------------------
 
 
-def check_password_strength(password: str) -> str | None:
-    if len(password or "") < MIN_PASSWORD:
-        return _("Passordet må ha minst %(n)s tegn.", n=MIN_PASSWORD)
-    if len(password) > 256:
-        return _("Passordet kan ikke være lengre enn 256 tegn.")
-    return None
+def check_password_strength(password: str, email: str | None = None,
+                            name: str | None = None) -> str | None:
+    """The rules of app/accounts/passwords.py (length, not the e-mail or name, not a common
+    password): every broken rule in one message, or None."""
+    from app.accounts import passwords
+
+    found = passwords.problems(password, email, name)
+    return " ".join(found) if found else None
 
 
 def validate_organization(
@@ -86,7 +88,7 @@ def validate_new_user(email: str, name: str, password: str) -> dict[str, list[st
         errors["name"] = [_("Navn må fylles ut.")]
     elif len(name) > 200:
         errors["name"] = [_("Kan ikke være lengre enn %(n)s tegn.", n=200)]
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, email, name)
     if problem:
         errors["password"] = [problem]
     return errors
@@ -365,7 +367,7 @@ def _dummy_hash() -> str:
 
 
 def set_password(user: User, password: str) -> None:
-    problem = check_password_strength(password)
+    problem = check_password_strength(password, user.email, user.name)
     if problem:
         raise ValidationFailed({"password": [problem]})
     user.password_hash = hash_password(password)
