@@ -109,7 +109,8 @@ def test_the_last_member_may_delete_and_the_organisation_stays(app, make, auth, 
     org = make.org("business", name="Enmannsforetak AS")
     make.user(org, "owner", email="alene@enmann.no")
     auth.login("alene@enmann.no")
-    assert "Enmannsforetak AS" in client.get("/account/delete").get_data(as_text=True)
+    page = client.get("/account/delete").get_data(as_text=True)
+    assert "Enmannsforetak AS" in page and 'href="/kontakt"' in page  # who to contact
     assert _delete(auth, client).status_code == 302
     assert db.session.get(Organization, org.id) is not None
 
