@@ -63,7 +63,9 @@
   function button(label, action) {
     var b = document.createElement("button");
     b.type = "button";
-    b.className = "button secondary photo-button";
+    b.className = "ds-button photo-button";
+    b.dataset.variant = "secondary";
+    b.dataset.size = "sm";
     b.dataset.action = action;
     b.appendChild(document.createTextNode(label));
     var hidden = document.createElement("span");
