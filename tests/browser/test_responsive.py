@@ -218,3 +218,33 @@ def test_admin_index_fits_a_phone(tab, ids):
     login(tab, "admin@demo.kretslop.no")
     problems = check_pages(tab, ADMIN, {})
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.browser
+def test_search_shows_results_first_on_a_phone_and_filters_beside_them_on_a_wide_screen(tab):
+    from playwright.sync_api import expect
+
+    tab.context.clear_cookies()
+    tab.set_viewport_size(PHONE)
+    tab.goto("/search?q=stol&free=1")
+    first_result = tab.locator(".search-grid > li").first
+    category = tab.get_by_role("radio", name="Alle kategorier")
+    expect(first_result).to_be_visible()
+    expect(category).to_be_hidden()  # the panel is closed
+    expect(tab.get_by_role("link", name="Fjern filteret Bare gratis")).to_be_visible()
+    assert first_result.bounding_box()["y"] < PHONE["height"]  # a result on the first screen
+    tab.locator("#filters > summary").click()
+    expect(category).to_be_visible()
+    assert _sideways(tab) <= 0
+    tab.get_by_role("link", name="Fjern filteret Bare gratis").click()
+    tab.wait_for_url("**/search?q=stol")
+    expect(tab.get_by_role("link", name="Fjern filteret Bare gratis")).to_have_count(0)
+
+    tab.set_viewport_size(WIDE)
+    tab.goto("/search?q=stol")
+    expect(tab.locator("#filters > summary")).to_be_hidden()
+    expect(category).to_be_visible()  # a sidebar, no button to press
+    panel = tab.locator("#filters").bounding_box()
+    results = tab.locator(".search-results").bounding_box()
+    assert panel["x"] + panel["width"] <= results["x"]  # beside the results, to the left
+    assert abs(panel["y"] - results["y"]) < 40

@@ -56,8 +56,8 @@ def test_email_settings(client, auth, requester):
     """The per-kind choice page (more in tests/notifications/test_settings.py)."""
     auth.login(requester.user.email)
     page = client.get("/inbox/settings").get_data(as_text=True)
-    assert ('<input checked id="match_for_request-0" name="match_for_request" type="radio" '
-            'value="immediate">') in page
+    assert ('<input checked class="ds-input" id="match_for_request-0" '
+            'name="match_for_request" type="radio" value="immediate">') in page
     response = _post(client, auth, "/inbox/settings", {"match_for_request": "daily"},
                      page="/inbox/settings")
     assert response.status_code == 302

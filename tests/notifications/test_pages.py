@@ -80,7 +80,7 @@ def test_settings_group_the_kinds_and_save_a_choice_per_kind(client, auth, selle
     for heading in ("Reservasjoner", "Meldinger og spørsmål",
                     "Henting, overlevering og betaling", "Treff mellom annonser og ønsker"):
         assert f">{heading}</h2>" in page
-    assert "<legend>Noen ber om å reservere fra oss</legend>" in page
+    assert '<legend class="ds-label">Noen ber om å reservere fra oss</legend>' in page
     assert page.count("<fieldset") == len(notifications.KINDS)
     saved = _post(client, auth, "/inbox/settings",
                   {"reservation_requested": "off", "reservation_message": "daily",
@@ -93,8 +93,8 @@ def test_settings_group_the_kinds_and_save_a_choice_per_kind(client, auth, selle
     # Only what differs from the default is stored (a later default applies to the rest).
     assert chosen == {"reservation_requested": "off", "reservation_message": "daily"}
     page = client.get("/inbox/settings").get_data(as_text=True)
-    assert ('<input checked id="reservation_requested-2" name="reservation_requested" '
-            'type="radio" value="off">') in page
+    assert ('<input checked class="ds-input" id="reservation_requested-2" '
+            'name="reservation_requested" type="radio" value="off">') in page
 
 
 def test_a_bad_choice_is_a_field_error_and_changes_nothing(client, auth, seller):
@@ -104,11 +104,11 @@ def test_a_bad_choice_is_a_field_error_and_changes_nothing(client, auth, seller)
                 page="/inbox/settings")
     assert bad.status_code == 422
     html = bad.get_data(as_text=True)
-    assert 'class="error-summary"' in html and "Velg ett av alternativene." in html
+    assert 'class="ds-error-summary"' in html and "Velg ett av alternativene." in html
     assert 'id="reservation_message-error"' in html
     # what was typed is kept on the page; nothing is stored
-    assert ('<input checked id="reservation_requested-2" name="reservation_requested" '
-            'type="radio" value="off">') in html
+    assert ('<input checked class="ds-input" id="reservation_requested-2" '
+            'name="reservation_requested" type="radio" value="off">') in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NotificationChoice)) == 0
 
 
