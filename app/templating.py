@@ -1,11 +1,12 @@
-"""Template helpers: labels for enum values, formatting in Europe/Oslo."""
+"""Template helpers: labels for enum values; the formatting filters (app.formatting)."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Flask
-from flask_babel import format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
+
+from app import formatting
 
 ORG_KIND_LABELS = {
     "business": _l("Bedrift"),
@@ -25,15 +26,12 @@ def api_tokens(user):
     ).all()
 
 
-def money(ore: int | None) -> str:
-    """Kroner from øre with two decimals in the reader's locale ("1 250,50" / "1,250.50")."""
-    return format_decimal((ore or 0) / 100, format="#,##0.00")
+#: Kroner from øre with two decimals ("1 250,50" / "1,250.50"); see app.formatting.
+money = formatting.money
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters["datetimeformat"] = lambda dt, fmt="short": format_datetime(dt, fmt)
-    app.jinja_env.filters["money"] = money
-    app.jinja_env.filters["decimal"] = lambda value: format_decimal(value)
+    formatting.init_app(app)  # number, kg, money, date, datetime, ... (+ the old names)
     app.jinja_env.globals.update(
         org_kind_label=lambda k: ORG_KIND_LABELS.get(k, k),
         role_label=lambda r: ROLE_LABELS.get(r, r),

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import force_locale, format_datetime, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import notifications
+from app import formatting, notifications
 from app.accounts.models import ROLE_RANK, Organization, Role, User
 from app.exchange.models import Reservation
 from app.listings.forms import UNIT_LABELS
-from app.listings.serialize import number
 from app.mail import register_subject
 
 SUBJECTS = {
@@ -109,12 +108,10 @@ def context(reservation: Reservation, locale: str, **extra: Any) -> dict[str, An
     """JSON-serialisable values for the mail templates, texts in the reader's language."""
     with force_locale(locale):
         unit = str(UNIT_LABELS.get(reservation.unit, reservation.unit))
-        quantity = f"{format_decimal(number(reservation.quantity))} {unit}"  # 2,5 / 2.5
-        pickup = format_datetime(reservation.pickup_at, "d. MMMM y 'kl.' HH:mm") \
-            if reservation.pickup_at else ""
-        kroner = reservation.amount_ore / 100
-        amount = _("kr %(amount)s", amount=format_decimal(
-            kroner, format="#,##0.00" if reservation.amount_ore % 100 else "#,##0"))
+        quantity = f"{formatting.number(reservation.quantity)} {unit}"  # 2,5 / 2.5
+        pickup = formatting.datetime(reservation.pickup_at, "long")
+        amount = _("kr %(amount)s", amount=formatting.money(reservation.amount_ore,
+                                                           decimals=False))
     return {
         "reservation_id": reservation.id,
         "listing_title": reservation.listing.title,

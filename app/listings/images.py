@@ -31,6 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from app import formatting
 from app.errors import ServiceError, ValidationFailed
 
 LARGE_MAX = 2560
@@ -123,7 +124,7 @@ def read_limited(stream, max_bytes: int) -> bytes:
 
 
 def _megabytes(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f}"
+    return formatting.number(n / (1024 * 1024), 0)
 
 
 def claimed_format(filename: str | None, content_type: str | None) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import formatting
 from app.accounts.models import Organization, User
 from app.db import db, utcnow
 from app.listings import rules
@@ -160,8 +161,8 @@ class Limits:
 def _size(n: int) -> str:
     """Bytes as the page says them: whole MB from 1 MB, else KB (rounded up)."""
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.0f} MB"
-    return f"{-(-n // 1024)} KB"
+        return f"{formatting.number(n / (1024 * 1024), 0)} MB"
+    return f"{formatting.number(-(-n // 1024))} KB"
 
 
 def _too_many_rows(limits: Limits) -> FileRejected:

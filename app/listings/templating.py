@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as _
 
+from app import formatting
 from app.listings.forms import CONDITION_LABELS, UNIT_LABELS
 from app.listings.models import Listing, Status
 from app.listings.photos import media_url
@@ -17,15 +17,14 @@ from app.listings.services import STATUS_LABELS
 def quantity_text(value: Decimal | None, unit: str | None = None) -> str:
     if value is None:
         return "–"
-    text = format_decimal(value.normalize() if value == value.to_integral_value() else value)
+    text = formatting.number(value)  # integers as integers: "10", not "10,000"
     return f"{text} {UNIT_LABELS.get(unit, unit)}" if unit else text
 
 
 def price_text(listing: Listing) -> str:
     if listing.is_free:
         return _("Gratis")
-    amount = Decimal(listing.price_ore) / 100
-    kroner = format_decimal(amount, format="#,##0.00" if listing.price_ore % 100 else "#,##0")
+    kroner = formatting.money(listing.price_ore, decimals=False)
     return _("kr %(amount)s per %(unit)s", amount=kroner,
              unit=UNIT_LABELS.get(listing.unit, listing.unit))
 
@@ -52,5 +51,5 @@ def init_app(app: Flask) -> None:
         price_text=price_text,
         weight_text=weight_text,
         media_url=media_url,
-        local_time=lambda dt, fmt="d. MMMM y": format_datetime(dt, fmt) if dt else "",
+        local_time=lambda dt, fmt="long": formatting.date(dt, fmt),
     )

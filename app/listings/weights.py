@@ -26,9 +26,10 @@ from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from app import formatting
 from app.listings.categories import UNIT_WEIGHT_DEFAULTS, WEIGHT_RANGE_FACTOR
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def _language() -> str:
 
 
 def _kg(value: Decimal) -> str:
-    return format_decimal(value, format="#,##0.###")
+    return formatting.number(value, 3)
 
 
 def category_label(category: Category | None) -> str:

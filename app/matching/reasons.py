@@ -11,11 +11,11 @@ for someone else's). Amounts are written as people write them: "1 stk", "alle 10
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from flask_babel import format_date, format_decimal, get_locale, ngettext
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 
+from app import formatting
 from app.listings.forms import CONDITION_LABELS, UNIT_LABELS
 from app.matching import taxonomy
 
@@ -27,7 +27,7 @@ def _locale() -> str:
 
 
 def _num(value) -> str:
-    return format_decimal(Decimal(str(value)))
+    return formatting.number(value)
 
 
 def _unit(unit: str) -> str:
@@ -57,7 +57,7 @@ def _plural(value) -> int:
 
 
 def _price(ore: int, unit: str) -> str:
-    amount = format_decimal(Decimal(ore) / 100, format="#,##0.00" if ore % 100 else "#,##0")
+    amount = formatting.money(ore, decimals=False)
     if unit == "pcs":
         return _("%(amount)s kr per stk", amount=amount)
     if unit == "m":
@@ -119,7 +119,7 @@ def render_one(reason: dict) -> str:  # noqa: C901 - one branch per code
         label = CONDITION_LABELS.get(p["condition"], p["condition"])
         return _("tilstand: %(label)s", label=str(label).lower())
     if code == "available_from":
-        day = format_date(date.fromisoformat(p["date"]), "d. MMMM")
+        day = formatting.date(date.fromisoformat(p["date"]), "day")
         if p.get("late"):
             return _("først tilgjengelig %(date)s, etter datoen dere trenger den", date=day)
         return _("tilgjengelig fra %(date)s", date=day)

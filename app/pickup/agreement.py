@@ -24,11 +24,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app import notifications
+from app import formatting, notifications
 from app.db import db, utcnow
 from app.errors import ValidationFailed
 from app.exchange.models import HOLDING_STATUSES, Reservation
@@ -39,7 +39,7 @@ from app.pickup.windows import check_buyer_time, end_for
 
 OSLO = ZoneInfo("Europe/Oslo")
 FILENAME = "hentetid.ics"
-WHEN_FORMAT = "EEEE d. MMMM y 'kl.' HH:mm"
+WHEN_FORMAT = "full"  # app.formatting: "fredag 4. desember 2026 kl. 13:05"
 
 SUBJECTS = {
     "pickup_agreed": _l("Hentetid avtalt: %(title)s"),
@@ -64,7 +64,7 @@ LABELS = {
 def _line(kind: str):
     def line(params: dict[str, Any]) -> str:
         when = params.get("pickup_at")
-        text = format_datetime(datetime.fromisoformat(when), WHEN_FORMAT) if when else ""
+        text = formatting.datetime(datetime.fromisoformat(when), WHEN_FORMAT) if when else ""
         return str(LINES[kind]) % {"title": params.get("title", ""), "when": text}
     return line
 
@@ -240,9 +240,9 @@ def _send(reservation: Reservation, kind: str, method: str, now: datetime,
         with force_locale(locale):
             end = reservation.pickup_end_at
             mail_context = context(reservation, locale, location=location(reservation),
-                                   pickup_end=format_datetime(end, "HH:mm") if end else "",
-                                   pickup_long=format_datetime(reservation.pickup_at,
-                                                               WHEN_FORMAT))
+                                   pickup_end=formatting.time(end),
+                                   pickup_long=formatting.datetime(reservation.pickup_at,
+                                                                   WHEN_FORMAT))
         attachments = [{"filename": FILENAME,
                         "content_type": f"text/calendar; method={method}",
                         "content": calendar_text(reservation, method, locale, now)}] \

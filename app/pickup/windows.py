@@ -16,10 +16,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import formatting
 from app.pickup.models import PickupWindow
 from app.validation import MAX_YEAR, MIN_YEAR, Field
 
@@ -66,7 +66,7 @@ def describe(window: PickupWindow) -> str:
     hours = f"{window.starts.strftime('%H:%M')}–{window.ends.strftime('%H:%M')}"
     if window.weekdays:
         return f"{weekday_text(window.weekday_numbers)} {hours}"
-    return f"{format_date(window.day, 'd. MMMM y')} {hours}"
+    return f"{formatting.date(window.day, 'long')} {hours}"
 
 
 def current_windows(listing, now: datetime) -> list[PickupWindow]:

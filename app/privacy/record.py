@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from flask_babel import format_decimal
 from flask_babel import gettext as _
+
+from app import formatting
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,10 @@ class Activity:
 def activities() -> list[Activity]:
     """The activities in the current language, with today's configured ages."""
     c: dict[str, Any] = current_app.config
-    messages = format_decimal(c["RETENTION_MESSAGE_DAYS"])
-    inactive = format_decimal(c["RETENTION_INACTIVE_ACCOUNT_DAYS"])
-    ttl = format_decimal(c["DATA_EXPORT_TTL_HOURS"])
-    outbox = format_decimal(c["RETENTION_OUTBOX_DAYS"])
+    messages = formatting.number(c["RETENTION_MESSAGE_DAYS"])
+    inactive = formatting.number(c["RETENTION_INACTIVE_ACCOUNT_DAYS"])
+    ttl = formatting.number(c["DATA_EXPORT_TTL_HOURS"])
+    outbox = formatting.number(c["RETENTION_OUTBOX_DAYS"])
     common_security = _("HTTPS, tilgang etter rolle i organisasjonen, CSRF-vern, "
                         "revisjonslogg for administratorhandlinger.")
     return [

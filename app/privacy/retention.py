@@ -21,9 +21,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_date, format_decimal
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import formatting
 from app.accounts.models import ApiToken, User
 from app.db import db, utcnow
 from app.exchange.models import ReservationMessage
@@ -85,8 +86,8 @@ def last_used(user: User) -> datetime:
 
 def _warn(user: User, days: int, deadline: datetime, now: datetime) -> None:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        when = format_date(deadline, "long")
-        count = format_decimal(days)
+        when = formatting.date(deadline, "long")
+        count = formatting.number(days)
     queue_mail(user.email, WARNING_MAIL, user.locale or "nb", days=count, date=when)
     warning = db.session.get(InactivityWarning, user.id)
     if warning is None:

@@ -13,9 +13,9 @@ import itertools
 from decimal import ROUND_CEILING, Decimal
 from html import escape
 
-from flask_babel import format_decimal
 from markupsafe import Markup
 
+from app import formatting
 from app.reporting.labels import EU_CATEGORIES
 
 EU_COLOURS = {"textiles": "#AA3377", "eee": "#0072B2", "furniture": "#D55E00",
@@ -28,9 +28,9 @@ _ids = itertools.count(1)
 
 
 def number(value: Decimal | int | float, decimals: int = 1) -> str:
-    """Norwegian formatting (decimal comma, non-breaking space between thousands)."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(Decimal(value), format=pattern)
+    """Exactly ``decimals`` decimals in the reader's language (app.formatting: decimal
+    comma and U+202F between thousands in bokmål)."""
+    return formatting.number(value, decimals, fixed=True)
 
 
 def nice_step(top: Decimal, ticks: int = 4) -> Decimal:

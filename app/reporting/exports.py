@@ -119,14 +119,38 @@ def csv_chunks(table: Table, excel: bool = False) -> Iterator[str]:
 # --- XLSX ----------------------------------------------------------------------------
 
 
-def _sheet_title(name: str, used: set[str]) -> str:
-    title = "".join(ch for ch in name if ch not in '[]:*?/\\')[:31] or "Ark"
-    base, n = title, 2
-    while title in used:
-        title = f"{base[:28]}_{n}"
+SHEET_TITLE_MAX = 31  # Excel's limit
+_SHEET_FORBIDDEN = str.maketrans({ch: "-" for ch in '[]:*?/\\'})
+
+
+def _shorten(title: str, limit: int) -> str:
+    """At most ``limit`` characters, cut with "…"; a closing "(…)" is kept whole when
+    the part before it can give way ("Organisasjonst… (som mottaker)")."""
+    if len(title) <= limit:
+        return title
+    head, paren, tail = title.rpartition(" (")
+    if paren and tail.endswith(")") and len(tail) + 3 < limit // 2 + 3:
+        room = limit - len(tail) - 3  # " (" and "…"
+        return f"{head[:room].rstrip()}… ({tail}"
+    return title[:limit - 1].rstrip() + "…"
+
+
+def safe_sheet_title(name: str, used: set[str]) -> str:
+    """A worksheet name Excel accepts, unique among ``used`` (compared as Excel does,
+    ignoring case) and added to it: no []:*?/\\ (each becomes "-", so "Bydel/lokalsamfunn"
+    stays readable), not starting or ending with an apostrophe, not "History", at most 31
+    characters (shortened with "…", see :func:`_shorten`); Norwegian letters are kept."""
+    title = " ".join(str(name).translate(_SHEET_FORBIDDEN).split()).strip("'") or "Ark"
+    if title.casefold() == "history":
+        title = f"{title} (1)"
+    candidate, n = _shorten(title, SHEET_TITLE_MAX), 2
+    taken = {u.casefold() for u in used}
+    while candidate.casefold() in taken:
+        suffix = f" {n}"
+        candidate = _shorten(title, SHEET_TITLE_MAX - len(suffix)) + suffix
         n += 1
-    used.add(title)
-    return title
+    used.add(candidate)
+    return candidate
 
 
 def write_sheet(wb, table: Table, used: set[str],
@@ -135,7 +159,7 @@ def write_sheet(wb, table: Table, used: set[str],
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    ws = wb.create_sheet(_sheet_title(table.name, used))
+    ws = wb.create_sheet(safe_sheet_title(table.name, used))
     for i, column in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(
             WIDTHS.get(column.kind, 14), min(len(column.title) + 2, 40))

@@ -6,12 +6,11 @@ listing row from the database.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 
+from app import formatting
 from app.errors import ValidationFailed
 from app.listings.forms import UNIT_LABELS
 from search import Hit, SearchError, SearchQuery, SearchResult
@@ -86,8 +85,7 @@ def price_label(doc: dict[str, Any]) -> str:
     price_ore = int(doc.get("price_ore") or 0)
     if price_ore == 0:
         return _("Gratis")
-    amount = Decimal(price_ore) / 100
-    text = format_decimal(amount, format="#,##0.00" if price_ore % 100 else "#,##0")
+    text = formatting.money(price_ore, decimals=False)
     return _("kr %(amount)s / %(unit)s", amount=text, unit=_unit(doc.get("unit") or ""))
 
 
@@ -95,14 +93,12 @@ def distance_label(distance_m: float | None) -> str:
     """"3,2 km unna" (one decimal), or "" without a distance."""
     if distance_m is None:
         return ""
-    km = Decimal(str(round(distance_m / 1000, 1)))
-    return _("%(km)s km unna", km=format_decimal(km, format="#,##0.0"))
+    return _("%(km)s km unna", km=formatting.number(distance_m / 1000, 1, fixed=True))
 
 
 def quantity_label(doc: dict[str, Any]) -> str:
     """"12 stk igjen"."""
-    value = Decimal(str(doc.get("quantity_available") or 0))
-    text = format_decimal(value.normalize() if value == value.to_integral_value() else value)
+    text = formatting.number(doc.get("quantity_available") or 0)
     return _("%(quantity)s %(unit)s igjen", quantity=text, unit=_unit(doc.get("unit") or ""))
 
 

@@ -13,10 +13,11 @@ import math
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app import formatting
 from app.listings.categories import all_categories
 from app.listings.forms import CONDITION_LABELS
 from app.maps import search_map_data
@@ -159,7 +160,7 @@ def _chips(params: SearchParams, categories: dict[str, str]) -> list[dict[str, s
         chips.append({"label": _("Bare gratis"), "url": _chip_url("free")})
     if params.postcode and params.radius_km:
         chips.append({"label": _("Innenfor %(km)s km fra %(postcode)s",
-                                 km=format_decimal(params.radius_km), postcode=params.postcode),
+                                 km=formatting.number(params.radius_km), postcode=params.postcode),
                       "url": _chip_url("radius_km")})
     elif params.postcode:
         chips.append({"label": _("Fra postnummer %(postcode)s", postcode=params.postcode),

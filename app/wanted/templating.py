@@ -4,9 +4,9 @@ language."""
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import format_date, format_decimal
 from flask_babel import gettext as _
 
+from app import formatting
 from app.listings.forms import CONDITION_LABELS, UNIT_LABELS
 from app.matching import reasons, taxonomy
 from app.wanted.models import RequestStatus
@@ -18,8 +18,7 @@ def wanted_price_text(max_price_ore: int | None, unit: str) -> str:
         return _("Alle priser")
     if max_price_ore == 0:
         return _("Bare gratis")
-    kroner = format_decimal(max_price_ore / 100,
-                            format="#,##0.00" if max_price_ore % 100 else "#,##0")
+    kroner = formatting.money(max_price_ore, decimals=False)
     return _("Høyst kr %(amount)s per %(unit)s", amount=kroner,
              unit=UNIT_LABELS.get(unit, unit))
 
@@ -32,7 +31,7 @@ def init_app(app: Flask) -> None:
         wanted_price_text=wanted_price_text,
         min_condition_label=lambda c: CONDITION_LABELS.get(c, c) if c else _("Alle"),
         category_name=lambda slug: taxonomy.name(slug, str(get_locale() or "nb")),
-        local_date=lambda d, fmt="d. MMMM y": format_date(d, fmt) if d else "",
+        local_date=lambda d, fmt="long": formatting.date(d, fmt),
         match_reasons=reasons.render,
         match_reason_summary=reasons.summary,
     )
