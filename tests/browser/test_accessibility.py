@@ -1,6 +1,7 @@
 """axe-core on the main pages: no serious or critical violations; lang set; labels."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, login, screenshot
 
@@ -57,4 +58,32 @@ def test_map_views_have_no_serious_violations(page):
         "() => JSON.parse(document.getElementById('map-data').textContent).markers[0].url"))
     page.locator("#listing-map .leaflet-marker-icon").wait_for()
     screenshot(page, "a11y_listing_with_map")
+    assert axe_violations(page) == [], page.url
+
+
+@pytest.mark.browser
+def test_designsystemet_pages_and_their_error_states_have_no_serious_violations(page):
+    """D1's sweep: a listing, its report and question pages, a form with errors (error
+    summary, ds-validation-message, radios), the import page and an error page."""
+    page.goto("/login")
+    page.get_by_role("button", name="Logg inn").click()  # empty: field errors
+    expect(page.locator(".ds-error-summary")).to_be_visible()
+    assert axe_violations(page) == [], "/login with errors"
+    page.goto("/listings/999999999")
+    assert axe_violations(page) == [], "404"
+    login(page, "omigjen@demo.kretslop.no")
+    page.goto("/listings")
+    page.locator(".listing-card-link").first.click()
+    page.wait_for_load_state()
+    detail = page.url
+    assert axe_violations(page) == [], detail
+    page.goto(detail + "/questions")
+    assert axe_violations(page) == [], page.url
+    page.goto(detail + "/report")
+    page.get_by_role("button", name="Send rapport").click()  # no reason chosen
+    expect(page.locator(".ds-error-summary")).to_be_visible()
+    expect(page.locator("#reason-error")).to_be_visible()
+    screenshot(page, "a11y_report_errors")
+    assert axe_violations(page) == [], page.url
+    page.goto("/listings/import")
     assert axe_violations(page) == [], page.url
