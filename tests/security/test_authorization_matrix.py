@@ -46,6 +46,26 @@ EXPECTED = {
     ('/account/data/exports/<int:export_id>/<key>', 'GET'): {'owner'},
     ('/account/delete', 'GET'): SIGNED_IN,
     ('/account/delete', 'POST'): SIGNED_IN,
+    # Min konto settings (app/accounts/settings.py): everyone signed in, for themselves
+    # (an empty form is 422); the e-mail link is checked with a made-up token (404); the
+    # common-password list for the page's script is public.
+    ('/account/profile', 'GET'): SIGNED_IN,
+    ('/account/profile', 'POST'): SIGNED_IN,
+    ('/account/email', 'GET'): SIGNED_IN,
+    ('/account/email', 'POST'): SIGNED_IN,
+    ('/account/email/confirm/<token>', 'GET'): NOBODY,
+    ('/account/email/confirm/<token>', 'POST'): NOBODY,
+    ('/account/password', 'GET'): SIGNED_IN,
+    ('/account/password', 'POST'): SIGNED_IN,
+    ('/account/password/common.json', 'GET'): ALL,
+    # The service's pages (app/pages): public; the feedback forms take anyone's message.
+    ('/om', 'GET'): ALL,
+    ('/kontakt', 'GET'): ALL,
+    ('/kontakt', 'POST'): ALL,
+    ('/personvern', 'GET'): ALL,
+    ('/vilkar', 'GET'): ALL,
+    ('/tilgjengelighet', 'GET'): ALL,
+    ('/tilgjengelighet', 'POST'): ALL,
     # The site admin console: site admins only (404 for everyone else, the login page
     # for anonymous visitors).
     ('/admin', 'GET'): SITE_ADMIN,
