@@ -160,3 +160,12 @@ def test_feedback_is_throttled_per_client_address(client, smtp):
     assert len(smtp.wait_for(2)) == 2
     limiter.reset()
     limiter._storage_dead = False
+
+
+def test_the_footer_links_every_page(client):
+    html = client.get("/").get_data(as_text=True)
+    footer = html[html.index('<ul class="footer-links">'):]
+    for path in PAGES:
+        assert f'href="{path}"' in footer, path
+    for path in PAGES:  # and each page answers
+        assert client.get(path).status_code == 200
