@@ -231,7 +231,7 @@ FILTERS = {
     "co2e": co2e, "percent": percent, "money": money, "kroner": kroner, "date": date,
     "datetime": datetime, "time": time,
     # the older names, kept working
-    "datetimeformat": datetime, "decimal": number,
+    "datetimeformat": datetime, "dateformat": date, "decimal": number,
 }
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import formatting
 from app.accounts.models import User
 from app.db import db, utcnow
 from app.errors import NotFound, ValidationFailed
@@ -79,11 +80,13 @@ def check_weight(value: Any, estimate: Decimal | None) -> Decimal:
         if kg > estimate * WEIGHT_RATIO:
             raise ValidationFailed({"weight_kg": [_(
                 "%(kg)s kg er mer enn 50 ganger anslaget (%(est)s kg) for dette antallet. "
-                "Kontroller vekten.", kg=number(kg), est=number(estimate))]})
+                "Kontroller vekten.", kg=formatting.kg(kg, unit=False),
+                est=formatting.kg(estimate, unit=False))]})
         if kg * WEIGHT_RATIO < estimate:
             raise ValidationFailed({"weight_kg": [_(
                 "%(kg)s kg er under en femtiendedel av anslaget (%(est)s kg) for dette "
-                "antallet. Kontroller vekten.", kg=number(kg), est=number(estimate))]})
+                "antallet. Kontroller vekten.", kg=formatting.kg(kg, unit=False),
+                est=formatting.kg(estimate, unit=False))]})
     return kg
 
 

@@ -33,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import formatting
 from app.accounts.models import Organization, User
 from app.db import db, utcnow
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -204,7 +205,7 @@ def request_reservation(user: User, listing_id: int, quantity: Any, *, message: 
                        state=listing.status, listing_status=listing.status)
     if amount > listing.quantity_available:
         raise ValidationFailed({"quantity": [_("Det er bare %(n)s igjen.",
-                                               n=number(listing.quantity_available))]})
+                                               n=formatting.number(listing.quantity_available))]})
     pickup_at = pickup.check_time(listing, pickup_at, now, buyer=True)
     _refuse_second_request(listing.id, buyer.id)
     reservation = Reservation(

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import outbox
+from app import formatting, outbox
 from app.accounts.models import Organization, User
 from app.common import owned
 from app.db import db, paginate, utcnow
@@ -154,7 +154,7 @@ def update_listing(listing: Listing, data: Mapping[str, Any],
 
         held = listing.quantity - listing.quantity_available
         message = _("Antallet kan ikke være mindre enn det som allerede er holdt av "
-                    "(%(n)s).", n=number(held))
+                    "(%(n)s).", n=formatting.number(held))
         conflict = Conflict(message, held=number(held), quantity=number(listing.quantity),
                             quantity_available=number(listing.quantity_available))
         conflict.errors = {"quantity": [message]}

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from app import formatting
 from app.listings import postcodes
 from app.listings.models import Category, Condition, Unit
 from app.listings.rules import (
@@ -118,7 +119,7 @@ def check(  # noqa: C901 - one block per rule, read top to bottom
             least = clean["min_quantity"] = min(Decimal(1), quantity)
         if quantity is not None and least is not None and least > quantity:
             fail("min_quantity", _("Kan ikke være større enn antallet dere ønsker (%(n)s).",
-                                   n=quantity))
+                                   n=formatting.number(quantity)))
         elif current is not None and "unit" in clean and unit == Unit.PCS and (
                 quantity % 1 or least % 1):
             fail("quantity", _("Antall stykk må være et heltall."))

@@ -188,7 +188,8 @@ def test_an_absurd_estimate_never_reaches_the_ledger(api, make_listing, accepted
     before = snapshot(listing.id)
     response = api.post(f"/reservations/{reservation.id}/handover", seller.token)
     assert response.status_code == 422
-    message = response.get_json()["errors"]["weight_kg"][0].replace("\xa0", " ")
+    message = response.get_json()["errors"]["weight_kg"][0]
+    message = message.replace("\xa0", " ").replace("\u202f", " ")
     assert message == (
         "Anslaget fra annonsen kan ikke brukes: 1 000 000 000 kg er ikke rimelig for 1 000 stk "
         "Kontorstol: vekten må være mellom 750 og 300 000 kg. Kontroller vekten. "
@@ -267,7 +268,7 @@ def test_a_typed_weight_with_the_estimate_chosen_is_an_error_never_dropped(
     assert "Dette blir registrert: 145 kg (anslått)." in page
     assert 'id="weight_choice-estimate"' in page and 'id="weight_choice-weighed"' in page
     assert "/static/exchange/handover.js" in page
-    assert "Rimelig for dette antallet: 7,5–3\xa0000 kg." in page
+    assert "Rimelig for dette antallet: 7,5–3\u202f000 kg." in page
     before = snapshot(listing.id)
     response = client.post(f"{path}/handover", data={
         "weight_choice": "estimate", "weight_kg": "152", "csrf_token": auth.csrf(path)})

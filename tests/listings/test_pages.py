@@ -76,7 +76,7 @@ def test_detail_page_shows_the_facts_and_escapes_text(client, make_listing, api)
 def test_priced_listing_shows_kroner(client, make_listing):
     listing = make_listing(publish=True, price_nok=1234.5)
     html = client.get(f"/listings/{listing['id']}").get_data(as_text=True)
-    assert "kr 1\u00a0234,50 per stk" in html
+    assert "kr 1\u202f234,50 per stk" in html
     assert "Selges av" in html and "Gis bort av" not in html  # a priced listing is sold
     gift = make_listing(publish=True, price_nok=0)
     assert "Gis bort av" in client.get(f"/listings/{gift['id']}").get_data(as_text=True)

@@ -91,7 +91,7 @@ def test_inactive_accounts_are_erased_active_ones_kept(app, make, runner):
                           for p in Path(app.config["MAIL_DIR"]).glob("*.eml"))
               if m["To"] == "gammel@eksempel.no"]
     assert "blir slettet etter" in sent.get_body().get_content()
-    assert "1\u00a0095 dager" in sent.get_body().get_content()
+    assert "1\u202f095 dager" in sent.get_body().get_content()
     assert "warned by e-mail: 0" in _run(runner)  # once
     # Thirty days after the warning, with no use in between, the account is deleted.
     warning = db.session.get(InactivityWarning, old.id)

@@ -40,7 +40,7 @@ def test_dashboard_renders_every_period(client, officer, book, query):
 def test_dashboard_numbers(client, officer, book):
     html = client.get("/reporting?period=year&year=2026").get_data(as_text=True)
     assert "1,26\u00a0t" in html  # 1257.75 kg in tonnes, decimal comma
-    assert "1\u00a0257,8\u00a0kg" in html  # thousands with a non-breaking space
+    assert "1\u202f257,8\u00a0kg" in html  # thousands: narrow no-break space (U+202F)
     assert "Møbler" in html and "Heggedal" in html and "Sofa" in html
     assert "Ombruksbutikk" in html  # receiver kind
     assert "fullførte overleveringer" in html

@@ -33,7 +33,7 @@ def test_anonymous_search_with_cards(client, new_listing, municipality):
     assert 'aria-live="polite"' in html and "1 treff for «kontorstol»" in html
     assert "<mark>Kontorstol</mark> Håg" in html
     assert f'href="/listings/{listing.id}"' in html
-    assert "kr 1\u00a0500 / stk" in html  # Norwegian grouping (no-break space)
+    assert "kr 1\u202f500 / stk" in html  # Norwegian grouping (U+202F)
     assert "12 stk igjen" in html
     assert re.search(r"\d+,\d km unna", html)
     assert "Gjenbruk Asker" in html and "Ombruksbutikk" in html and "Nesbru" in html
