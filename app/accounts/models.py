@@ -147,8 +147,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_active(self) -> bool:  # flask-login
         return self.active
 
-    def get_id(self) -> str:  # flask-login: changes when the password does
-        return f"{self.id}:{self.session_token}"
+    def get_id(self) -> str:  # flask-login: "<id>:<secret of this session>" (sessions.py)
+        return f"{self.id}:{getattr(self, '_session_secret', None) or self.session_token}"
 
     def role_in(self, org_id: int) -> Role | None:
         for m in self.memberships:
@@ -215,6 +215,8 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(sa.String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The network the token was last used from (/24 IPv4, /48 IPv6; sessions.py).
+    last_used_place: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()

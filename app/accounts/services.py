@@ -375,9 +375,24 @@ def set_password(user: User, password: str) -> None:
 
 
 def end_sessions(user: User) -> None:
-    """End every browser session of ``user``: the session token is part of the login id
-    kept in each session cookie, so a copied or stolen cookie stops working too."""
+    """End every browser session of ``user`` (their rows in user_sessions), so a copied
+    or stolen cookie stops working too; the session token (reset links) changes."""
+    from app.accounts import sessions
+
     user.session_token = secrets.token_hex(16)
+    sessions.end_all(user)
+
+
+def end_other_sessions(user: User) -> int:
+    """End every session of ``user`` but the current request's (all of them outside a
+    request or when signed in otherwise); returns how many were ended."""
+    from app.accounts import sessions
+
+    user.session_token = secrets.token_hex(16)
+    keep = sessions.current_session_id()
+    if keep is not None and sessions.current_session().user_id != user.id:
+        keep = None
+    return sessions.end_all(user, keep_id=keep)
 
 
 def revoke_all_api_tokens(user: User) -> int:
@@ -414,7 +429,10 @@ def user_for_token(raw: str) -> User | None:
         return None
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        from app.accounts.sessions import request_place
+
         token.last_used_at = now
+        token.last_used_place = request_place()
     return token.user
 
 

@@ -42,14 +42,19 @@ bp = Blueprint("accounts", __name__)
 
 @login_manager.user_loader
 def load_user(identity: str) -> User | None:
-    user_id, _sep, session_token = identity.partition(":")
+    from app.accounts import sessions
+
+    user_id, _sep, secret = identity.partition(":")
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_token != session_token:
+    if user is None or not user.active:
         return None
     if user.is_locked_out:  # suspension ends the sessions of its people
         return None
+    if sessions.load(user.id, secret) is None:  # ended, or never a session of this user
+        return None
+    user._session_secret = secret
     return user
 
 
@@ -74,12 +79,16 @@ def apply_errors(form, exc: ValidationFailed, aliases: dict[str, str] | None = N
                 flash(message, "error")
 
 
-def _start_session(user: User, remember: bool = False) -> None:
+def _start_session(user: User, remember: bool = False, two_factor_passed: bool = False) -> None:
     """A fresh session on every login: nothing from before survives (no fixation)."""
+    from app.accounts import sessions
+
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    sessions.start(user, two_factor_passed=two_factor_passed)
+    db.session.commit()
     login_user(user, remember=remember)
 
 
@@ -108,11 +117,16 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    from app.accounts import sessions
+
     if current_user.is_authenticated:
-        services.end_sessions(current_user)  # every session of this user, everywhere
+        row = sessions.current_session()
+        if row is not None:
+            sessions.end(row)  # this session only; the others are ended under Sikkerhet
+        db.session.commit()
     logout_user()
     session.clear()
-    flash(_("Du er logget ut på alle enheter."), "info")
+    flash(_("Du er logget ut."), "info")
     return redirect(url_for("main.home"))
 
 
