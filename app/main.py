@@ -8,7 +8,16 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from app.db import db
 from app.extensions import csrf
@@ -58,6 +67,15 @@ def set_language():
         if current_user.is_authenticated:
             current_user.locale = lang
     return redirect(safe_next(request.form.get("next"), "/"))
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers, feed readers and link previews ask for /favicon.ico whatever the page
+    says: send them to the SVG icon every page links to (issue 15)."""
+    response = redirect(url_for("static", filename="favicon.svg"), 301)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.get("/healthz")

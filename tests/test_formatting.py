@@ -213,3 +213,20 @@ def test_wanted_edit_error_shows_whole_numbers(client, make):
     assert response.status_code == 422
     text = str(response.get_json())
     assert "(10)" in text and "10.000" not in text and "10,000" not in text
+
+
+def test_favicon_is_served_for_pages_and_for_favicon_ico(client):
+    """Every page links the SVG icon (base.html, the error pages too) and /favicon.ico
+    leads to the same icon, so browsers that ask for it get an icon, not a 404."""
+    for path in ("/", "/no-such-page"):
+        html = client.get(path).get_data(as_text=True)
+        icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', html)
+        assert icon, path
+        with client.get(icon.group(1)) as svg:
+            assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+            assert b"<svg" in svg.get_data()
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"] == icon.group(1)
+    with client.get("/favicon.ico", follow_redirects=True) as followed:
+        assert followed.status_code == 200 and followed.mimetype == "image/svg+xml"

@@ -140,6 +140,7 @@ EXPECTED = {
     ('/api/v1/tokens', 'POST'): SIGNED_IN,
     ('/api/v1/tokens/<int:token_id>', 'DELETE'): {'owner'},
     ('/emission-factors', 'GET'): ALL,
+    ('/favicon.ico', 'GET'): ALL,
     ('/healthz', 'GET'): ALL,
     ('/readyz', 'GET'): ALL,
     ('/inbox', 'GET'): SIGNED_IN,
