@@ -10,7 +10,7 @@ operator (``OPERATOR_EMAIL``), at most ``FEEDBACK_RATE_LIMIT`` per client addres
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,6 +18,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app import formatting
 from app.extensions import client_address, limiter
 from app.mail import queue_mail, register_subject
 from app.pagecache import public_page
@@ -121,4 +122,4 @@ def terms():
 def accessibility_statement():
     return _feedback("tilgjengelighet", "accessibility_statement",
                      tested=accessibility, reviewed=accessibility.REVIEWED,
-                     reviewed_text=format_date(accessibility.REVIEWED, "long"))
+                     reviewed_text=formatting.date(accessibility.REVIEWED, "long"))
