@@ -32,7 +32,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash
@@ -203,17 +203,13 @@ def confirm_email_change(token: str) -> User:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Check the current password and the rules, set the new one, end the person's other
-    sessions (the caller renews the current one) and tell them by e-mail."""
+    sessions (this one stays) and tell them by e-mail."""
     _check_current_password(user, current, "current_password")
     problem = services.check_password_strength(new, user.email, user.name)
     if problem:
         raise ValidationFailed({"new_password": [problem]})
     user.password_hash = services.hash_password(new)
-    end_other = getattr(services, "end_other_sessions", None)
-    if end_other is not None:
-        end_other(user)
-    else:
-        services.end_sessions(user)
+    services.end_other_sessions(user)  # this browser's session stays
     queue_mail(user.email, "password_changed", user.locale, name=user.name,
                path="/password/forgot")
     audit.record("user.password_changed", "user", user.id, actor=user)
@@ -309,12 +305,6 @@ def password():
         except ValidationFailed as exc:
             _apply(form, exc)
         else:
-            db.session.flush()
-            lang = session.get(LANG_COOKIE)
-            session.clear()  # a fresh session for this browser, with the new session token
-            if lang:
-                session[LANG_COOKIE] = lang
-            login_user(current_user._get_current_object())
             flash(_("Passordet er endret. Du er logget ut på alle andre enheter."), "success")
             return redirect(url_for("settings.password"))
     status = 422 if form.errors else 200
