@@ -88,6 +88,8 @@ def _decimal(value) -> Decimal:
 
 
 def _format(value: Decimal, digits: int, fixed: bool, locale) -> str:
+    if not value.is_finite():
+        return "–"
     code = language(locale)
     quantum = Decimal(1).scaleb(-digits)
     value = value.quantize(quantum, rounding=ROUND_HALF_UP)

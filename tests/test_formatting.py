@@ -62,6 +62,7 @@ US_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b[AP]M\b")
      "fredag 4. desember 2026 kl. 13:05", "Friday 4 December 2026 at 13:05"),
     (lambda loc: f.time(datetime(2026, 12, 4, 12, 5), locale=loc), "13:05", "13:05"),
     (lambda loc: f.number(None, locale=loc), "–", "–"),
+    (lambda loc: f.number(float("nan"), locale=loc), "–", "–"),
 ])
 def test_formatters_in_bokmal_and_british_english(call, nb, en):
     assert call("nb") == nb
