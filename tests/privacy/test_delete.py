@@ -183,3 +183,17 @@ def test_the_command_keeps_the_last_owner_rule(market, runner):
     assert result.exit_code != 0 and "eneste eier" in result.output
     db.session.expire_all()
     assert db.session.get(User, market.per.id).erased_at is None
+
+
+def test_deleting_ends_sessions_on_other_devices(market, app, auth, client):
+    from app.accounts.sessions import UserSession
+    from tests.conftest import Auth
+
+    other = app.test_client()
+    Auth(other).login("per@selger.no")
+    assert other.get("/account/data").status_code == 200
+    auth.login("per@selger.no")
+    _delete(auth, client)
+    assert other.get("/account/data").status_code == 302  # to the login page
+    assert not db.session.scalars(sa.select(UserSession).where(
+        UserSession.user_id == market.per.id)).all()

@@ -153,3 +153,19 @@ def test_a_stale_pending_export_does_not_block_a_new_one(market, auth, client):
     assert db.session.get(DataExport, stale.id).status == "failed"
     assert "Klar" in client.get("/account/data").get_data(as_text=True)
 
+
+
+def test_my_sessions_are_in_the_zip_without_their_secret(market, auth, client):
+    from app.accounts.sessions import UserSession
+
+    auth.login("per@selger.no")
+    _start(auth, client)
+    archive = _zip(client.get(_download_link(client)))
+    sessions = json.loads(archive.read("sessions.json"))
+    rows = db.session.scalars(sa.select(UserSession).where(
+        UserSession.user_id == market.per.id)).all()
+    assert rows and len(sessions) == len(rows)
+    assert {"device", "place", "created_at", "last_seen_at"} <= set(sessions[0])
+    assert "secret_hash" not in sessions[0]
+    text = archive.read("sessions.json").decode()
+    assert all(r.secret_hash not in text for r in rows)
