@@ -6,6 +6,7 @@ from app import (
 )
 from app.accounts import models as accounts  # noqa: F401
 from app.accounts import sessions as accounts_sessions  # noqa: F401 - user_sessions
+from app.accounts import two_factor as accounts_two_factor  # noqa: F401 - TOTP, codes
 from app.accounts import verification as accounts_verification  # noqa: F401 - registry check
 from app.exchange import models as exchange  # noqa: F401
 from app.listings import import_jobs as listing_import_jobs  # noqa: F401 - bulk import jobs

@@ -306,7 +306,8 @@ class Builders:
         return org
 
     def user(self, org=None, role: str = "owner", email: str | None = None,
-             site_admin: bool = False, locale: str = "nb", name: str | None = None):
+             site_admin: bool = False, locale: str = "nb", name: str | None = None,
+             two_factor: bool = False):
         from app.accounts.services import _new_user, add_member
         from app.db import commit
 
@@ -316,6 +317,8 @@ class Builders:
         db.session.flush()
         if org is not None:
             add_member(user, org, role)
+        if site_admin or two_factor:  # site admins must use two-factor (app/accounts/signin.py)
+            enroll_two_factor(user)
         commit()
         return user
 
@@ -333,6 +336,58 @@ def make(app):
     return Builders(app)
 
 
+# --- two-factor in tests ---------------------------------------------------------------
+
+#: The TOTP secret of every user enrolled by the builders, by e-mail address.
+TOTP_SECRETS: dict[str, str] = {}
+
+
+def enroll_two_factor(user) -> str:
+    """Turn two-factor on for ``user`` (site admins get it from Builders.user)."""
+    from app.accounts.two_factor import enroll_for_tests
+
+    secret = enroll_for_tests(user)
+    TOTP_SECRETS[user.email] = secret
+    return secret
+
+
+def two_factor_code(email: str) -> str:
+    """A code the second sign-in step will accept for ``email``: the TOTP code of a time
+    step not used yet (now, or one either side), else a fresh recovery code."""
+    import pyotp
+    import sqlalchemy as sa
+
+    from app.accounts import two_factor
+    from app.accounts.models import User
+    from app.db import commit
+
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    row = two_factor.setup_of(user)
+    db.session.refresh(row)
+    totp = pyotp.TOTP(TOTP_SECRETS[email])
+    now = totp.timecode(two_factor.utcnow())
+    for step in (now - 1, now, now + 1):
+        if step > (row.last_step or 0):
+            return totp.generate_otp(step)
+    code = two_factor.new_recovery_codes(user)[0]
+    commit()
+    return code
+
+
+def complete_two_factor(client, response, email: str, follow: bool = False):
+    """If ``response`` sent the browser to the second sign-in step, give it a code."""
+    import re
+
+    if response.status_code != 302 or "/login/two-factor" not in response.headers.get(
+            "Location", ""):
+        return response
+    html = client.get("/login/two-factor").get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    return client.post("/login/two-factor", data={"code": two_factor_code(email),
+                                                  "csrf_token": token},
+                       follow_redirects=follow)
+
+
 class Auth:
     def __init__(self, client):
         self.client = client
@@ -347,9 +402,12 @@ class Auth:
 
     def login(self, email: str, password: str = Builders.password, follow: bool = False):
         token = self.csrf()
-        return self.client.post("/login", data={"email": email, "password": password,
-                                                "csrf_token": token},
-                                follow_redirects=follow)
+        response = self.client.post("/login", data={"email": email, "password": password,
+                                                    "csrf_token": token})
+        response = complete_two_factor(self.client, response, email.strip().lower())
+        if follow and response.status_code in (301, 302, 303):
+            return self.client.get(response.headers["Location"], follow_redirects=True)
+        return response
 
     def logout(self):
         return self.client.post("/logout", data={"csrf_token": self.csrf("/")})

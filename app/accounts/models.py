@@ -77,6 +77,8 @@ class Organization(TimestampMixin, db.Model):
     registry_data: Mapped[dict | None] = mapped_column(sa.JSON)
     municipal_access: Mapped[str] = mapped_column(
         sa.String(8), default=MunicipalAccess.AUTO.value, server_default=MunicipalAccess.AUTO.value)
+    #: Owners can require two-factor sign-in of every member (app/accounts/two_factor.py).
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"

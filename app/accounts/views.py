@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
 
-from app.accounts import services
+from app.accounts import services, signin, two_factor
 from app.accounts.forms import (
     ROLES,
     AcceptInvitationForm,
@@ -29,7 +29,6 @@ from app.accounts.forms import (
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
-    TokenForm,
 )
 from app.accounts.models import Organization, Role, User
 from app.db import db, utcnow
@@ -106,6 +105,10 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        if user is not None and two_factor.is_enabled(user):
+            db.session.commit()
+            signin.begin_second_step(user, form.remember.data, request.args.get("next"))
+            return redirect(url_for("security.login_two_factor"))
         if user is not None:
             _start_session(user, form.remember.data)
             flash(_("Velkommen, %(name)s!", name=user.name), "success")
@@ -404,20 +407,11 @@ def accept_invitation(token: str):
     return render_template("accounts/accept.html", invitation=invitation, form=form), status
 
 
-@bp.route("/account", methods=["GET", "POST"])
+@bp.get("/account")
 @login_required
 def account():
-    form = TokenForm()
-    new_token = None
-    if form.validate_on_submit():
-        _token, new_token = services.create_api_token(current_user, form.name.data or "")
-        flash(_("Ny API-nøkkel laget. Kopier den nå; den vises bare én gang."), "success")
-    return render_template("accounts/account.html", form=form, new_token=new_token)
-
-
-@bp.post("/account/tokens/<int:token_id>/revoke")
-@login_required
-def revoke_token(token_id: int):
-    services.revoke_api_token(current_user, token_id)
-    flash(_("Nøkkelen er trukket tilbake."), "info")
-    return redirect(url_for("accounts.account"))
+    """Min konto: who you are, your organisations, two-factor, links to each section
+    (API keys and sessions: security.index)."""
+    return render_template("accounts/account.html",
+                           two_factor_on=two_factor.is_enabled(current_user),
+                           two_factor_required=two_factor.is_required(current_user))

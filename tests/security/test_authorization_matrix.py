@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from app.db import db
-from tests.conftest import bearer
+from tests.conftest import bearer, complete_two_factor
 from tests.security.world import ROLES, build, fill
 
 ALL = set(ROLES)
@@ -37,8 +37,20 @@ ASKERS = ORG_MEMBERS - SELLER
 EXPECTED = {
     ('/', 'GET'): ALL,
     ('/account', 'GET'): SIGNED_IN,
-    ('/account', 'POST'): SIGNED_IN,
-    ('/account/tokens/<int:token_id>/revoke', 'POST'): {'owner'},
+    # Sessions, API tokens and two-factor (app/accounts/signin.py): each for themselves
+    ('/account/security', 'GET'): SIGNED_IN,
+    ('/account/security/sessions/<int:session_id>/end', 'POST'): {'owner'},
+    ('/account/security/sessions/end-others', 'POST'): SIGNED_IN,
+    ('/account/security/tokens', 'POST'): SIGNED_IN,
+    ('/account/security/tokens/<int:token_id>/revoke', 'POST'): {'owner'},
+    ('/account/security/two-factor', 'GET'): SIGNED_IN,
+    ('/account/security/two-factor', 'POST'): SIGNED_IN,
+    ('/account/security/two-factor/off', 'POST'): SIGNED_IN,
+    ('/account/security/two-factor/recovery-codes', 'GET'): SIGNED_IN,
+    ('/account/security/two-factor/recovery-codes', 'POST'): SIGNED_IN,
+    ('/login/two-factor', 'GET'): NOBODY,  # only after a right password
+    ('/login/two-factor', 'POST'): NOBODY,
+    ('/organizations/<int:org_id>/two-factor', 'POST'): {'owner'},
     # My data (app/privacy): everyone signed in; an export's file only for its owner (the
     # world's export is the owner's); deleting needs the password (an empty form is 422).
     ('/account/data', 'GET'): SIGNED_IN,
@@ -292,8 +304,10 @@ def _call(app, world, role, method, path):
         if role != "anonymous":
             html = c.get("/login").get_data(as_text=True)
             token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-            c.post("/login", data={"email": f"{role}@matrix.no",
-                                   "password": "correct horse battery", "csrf_token": token})
+            signed = c.post("/login", data={"email": f"{role}@matrix.no",
+                                            "password": "correct horse battery",
+                                            "csrf_token": token})
+            complete_two_factor(c, signed, f"{role}@matrix.no")  # site admins: the code
         if method == "POST":
             # anonymous public pages carry no token (they are cached): take the form's
             html = c.get("/login" if role == "anonymous" else "/").get_data(as_text=True)

@@ -97,6 +97,16 @@ def build(app, make, client) -> World:
     world.ids["match"] = matches["items"][0]["id"] if matches["items"] else 0
     token_list = api("owner", "GET", "/tokens")
     world.ids["token"] = token_list["items"][0]["id"]
+    # A signed-in session of the owner's (ended only by the owner, /account/security).
+    from app.accounts.sessions import UserSession
+    from app.db import commit as _commit
+    from app.db import db as _db
+
+    owner_session = UserSession(user_id=world.users["owner"].id, secret_hash="0" * 64,
+                                device="Firefox på Linux", place="192.0.2.0/24")
+    _db.session.add(owner_session)
+    _commit()
+    world.ids["user_session"] = owner_session.id
     from sqlalchemy import select
 
     from app.db import db
@@ -155,6 +165,7 @@ def fill(rule: str, world: World) -> str:
     names.update(member_id="member_user", invitation_id="invitation")
     names.update(user_id="member_user", report_id="report")  # the admin console
     names.update(export_id="export", key="export_key")  # a data export's link
+    names.update(session_id="user_session")  # /account/security: end a session
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
