@@ -275,13 +275,14 @@ def confirm_email(token: str):
     try:
         user, new_email = email_change_for_token(token)
     except ServiceError as exc:
-        return render_template("accounts/reset_invalid.html", message=exc.detail), exc.status
+        return render_template("accounts/settings/link_invalid.html",
+                               message=exc.detail), exc.status
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
             confirm_email_change(token)
         except ServiceError as exc:
-            return render_template("accounts/reset_invalid.html",
+            return render_template("accounts/settings/link_invalid.html",
                                    message=exc.detail), exc.status
         flash(_("E-postadressen er endret til %(email)s.", email=new_email), "success")
         if current_user.is_authenticated and current_user.id == user.id:

@@ -158,6 +158,8 @@ def test_password_rules_apply_to_reset_and_invitations(app, client, auth, make, 
     client.post("/password/forgot", data={"csrf_token": auth.csrf("/password/forgot"),
                                           "email": user.email})
     link = _link(smtp.wait_for(1)[0])
+    page = client.get(link).get_data(as_text=True)
+    assert 'data-password-field="password"' in page and "accounts/password.js" in page
     response = client.post(link, data={"csrf_token": auth.csrf(link),
                                        "password": "password123"})
     assert response.status_code == 422
