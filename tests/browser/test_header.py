@@ -1,6 +1,8 @@
 """The site header on Designsystemet (issue #15): compact on a phone, a menu button that
 opens the navigation, keyboard reachable, no menu button on a wide screen, axe-clean."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -100,6 +102,10 @@ def test_phone_header_for_a_member_of_two_organisations(browser, live, two_orgs)
         page.goto("/")
         _header_fits(page)
         screenshot(page, "header_390_logged_in")
+        # The unread count shows on the closed menu's button too, with its words.
+        unread = page.locator("header nav .badge [aria-hidden]").inner_text()
+        expect(page.get_by_role("button", name="Meny")).to_have_accessible_name(
+            re.compile(rf"^Meny {unread} (ulest varsel|uleste varsler)$"))
         _menu_toggles(page)
         page.get_by_role("button", name="Meny").click()
         # Both organisations, Min konto and Logg ut are in the user menu inside the open menu.

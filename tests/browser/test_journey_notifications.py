@@ -96,7 +96,7 @@ def test_request_todo_accept_and_only_in_the_app(browser, live):
         item = todo.locator("li.todo-item", has_text=title)
         reload_until_visible(office, item)
         expect(item).to_contain_text("Miljøsofa Asker ber om 2 stk")
-        badge = office.locator("header .badge .visually-hidden")
+        badge = office.locator("header nav .badge .visually-hidden")
         expect(badge).to_have_text(re.compile(r"^\d+ (ulest varsel|uleste varsler)$"))
         unread_before = int(badge.inner_text().split()[0])
         assert unread_before >= 1
