@@ -23,6 +23,10 @@ PUBLIC = [
     ("/personvern", _l("Personvernerklæring")),
     ("/vilkar", _l("Vilkår for bruk")),
     ("/tilgjengelighet", _l("Tilgjengelighetserklæring")),
+    ("/search?q=stol&free=1", _l("Søk, med et filter valgt")),
+    ("/wanted", _l("Ønsker")),
+    ("/ombruk-i-tall", _l("Ombruk i tall")),
+    ("/emission-factors", _l("Utslippsfaktorer")),
 ]
 SIGNED_IN = [
     ("/account", _l("Min konto")),
@@ -33,6 +37,9 @@ SIGNED_IN = [
     ("/account/profile", _l("Navn og språk")),
     ("/account/email", _l("E-post")),
     ("/account/password", _l("Passord")),
+    ("/reservations", _l("Mine reservasjoner")),
+    ("/inbox", _l("Innboks")),
+    ("/inbox/settings", _l("Innstillinger for varsler")),
 ]
 ADMIN = [
     ("/admin", _l("Administrasjon: oversikt")),
@@ -49,6 +56,8 @@ ADMIN = [
 OTHER = [
     _l("den første detaljsiden under organisasjoner, brukere og annonser i administrasjonen"),
     _l("søkesiden med kartet vist, og en annonse med kart over hentestedet"),
+    _l("hovedsidene i mobilbredde (390 piksler), også uten sideveis rulling, for en bedrift, "
+       "en ombruksbutikk, kommunen og en administrator"),
 ]
 
 

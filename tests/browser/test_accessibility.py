@@ -8,9 +8,11 @@ from tests.browser.conftest import axe_violations, login, screenshot
 # These lists are what the accessibility statement (/tilgjengelighet) says is tested:
 # tests/test_pages.py holds app/pages/accessibility.py to them. Add a page here and there.
 PUBLIC_PAGES = ["/", "/login", "/register", "/password/forgot", "/listings",
-                "/om", "/kontakt", "/personvern", "/vilkar", "/tilgjengelighet"]
+                "/om", "/kontakt", "/personvern", "/vilkar", "/tilgjengelighet",
+                "/search?q=stol&free=1", "/wanted", "/ombruk-i-tall", "/emission-factors"]
 SIGNED_IN_PAGES = ["/account", "/listings/mine", "/listings/new", "/account/data",
-                   "/account/delete", "/account/profile", "/account/email", "/account/password"]
+                   "/account/delete", "/account/profile", "/account/email", "/account/password",
+                   "/reservations", "/inbox", "/inbox/settings"]
 ADMIN_PAGES = ["/admin", "/admin/organizations", "/admin/users", "/admin/listings",
                "/admin/wanted", "/admin/reports?status=all", "/admin/audit",
                "/admin/search?q=kontor", "/admin/processing"]
