@@ -169,3 +169,11 @@ def test_the_footer_links_every_page(client):
         assert f'href="{path}"' in footer, path
     for path in PAGES:  # and each page answers
         assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("data", [{"message": "hei\x00"}, {"message": "hei", "name": "a\nb"},
+                                  {"message": "hei", "page": "a\r\nBcc: x@y.no"}])
+def test_nul_and_line_breaks_in_feedback_are_422(client, smtp, data):
+    response = client.post("/kontakt", data={"csrf_token": _csrf(client, "/kontakt"), **data})
+    assert response.status_code == 422
+    assert smtp.wait_for(1, timeout=0.3) == []

@@ -286,3 +286,21 @@ def test_email_link_expired_forged_or_spent_by_a_password_change(app, client, au
     assert user.email != "ny2@example.no"
     assert db.session.scalar(sa.select(User).where(User.email == "ny2@example.no")) is None
 
+
+
+@pytest.mark.parametrize("path,data", [
+    ("/account/profile", {"name": "A\x00b", "locale": "nb"}),
+    ("/account/profile", {"name": "Ola\nBcc: x@y.no", "locale": "nb"}),
+    ("/account/email", {"email": "a\x00@b.no", "password": Builders.password}),
+    ("/account/email", {"email": "a@b.no\nBcc: x@y.no", "password": Builders.password}),
+    ("/account/password", {"current_password": Builders.password, "new_password": "\x00" * 12}),
+])
+def test_nul_and_line_breaks_are_422_and_change_nothing(client, auth, make, smtp, path, data):
+    user = make.user(make.org(), name="Ola")
+    before = (user.name, user.email, user.password_hash)
+    auth.login(user.email)
+    response = _post(client, auth, path, **data)
+    assert response.status_code == 422
+    db.session.refresh(user)
+    assert (user.name, user.email, user.password_hash) == before
+    assert smtp.wait_for(1, timeout=0.3) == []
