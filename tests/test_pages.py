@@ -177,3 +177,13 @@ def test_nul_and_line_breaks_in_feedback_are_422(client, smtp, data):
     response = client.post("/kontakt", data={"csrf_token": _csrf(client, "/kontakt"), **data})
     assert response.status_code == 422
     assert smtp.wait_for(1, timeout=0.3) == []
+
+
+def test_remember_cookie_lifetime_comes_from_configuration(app, client):
+    from datetime import timedelta
+
+    assert "365 dager" in client.get("/personvern").get_data(as_text=True).replace("\xa0", " ")
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=30)
+    # (another query string: the anonymous page above is in the page cache)
+    html = client.get("/personvern?v=2").get_data(as_text=True)
+    assert "30 dager, eller til du logger ut" in html

@@ -9,6 +9,8 @@ operator (``OPERATOR_EMAIL``), at most ``FEEDBACK_RATE_LIMIT`` per client addres
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -108,7 +110,15 @@ def privacy():
         "outbox": config.get("RETENTION_OUTBOX_DAYS", 30),
     }, session_cookie=config.get("SESSION_COOKIE_NAME") or "session",
         remember_cookie=config.get("REMEMBER_COOKIE_NAME") or "remember_token",
-        remember_days=365)
+        remember_days=_remember_days(config))
+
+
+def _remember_days(config) -> int:
+    """Flask-Login's "Husk meg" cookie lifetime (its default is 365 days)."""
+    duration = config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    if not isinstance(duration, timedelta):
+        duration = timedelta(seconds=int(duration))
+    return duration.days
 
 
 @bp.get("/vilkar")
