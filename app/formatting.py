@@ -233,7 +233,7 @@ FILTERS = {
     "co2e": co2e, "percent": percent, "money": money, "kroner": kroner, "date": date,
     "datetime": datetime, "time": time,
     # the older names, kept working
-    "datetimeformat": datetime, "dateformat": date, "decimal": number,
+    "datetimeformat": datetime, "dateformat": date, "timeformat": time, "decimal": number,
 }
 
 

@@ -95,11 +95,12 @@ def test_jinja_filters_and_the_old_names(app):
     with app.test_request_context("/?lang=en"):
         template = app.jinja_env.from_string(
             "{{ 84.5|kg }}|{{ d|date }}|{{ t|datetimeformat }}|{{ 12500|money }}|"
-            "{{ x|decimal }}|{{ t|datetimeformat('full') }}|{{ d|dateformat('short') }}")
+            "{{ x|decimal }}|{{ t|datetimeformat('full') }}|{{ d|dateformat('short') }}|"
+            "{{ t|timeformat }}")
         assert template.render(d=date(2026, 12, 4), t=datetime(2026, 12, 4, 12, 5),
                                x=Decimal("10.000")) == (
             f"84.5{NBSP}kg|4 December 2026|4 Dec 2026, 13:05|125.00|10|"
-            "Friday 4 December 2026 at 13:05|4 Dec 2026")
+            "Friday 4 December 2026 at 13:05|4 Dec 2026|13:05")
 
 
 def test_bad_numbers_are_refused_not_misformatted():
