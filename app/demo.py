@@ -14,6 +14,8 @@ from app.accounts.services import (
 from app.db import db
 
 DEMO_PASSWORD = "kretslop-demo"  # noqa: S105 - documented demo password
+#: The demo site admin's TOTP key (documented like the password; demo data only).
+DEMO_TOTP_SECRET = "KRETSLOPDEMOADMINTOFAKTORKODE234"  # noqa: S105
 
 ORGANIZATIONS = [
     # name, kind, orgnr prefix, address, postcode, city
@@ -70,6 +72,10 @@ def load_demo() -> list[tuple[str, str, str]]:
     if admin is None:
         admin = _new_user("admin@demo.kretslop.no", "Site Admin", DEMO_PASSWORD, site_admin=True)
         db.session.flush()
+    from app.accounts import two_factor
+
+    if not two_factor.is_enabled(admin):  # site admins must use two-factor
+        two_factor.enroll_for_tests(admin, DEMO_TOTP_SECRET)
     rows.append(("admin@demo.kretslop.no", "(site admin)", "admin"))
     db.session.flush()
     from app.listings.demo import load_demo_listings

@@ -194,9 +194,12 @@ def disable(user) -> None:
     db.session.execute(sa.delete(TwoFactor).where(TwoFactor.user_id == user.id))
 
 
-def enroll_for_tests(user) -> str:
+def enroll_for_tests(user, secret: str | None = None) -> str:
     """Turn two-factor on directly (test builders, demo data); returns the secret."""
-    row, secret = begin(user)
+    row, secret_now = begin(user)
+    if secret:
+        row.secret_encrypted = _encrypt(secret)
+    secret = secret or secret_now
     row.confirmed_at = utcnow()
     new_recovery_codes(user)
     return secret

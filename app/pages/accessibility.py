@@ -40,6 +40,8 @@ SIGNED_IN = [
     ("/reservations", _l("Mine reservasjoner")),
     ("/inbox", _l("Innboks")),
     ("/inbox/settings", _l("Innstillinger for varsler")),
+    ("/account/security", _l("Innlogging og sikkerhet")),
+    ("/account/security/two-factor", _l("Slå på tofaktor-innlogging")),
 ]
 ADMIN = [
     ("/admin", _l("Administrasjon: oversikt")),

@@ -104,8 +104,44 @@ def login(page, email: str, password: str = "kretslop-demo") -> None:
     page.goto("/login")
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Passord").fill(password)
-    page.get_by_role("button", name="Logg inn").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Logg inn").click()
+    pass_two_factor(page)
     page.wait_for_url("**/")
+
+
+#: TOTP time steps already given per (server, secret): the server refuses a code twice.
+_USED_STEPS: dict[tuple[str, str], set[int]] = {}
+
+
+def totp_code(page, secret: str) -> str:
+    """A TOTP code for ``secret`` the live server has not seen yet (this step or one
+    either side; if all three were used, the next step, waiting for it)."""
+    import pyotp
+
+    from app.db import utcnow
+
+    origin = page.url.split("/login")[0]
+    used = _USED_STEPS.setdefault((origin, secret), set())
+    totp = pyotp.TOTP(secret)
+    while True:
+        now = totp.timecode(utcnow())
+        free = [s for s in (now - 1, now, now + 1) if s not in used and s > max(used, default=0)]
+        if free:
+            used.add(free[0])
+            return totp.generate_otp(free[0])
+        time.sleep(1)  # a code can be used once: the next one comes within 30 s
+
+
+def pass_two_factor(page, secret: str | None = None) -> None:
+    """On the second sign-in step, type a code (the demo admin's key by default)."""
+    if "/login/two-factor" not in page.url:
+        return
+    from app.demo import DEMO_TOTP_SECRET
+
+    page.get_by_label("Kode", exact=True).fill(totp_code(page, secret or DEMO_TOTP_SECRET))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Logg inn").click()
 
 
 def reload_until_visible(page, locator, timeout: float = 30) -> None:

@@ -12,7 +12,8 @@ PUBLIC_PAGES = ["/", "/login", "/register", "/password/forgot", "/listings",
                 "/search?q=stol&free=1", "/wanted", "/ombruk-i-tall", "/emission-factors"]
 SIGNED_IN_PAGES = ["/account", "/listings/mine", "/listings/new", "/account/data",
                    "/account/delete", "/account/profile", "/account/email", "/account/password",
-                   "/reservations", "/inbox", "/inbox/settings"]
+                   "/reservations", "/inbox", "/inbox/settings", "/account/security",
+                   "/account/security/two-factor"]
 ADMIN_PAGES = ["/admin", "/admin/organizations", "/admin/users", "/admin/listings",
                "/admin/wanted", "/admin/reports?status=all", "/admin/audit",
                "/admin/search?q=kontor", "/admin/processing"]

@@ -23,7 +23,12 @@ from playwright.sync_api import expect
 
 from app.accounts import orgnr
 from tests.accounts.signup import wait_for_confirmation_path
-from tests.browser.conftest import axe_violations, reload_until_visible, screenshot
+from tests.browser.conftest import (
+    axe_violations,
+    pass_two_factor,
+    reload_until_visible,
+    screenshot,
+)
 
 ADMIN = "admin@demo.kretslop.no"
 OFFICE = "kontor@demo.kretslop.no"  # Nesbru Kontorfellesskap AS (demo)
@@ -44,6 +49,7 @@ def _login(context, email: str, password: str = "kretslop-demo"):
     page.get_by_label("Passord").fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Logg inn").click()
+    pass_two_factor(page)  # the site admin's second step
     return page
 
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from search.text import fold
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, pass_two_factor, screenshot
 from tests.e2e.stack import LiveStack
 
 ADMIN = "admin@demo.kretslop.no"
@@ -51,6 +51,7 @@ def _login_form(page, email: str) -> None:
     page.get_by_label("Passord").fill("kretslop-demo")
     with page.expect_navigation():
         page.get_by_role("button", name="Logg inn").click()
+    pass_two_factor(page)  # the site admin's second step
 
 
 @pytest.mark.browser
