@@ -197,3 +197,18 @@ def test_deleting_ends_sessions_on_other_devices(market, app, auth, client):
     assert other.get("/account/data").status_code == 302  # to the login page
     assert not db.session.scalars(sa.select(UserSession).where(
         UserSession.user_id == market.per.id)).all()
+
+
+def test_deleting_removes_two_factor(market, auth, client):
+    from app.accounts.two_factor import RecoveryCode, TwoFactor, new_recovery_codes
+    from app.db import commit
+    from tests.conftest import enroll_two_factor
+
+    enroll_two_factor(market.per)
+    new_recovery_codes(market.per)
+    commit()
+    auth.login("per@selger.no")
+    assert _delete(auth, client).status_code == 302
+    for model in (TwoFactor, RecoveryCode):
+        assert not db.session.scalars(sa.select(model).where(
+            model.user_id == market.per.id)).all()

@@ -169,3 +169,22 @@ def test_my_sessions_are_in_the_zip_without_their_secret(market, auth, client):
     assert "secret_hash" not in sessions[0]
     text = archive.read("sessions.json").decode()
     assert all(r.secret_hash not in text for r in rows)
+
+
+def test_two_factor_is_in_the_zip_without_its_secret_or_codes(market, auth, client):
+    from app.accounts.two_factor import RecoveryCode, TwoFactor, new_recovery_codes
+    from tests.conftest import enroll_two_factor
+
+    secret = enroll_two_factor(market.per)
+    codes = new_recovery_codes(market.per)
+    commit()
+    auth.login("per@selger.no")  # with the second step
+    _start(auth, client)
+    archive = _zip(client.get(_download_link(client)))
+    everything = b"".join(archive.read(n) for n in archive.namelist()).decode()
+    row = db.session.scalar(sa.select(TwoFactor).where(TwoFactor.user_id == market.per.id))
+    hashes = db.session.scalars(sa.select(RecoveryCode.code_hash).where(
+        RecoveryCode.user_id == market.per.id)).all()
+    assert json.loads(archive.read("two_factor.json"))[0]["confirmed_at"]
+    for hidden in [secret, row.secret_encrypted, *hashes, *(c.replace("-", "") for c in codes)]:
+        assert hidden not in everything
