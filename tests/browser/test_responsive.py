@@ -44,6 +44,8 @@ MEMBER = [
     ("notifications", "/inbox/settings"),
     ("organisation", "/organizations/{org}"),
     ("account", "/account"),
+    ("our-impact", "/reporting/mine"),
+    ("our-wanted", "/wanted/mine"),
 ]
 MUNICIPALITY = [
     ("reporting", "/reporting"),
