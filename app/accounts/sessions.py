@@ -100,7 +100,10 @@ def current_session_id() -> int | None:
 
 def current_session() -> UserSession | None:
     sid = current_session_id()
-    return db.session.get(UserSession, sid) if sid else None
+    if not sid:
+        return None
+    row = g.get("user_session")  # kept from the loader: no second query
+    return row if row is not None and row.id == sid else db.session.get(UserSession, sid)
 
 
 def start(user, two_factor_passed: bool = False) -> str:
@@ -114,7 +117,7 @@ def start(user, two_factor_passed: bool = False) -> str:
     db.session.flush()
     user._session_secret = secret
     if has_request_context():
-        g.user_session_id = row.id
+        g.user_session_id, g.user_session = row.id, row
     return secret
 
 
@@ -134,7 +137,7 @@ def load(user_id: int, secret: str) -> UserSession | None:
                            .values(last_seen_at=now, place=place or row.place))
         db.session.commit()
     if has_request_context():
-        g.user_session_id = row.id
+        g.user_session_id, g.user_session = row.id, row
     return row
 
 
