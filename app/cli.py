@@ -47,6 +47,26 @@ def create_user(email, password, org_name, org_kind, orgnr, role, site_admin):
     click.echo(f"user {user.id} {user.email} is {role} of {org.name} (org {org.id})")
 
 
+@users.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email):
+    """Turn two-factor off for EMAIL (lost phone and recovery codes) and end every
+    session; the person sets it up again at the next sign-in if it is required."""
+    from app import audit
+    from app.accounts import two_factor
+    from app.accounts.services import end_sessions, get_user_by_email
+
+    user = get_user_by_email(email)
+    if user is None:
+        click.echo(f"no user with e-mail {email}", err=True)
+        sys.exit(2)
+    two_factor.disable(user)
+    end_sessions(user)
+    audit.record("user.two_factor_reset", "user", user.id, actor_label="cli")
+    commit()
+    click.echo(f"two-factor is off for {user.email}; every session ended")
+
+
 @tokens.command("create")
 @click.argument("email")
 @click.option("--name", default="cli")

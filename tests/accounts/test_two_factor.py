@@ -248,3 +248,18 @@ def test_min_konto_shows_who_you_are_your_organisations_and_two_factor(client, a
     assert re.search(r'data-color="warning">Av<', page)
     _turn_on(client)
     assert re.search(r'data-color="success">På<', client.get("/account").get_data(as_text=True))
+
+
+def test_the_operator_can_reset_two_factor_for_a_locked_out_person(app, client, auth, make,
+                                                                    runner):
+    user = make.user(make.org(), two_factor=True)
+    auth.login(user.email)
+    assert client.get("/api/v1/me").status_code == 200
+    result = runner.invoke(args=["users", "reset-two-factor", user.email])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert not two_factor.is_enabled(user)
+    assert client.get("/api/v1/me").status_code == 401  # every session ended
+    assert db.session.scalar(sa.select(AuditEntry).where(
+        AuditEntry.action == "user.two_factor_reset", AuditEntry.target_id == user.id))
+    assert runner.invoke(args=["users", "reset-two-factor", "ingen@example.no"]).exit_code == 2
