@@ -89,6 +89,7 @@ def test_site_admin_verifies_a_new_organisation(browser, live):
     try:
         owner = owner_ctx.new_page()
         _register(owner, live, "siri@vettre-snekker.no", org_name, orgnr.make(93456781))
+        owner.locator(".user-menu summary").click()  # the organisations are in the user menu
         owner.get_by_role("link", name=org_name).first.click()
         expect(owner.locator("h1 .verification-badge, .verification-badge").first
                ).to_have_class("verification-badge verification-unverified")
@@ -107,7 +108,7 @@ def test_site_admin_verifies_a_new_organisation(browser, live):
         expect(admin.locator("#verify-reason-error")).to_have_text("Skriv en begrunnelse.")
         expect(reason).to_have_attribute("aria-describedby", "verify-reason-hint "
                                                              "verify-reason-error")
-        expect(admin.locator(".error-summary")).to_be_visible()
+        expect(admin.locator(".ds-error-summary")).to_be_visible()
         _no_violations(admin, "admin-organization-error")
         admin.locator("#verify-reason").fill("Ringt daglig leder; registeret var nede")
         with admin.expect_navigation():
