@@ -389,9 +389,8 @@ def end_other_sessions(user: User) -> int:
     from app.accounts import sessions
 
     user.session_token = secrets.token_hex(16)
-    keep = sessions.current_session_id()
-    if keep is not None and sessions.current_session().user_id != user.id:
-        keep = None
+    current = sessions.current_session()
+    keep = current.id if current is not None and current.user_id == user.id else None
     return sessions.end_all(user, keep_id=keep)
 
 
