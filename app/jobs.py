@@ -21,6 +21,7 @@ listed by ``flask jobs status``, revived by ``flask jobs retry``).
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 import time
 import traceback
@@ -360,9 +361,15 @@ def run_worker(app, burst: bool = False, sweep_every: float = 2.0) -> None:
             thread = threading.Thread(target=sweeper, name="outbox-sweeper", daemon=True)
             thread.start()
         worker = SimpleWorker([q], connection=q.connection)
+        # RQ installs its own SIGINT/SIGTERM handlers; run in a process that goes on
+        # afterwards (tests, a CLI command in burst mode) they must be given back.
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             worker.work(burst=burst, with_scheduler=False)
         finally:
+            if threading.current_thread() is threading.main_thread():
+                for sig, handler in handlers.items():
+                    signal.signal(sig, handler)
             stop.set()
             if thread is not None:
                 thread.join(timeout=5)

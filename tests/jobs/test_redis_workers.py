@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,16 +32,30 @@ def redis_url():
         client.ping()
     except RedisDown as exc:
         service_missing(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    client.flushdb()
     yield REDIS_URL
-    client.flushdb()
     client.close()
 
 
 @pytest.fixture
-def app_config(app_config, redis_url):
+def jobs_queue(redis_url):
+    """A queue of this test's own, and afterwards only its keys are removed: never a
+    ``flushdb``, which would wipe the queues of a live stack or another test running at
+    the same time on the same Redis database."""
+    from redis import Redis
+
+    name = f"kretslop-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    client = Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=f"*{name}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def app_config(app_config, redis_url, jobs_queue):
     return {**app_config, "JOBS_MODE": "redis", "REDIS_URL": redis_url,
-            "JOBS_QUEUE": "kretslop-test"}
+            "JOBS_QUEUE": jobs_queue}
 
 
 def test_commit_enqueues_and_a_worker_delivers(committed_app):
@@ -104,3 +119,18 @@ def test_the_worker_command_delivers_mail_in_another_process(committed_app, tmp_
     assert "Traceback" not in output, output
     db.session.rollback()
     assert status_counts()["delivered"] == 1
+
+
+def test_the_in_process_worker_gives_the_signal_handlers_back(committed_app):
+    """RQ's worker installs its own SIGINT/SIGTERM handlers when it starts work. Run in
+    the test process (burst), it must put the previous ones back: otherwise Ctrl-C, or
+    pytest-xdist stopping a worker with SIGTERM, would only ask a finished RQ worker to
+    stop and the pytest process would carry on."""
+    import signal
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    outbox.emit("test.redis", n=3)
+    commit()
+    run_worker(committed_app, burst=True)
+    after = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    assert after == before
