@@ -28,19 +28,20 @@ REQUIRE_SERVICES = os.environ.get("KRETSLOP_REQUIRE_SERVICES") == "1"
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under -n
 
 
-def worker_index() -> int:
-    """This pytest-xdist worker's number (0 when not running in parallel)."""
-    return int(XDIST_WORKER[2:]) if XDIST_WORKER.startswith("gw") else 0
+def worker_index(worker: str | None = None) -> int:
+    """A pytest-xdist worker's number (this one's by default; 0 when not parallel)."""
+    worker = XDIST_WORKER if worker is None else worker
+    return int(worker[2:]) if worker.startswith("gw") else 0
 
 
-def _worker_redis_url(url: str) -> str:
+def _worker_redis_url(url: str, worker: str | None = None) -> str:
     """Each xdist worker gets its own Redis database: TEST_REDIS_URL's number counted
     down by the worker index (15, 14, ... by default; Redis has 16)."""
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
     base = int(parts.path.strip("/") or 0)
-    return urlunsplit(parts._replace(path=f"/{(base - worker_index()) % 16}"))
+    return urlunsplit(parts._replace(path=f"/{(base - worker_index(worker)) % 16}"))
 
 
 REDIS_URL = _worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))

@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from app import outbox
 from app.db import commit, db
 from app.jobs import run_worker, status_counts
-from tests.conftest import REDIS_URL, ROOT, service_missing
+from tests.conftest import REDIS_URL, ROOT
 
 SEEN: list[dict] = []
 
@@ -20,36 +19,6 @@ SEEN: list[dict] = []
 @outbox.handler("test.redis", name="test.redis")
 def _seen(payload):
     SEEN.append(payload)
-
-
-@pytest.fixture
-def redis_url():
-    from redis import Redis
-    from redis.exceptions import ConnectionError as RedisDown
-
-    client = Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except RedisDown as exc:
-        service_missing(f"Redis at {REDIS_URL} is not reachable: {exc}")
-    yield REDIS_URL
-    client.close()
-
-
-@pytest.fixture
-def jobs_queue(redis_url):
-    """A queue of this test's own, and afterwards only its keys are removed: never a
-    ``flushdb``, which would wipe the queues of a live stack or another test running at
-    the same time on the same Redis database."""
-    from redis import Redis
-
-    name = f"kretslop-test-{uuid.uuid4().hex[:8]}"
-    yield name
-    client = Redis.from_url(redis_url)
-    keys = list(client.scan_iter(match=f"*{name}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 @pytest.fixture
