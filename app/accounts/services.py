@@ -394,6 +394,27 @@ def end_other_sessions(user: User) -> int:
     return sessions.end_all(user, keep_id=keep)
 
 
+def renew_session(user: User) -> None:
+    """End every session of ``user``, this one included, and give this browser a fresh one:
+    after a password change a cookie copied from any device (this one too) stops working,
+    while the person stays signed in here (issue #14)."""
+    from flask import current_app, has_request_context, request
+    from flask_login import login_user
+
+    from app.accounts import sessions
+
+    if hasattr(user, "_get_current_object"):  # current_user: log in the object, not the proxy
+        user = user._get_current_object()
+    current = sessions.current_session()
+    mine = current is not None and current.user_id == user.id
+    passed = bool(mine and current.two_factor_passed)
+    end_sessions(user)
+    if has_request_context() and mine:
+        sessions.start(user, two_factor_passed=passed)
+        cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        login_user(user, remember=cookie in request.cookies)
+
+
 def revoke_all_api_tokens(user: User) -> int:
     """Revoke every live API token of ``user``; returns how many."""
     now = utcnow()

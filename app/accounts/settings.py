@@ -202,14 +202,14 @@ def confirm_email_change(token: str) -> User:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Check the current password and the rules, set the new one, end the person's other
-    sessions (this one stays) and tell them by e-mail."""
+    """Check the current password and the rules, set the new one, end every session of the
+    person (this browser gets a fresh one, so it stays signed in) and tell them by e-mail."""
     _check_current_password(user, current, "current_password")
     problem = services.check_password_strength(new, user.email, user.name)
     if problem:
         raise ValidationFailed({"new_password": [problem]})
     user.password_hash = services.hash_password(new)
-    services.end_other_sessions(user)  # this browser's session stays
+    services.renew_session(user)  # every old cookie dies; this browser gets a new session
     queue_mail(user.email, "password_changed", user.locale, name=user.name,
                path="/password/forgot")
     audit.record("user.password_changed", "user", user.id, actor=user)

@@ -120,16 +120,14 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    from app.accounts import sessions
-
     if current_user.is_authenticated:
-        row = sessions.current_session()
-        if row is not None:
-            sessions.end(row)  # this session only; the others are ended under Sikkerhet
+        # Every session of the person ends, this one included (issue #14: a copied cookie
+        # from any device stops working); one other device can be ended under Sikkerhet.
+        services.end_sessions(current_user)
         db.session.commit()
     logout_user()
     session.clear()
-    flash(_("Du er logget ut."), "info")
+    flash(_("Du er logget ut på alle enheter."), "info")
     return redirect(url_for("main.home"))
 
 

@@ -85,19 +85,23 @@ def test_settings_pages_need_login(client):
 # --- password -------------------------------------------------------------------------
 
 
-def test_password_change_ends_other_sessions_keeps_this_one_and_tells_by_mail(
+def test_password_change_ends_every_old_session_keeps_this_browser_in_and_tells_by_mail(
         app, client, auth, make, smtp):
     user = make.user(make.org())
     auth.login(user.email)
     other = app.test_client()
     Auth(other).login(user.email)
     assert other.get("/account/profile").status_code == 200
+    thief = app.test_client()  # this browser's cookie, copied before the change
+    thief.set_cookie("session", client.get_cookie("session").value)
+    assert thief.get("/account/profile").status_code == 200
     response = _post(client, auth, "/account/password", current_password=Builders.password,
                      new_password=NEW_PASSWORD)
     assert response.status_code == 302
     assert "Passordet er endret" in client.get(response.location).get_data(as_text=True)
     assert client.get("/account/profile").status_code == 200  # this browser stays in
     assert other.get("/account/profile").status_code == 302  # the other one is out
+    assert thief.get("/account/profile").status_code == 302  # issue #14: a copy dies too
     [message] = smtp.wait_for(1)
     assert message["To"] == user.email
     assert message["Subject"] == "Passordet ditt på Kretsløp er endret"
