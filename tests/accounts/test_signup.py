@@ -119,7 +119,8 @@ def test_the_link_asks_for_the_password_creates_the_account_once_and_logs_in(cli
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Nesbru Kontor AS" in html and "kari@kontor.no" in html  # what will be created
-    assert re.search(r'<label class="ds-label" for="password">Passord \(minst 10 tegn\)</label>',
+    assert re.search(r'<label class="ds-label" for="password">'
+                     r'Passord \(minst 10 tegn\)</label>',
                      html)
     assert 'autocomplete="new-password"' in html
     assert _count(User) == 0  # opening the link (a mail scanner) creates nothing

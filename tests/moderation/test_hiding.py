@@ -74,7 +74,8 @@ def test_a_hidden_listing_leaves_search_pages_api_and_matching_at_once(
     page = client.get(path)
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'class="ds-alert moderation-banner" data-color="warning"' in html  # the lister reads English
+    # the lister reads English
+    assert 'class="ds-alert moderation-banner" data-color="warning"' in html
     assert "Annonsen er et duplikat" in html
     assert f"/listings/{listing_id}/report" not in html  # not on one's own listing
     # the audit log has before and after
