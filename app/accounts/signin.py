@@ -65,10 +65,21 @@ class TokenForm(FlaskForm):
 # --- policy ----------------------------------------------------------------------------
 
 
+def _plainly_anonymous() -> bool:
+    """Nothing in the request could sign anyone in: don't load the user here. Loading it
+    this early, before a view writes the session (the language switch), would leave
+    flask-login's one-off session mark for the visitor's next page, which then can't come
+    from the page cache."""
+    remember = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return ("_user_id" not in session and remember not in request.cookies
+            and "Authorization" not in request.headers)
+
+
 @bp.before_app_request
 def _two_factor_policy():
-    if request.endpoint is None or request.endpoint == "static" \
-            or not current_user.is_authenticated:
+    if request.endpoint is None or request.endpoint == "static" or _plainly_anonymous():
+        return None
+    if not current_user.is_authenticated:
         return None
     row = sessions.current_session()
     if row is None or row.two_factor_passed:  # an API token, or a session that passed 2FA
