@@ -145,7 +145,8 @@ def check_pages(page, pages: list[tuple[str, str]], values: dict[str, int],
         path = template.format(**values)
         shot, anchor = prefix + name, path.partition("#")[2]
         page.set_viewport_size(PHONE)
-        response = page.goto(path)
+        # ?lang= sticks to the session: name bokmål, or the last page's English stays
+        response = page.goto(_with_lang(path, "nb"))
         assert response is not None and response.status == 200, (path, response and response.status)
         sideways = _sideways(page)
         if sideways > 0:
@@ -158,7 +159,8 @@ def check_pages(page, pages: list[tuple[str, str]], values: dict[str, int],
             problems.append(f"{path} at 390: axe: {violations}")
         _shoot(page, "nb", PHONE, shot, anchor)
         page.set_viewport_size(WIDE)
-        page.goto(path)
+        page.goto(_with_lang(path, "nb"))
+        assert page.locator("html").get_attribute("lang") == "nb", path
         sideways = _sideways(page)
         if sideways > 0:
             problems.append(f"{path} at 1366: scrolls {sideways} px sideways: {_widest(page)}")
