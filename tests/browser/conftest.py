@@ -117,11 +117,14 @@ _USED_STEPS: dict[tuple[str, str], set[int]] = {}
 def totp_code(page, secret: str) -> str:
     """A TOTP code for ``secret`` the live server has not seen yet (this step or one
     either side; if all three were used, the next step, waiting for it)."""
+    from urllib.parse import urlsplit
+
     import pyotp
 
     from app.db import utcnow
 
-    origin = page.url.split("/login")[0]
+    parts = urlsplit(page.url)  # one server's record of used steps, whichever page we're on
+    origin = f"{parts.scheme}://{parts.netloc}"
     used = _USED_STEPS.setdefault((origin, secret), set())
     totp = pyotp.TOTP(secret)
     while True:
