@@ -93,9 +93,11 @@ def seed_demo():
     click.echo("Demo accounts (password for all: see below):")
     for email, org, role in accounts:
         click.echo(f"  {email:38} {role:6} {org}")
-    from app.demo import DEMO_PASSWORD
+    from app.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
     click.echo(f"  password: {DEMO_PASSWORD}")
+    click.echo(f"  the site admin signs in with two-factor; its key (for an authenticator app,"
+               f" demo only): {DEMO_TOTP_SECRET}")
 
 
 @jobs.command("worker")
