@@ -4,7 +4,7 @@ The flask-login id kept in the session cookie is ``"<user_id>:<secret>"``; only 
 SHA-256 of the secret is stored. A session is live while its row has no ``ended_at``.
 
 What is stored about a session: when it started and was last seen (to ~5 minutes), a
-device label read from the browser's User-Agent ("Firefox på Windows"; the header
+device label read from the browser's User-Agent ("Firefox (Windows)"; the header
 itself is not kept), the IP address truncated to its network (/24 for IPv4, /48 for
 IPv6) and whether the second sign-in step (two-factor) was passed.
 """
@@ -76,13 +76,14 @@ _SYSTEMS = (("iPhone", r"iPhone"), ("iPad", r"iPad"), ("Android", r"Android"),
 
 
 def device_label(user_agent: str | None) -> str:
-    """"Firefox på Windows" from a User-Agent; "Ukjent nettleser" when nothing matches."""
+    """"Firefox (Windows)" from a User-Agent, the same in every language; "" when nothing
+    matches (the page says "Ukjent nettleser" in the reader's language)."""
     ua = user_agent or ""
     browser = next((name for name, rx in _BROWSERS if re.search(rx, ua)), None)
     system = next((name for name, rx in _SYSTEMS if re.search(rx, ua)), None)
     if browser and system:
-        return f"{browser} på {system}"
-    return browser or system or (ua.split("/")[0][:40] if ua else "Ukjent nettleser")
+        return f"{browser} ({system})"
+    return browser or system or (ua.split("/")[0][:40] if ua else "")
 
 
 def request_place() -> str:

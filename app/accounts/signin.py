@@ -23,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.security import check_password_hash
@@ -138,7 +139,8 @@ def end_session(session_id: int):
 def end_other_sessions():
     ended = sessions.end_all(current_user, keep_id=sessions.current_session_id())
     db.session.commit()
-    flash(_("%(n)s andre økter er avsluttet.", n=ended), "info")
+    flash(ngettext("%(num)s annen økt er avsluttet.", "%(num)s andre økter er avsluttet.",
+                   ended), "info")
     return redirect(url_for("security.index"))
 
 

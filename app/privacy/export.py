@@ -319,7 +319,7 @@ AREA_LABELS = {
     "sessions": _l("innloggingene dine (enhet, når de startet og sist ble brukt)"),
     "api_tokens": _l("API-nøklene dine (navn og de første tegnene, aldri selve nøkkelen)"),
     "two_factor": _l("tofaktorinnloggingen din (når den ble slått på, aldri hemmeligheten)"),
-    "two_factor_recovery_codes": _l("når gjenopprettingskodene ble laget og brukt "
+    "two_factor_recovery_codes": _l("når reservekodene ble laget og brukt "
                                     "(aldri kodene)"),
     "invitations": _l("invitasjoner du har sendt eller fått"),
     "listings": _l("annonser du har laget"),

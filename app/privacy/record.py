@@ -47,7 +47,7 @@ def activities() -> list[Activity]:
             _("Navn, e-postadresse, språk, passord (bare som hash), roller, innlogginger "
               "(enhet, omtrentlig sted fra forkortet IP-adresse, tidspunkter), API-nøkler "
               "(bare som hash), tofaktorinnlogging (hemmeligheten kryptert, "
-              "gjenopprettingskoder som hash)."),
+              "reservekoder som hash)."),
             _("Bare Kretsløps administratorer. E-post sendes gjennom e-postleverandøren."),
             _("Til kontoen slettes. Kontoer som ikke er brukt på %(days)s dager, "
               "anonymiseres, tidligst 30 dager etter et varsel på e-post.", days=inactive),

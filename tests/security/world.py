@@ -103,7 +103,7 @@ def build(app, make, client) -> World:
     from app.db import db as _db
 
     owner_session = UserSession(user_id=world.users["owner"].id, secret_hash="0" * 64,
-                                device="Firefox på Linux", place="192.0.2.0/24")
+                                device="Firefox (Linux)", place="192.0.2.0/24")
     _db.session.add(owner_session)
     _commit()
     world.ids["user_session"] = owner_session.id
