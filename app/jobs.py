@@ -289,6 +289,12 @@ def queue():
     return Queue(current_app.config["JOBS_QUEUE"], connection=redis_connection())
 
 
+def _job_id(event_id: int) -> str:
+    """RQ job ids are global in a Redis database; the queue name keeps two deployments
+    (or two test runs) on one Redis database from taking each other's jobs."""
+    return f"{current_app.config['JOBS_QUEUE']}-outbox-{event_id}"
+
+
 def _enqueue(event_ids: list[int]) -> None:
     try:
         q = queue()
@@ -296,7 +302,7 @@ def _enqueue(event_ids: list[int]) -> None:
             q.enqueue(
                 "app.jobs.rq_deliver",
                 event_id,
-                job_id=f"outbox-{event_id}",
+                job_id=_job_id(event_id),
                 result_ttl=0,
                 failure_ttl=3600,
             )
@@ -318,7 +324,7 @@ def sweep(limit: int = 500) -> int:
     q = queue()
     enqueued = 0
     for event_id in ids:
-        job_id = f"outbox-{event_id}"
+        job_id = _job_id(event_id)
         job = Job.fetch(job_id, connection=q.connection) if _job_exists(q, job_id) else None
         if job is not None and job.get_status() in (JobStatus.QUEUED, JobStatus.STARTED):
             continue

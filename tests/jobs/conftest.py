@@ -10,9 +10,17 @@ from tests.conftest import REDIS_URL, service_missing
 
 
 def delete_queue_keys(client, name: str) -> int:
-    """Delete the keys of RQ queue ``name`` (queue, registries, ...), nothing else."""
+    """Delete the keys of RQ queue ``name`` (queue, registries, its jobs), nothing else.
+    Its jobs too: job ids (``outbox-<event id>``) come round again in the next test, and
+    a stale job hash left behind made a later burst worker wait a minute."""
     keys = list(client.scan_iter(match=f"*:{name}", count=500))
     keys += list(client.scan_iter(match=f"*:{name}:*", count=500))
+    for job_key in client.scan_iter(match="rq:job:*", count=500, _type="hash"):
+        if client.hget(job_key, "origin") == name.encode():
+            keys.append(job_key)
+            keys += list(client.scan_iter(match=job_key.decode() + ":*", count=500))
+            keys += list(client.scan_iter(
+                match=f"rq:executions:{job_key.decode().removeprefix('rq:job:')}*", count=500))
     return client.delete(*keys) if keys else 0
 
 

@@ -52,11 +52,15 @@ def test_cleaning_up_a_job_queue_leaves_other_keys_alone(redis_url):
             client.rpush(f"rq:queue:{name}", "job")
             client.zadd(f"rq:wip:{name}", {"job": 1})
         client.set(f"kretslop:{mine}-lookalike", "x")
-        assert delete_queue_keys(client, mine) == 2
-        assert not client.exists(f"rq:queue:{mine}", f"rq:wip:{mine}")
+        client.hset(f"rq:job:{mine}-job", mapping={"origin": mine})
+        client.hset(f"rq:job:{other}-job", mapping={"origin": other})
+        assert delete_queue_keys(client, mine) == 3
+        assert not client.exists(f"rq:queue:{mine}", f"rq:wip:{mine}", f"rq:job:{mine}-job")
+        assert client.exists(f"rq:job:{other}-job")
         assert client.exists(f"rq:queue:{other}", f"rq:wip:{other}",
                              f"kretslop:{mine}-lookalike") == 3
     finally:
         client.delete(f"rq:queue:{other}", f"rq:wip:{other}", f"kretslop:{mine}-lookalike",
-                      f"rq:queue:{mine}", f"rq:wip:{mine}")
+                      f"rq:queue:{mine}", f"rq:wip:{mine}", f"rq:job:{mine}-job",
+                      f"rq:job:{other}-job")
         client.close()
