@@ -16,7 +16,7 @@ from tests.e2e.stack import LiveStack
 from tests.listings import xlsx_files
 from tests.listings.test_image_limits import one_colour_png
 
-EMAIL, PASSWORD = "import@grenser.no", "passord-123456"
+EMAIL, PASSWORD = "import@grenser.no", "gjenbruk-stol-2026"
 BUDGET_MB = 200
 
 

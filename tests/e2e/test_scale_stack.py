@@ -57,7 +57,7 @@ def test_listing_published_through_the_api_is_indexed_by_the_worker(stack):
 
 
 def test_mail_is_sent_by_the_worker_process(stack):
-    stack.flask("users", "create", "ny.ansatt@demo.kretslop.no", "--password", "passord-123456",
+    stack.flask("users", "create", "ny.ansatt@demo.kretslop.no", "--password", "gjenbruk-stol-2026",
                 "--org", "Miljøsofa Asker", "--org-kind", "reuse_shop", "--role", "member")
     session = requests.Session()
     login_page = session.get(stack.url + "/password/forgot", timeout=10).text
