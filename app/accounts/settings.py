@@ -42,6 +42,7 @@ from wtforms.validators import DataRequired, Length
 from app import audit
 from app.accounts import passwords, services
 from app.accounts.models import User
+from app.accounts.views import apply_errors
 from app.db import db
 from app.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from app.extensions import failed_attempt, limiter
@@ -218,13 +219,6 @@ def change_password(user: User, current: str, new: str) -> None:
 # --- views ---------------------------------------------------------------------------
 
 
-def _apply(form, exc: ValidationFailed) -> None:
-    for name, messages in exc.errors.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = list(field.errors or []) + list(messages)
-
-
 def _user_limit_key() -> str:
     return f"user:{current_user.get_id().partition(':')[0]}" \
         if current_user.is_authenticated else "anonymous"
@@ -242,7 +236,7 @@ def profile():
         try:
             update_profile(current_user, form.name.data, form.locale.data)
         except ValidationFailed as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             session[LANG_COOKIE] = current_user.locale
             flash(_("Endringene er lagret."), "success")
@@ -261,7 +255,7 @@ def email():
         try:
             address = start_email_change(current_user, form.email.data, form.password.data)
         except ValidationFailed as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             flash(_("Vi har sendt en lenke til %(email)s. Åpne den for å bekrefte den nye "
                     "adressen. Til da logger du inn med den gamle.", email=address), "info")
@@ -304,7 +298,7 @@ def password():
         try:
             change_password(current_user, form.current_password.data, form.new_password.data)
         except ValidationFailed as exc:
-            _apply(form, exc)
+            apply_errors(form, exc)
         else:
             flash(_("Passordet er endret. Du er logget ut på alle andre enheter."), "success")
             return redirect(url_for("settings.password"))
