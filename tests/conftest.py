@@ -277,6 +277,17 @@ def truncate_all(engine) -> None:
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd, tests/mailserver.py) for one test; a module points
+    the app at it with MAIL_SERVER/MAIL_PORT in its app_config."""
+    from tests.mailserver import SMTPServer
+
+    server = SMTPServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -25,7 +25,7 @@ from tests.exchange.conftest import (  # noqa: F401 - fixtures used by these tes
     reserve,
     seller,
 )
-from tests.mailserver import SMTPServer, body_of
+from tests.mailserver import body_of
 
 THIN, NBSP = "\u202f", "\u00a0"
 US_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b[AP]M\b")
@@ -139,13 +139,6 @@ def test_xlsx_export_has_readable_sheet_titles(app, runner, categories, tmp_path
 
 
 # --- e-mails in the recipient's language ------------------------------------------------
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

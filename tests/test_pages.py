@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.pages import accessibility
-from tests.mailserver import SMTPServer, body_of
+from tests.mailserver import body_of
 
 PAGES = {
     "/om": ("Om Kretsløp", "About Kretsløp"),
@@ -19,13 +19,6 @@ PAGES = {
 }
 OPERATOR = {"OPERATOR_NAME": "Testvik kommune", "OPERATOR_EMAIL": "ombruk@testvik.example",
             "OPERATOR_ORGNR": "974760673"}
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -8,14 +8,7 @@ import sqlalchemy as sa
 
 from app.accounts.models import Invitation, User
 from app.db import db, utcnow
-from tests.mailserver import SMTPServer, body_of
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
+from tests.mailserver import body_of
 
 
 @pytest.fixture

@@ -12,16 +12,9 @@ from app.accounts.models import User
 from app.audit import AuditEntry
 from app.db import db
 from tests.conftest import Auth, Builders
-from tests.mailserver import SMTPServer, body_of
+from tests.mailserver import body_of
 
 NEW_PASSWORD = "sju grønne epler i kurven"  # noqa: S105 - test data
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
