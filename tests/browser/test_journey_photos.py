@@ -32,7 +32,13 @@ def _photo(tmp_path, name: str, colour, fmt: str):
 
 
 def _names(page) -> list[str]:
-    """The photos in the form, in order, by the file the preview came from (its colour)."""
+    """The photos in the form, in order, by the file the preview came from (its colour).
+
+    Waits until every preview has loaded: a canvas drawn from an image still loading
+    reads as transparent black ("0,0,0"), which once failed CI.
+    """
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('li.photo-item img'))
+        .every(img => img.complete && img.naturalWidth > 0)""")
     return page.evaluate("""() => Array.from(document.querySelectorAll('li.photo-item img'))
         .map(img => { const c = document.createElement('canvas'); c.width = c.height = 1;
                       const x = c.getContext('2d'); x.drawImage(img, 0, 0, 8, 8, 0, 0, 1, 1);
