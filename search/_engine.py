@@ -77,6 +77,11 @@ class Engine:
         self.generation = 0
         #: Per prefix: sparse (slots, cost) of its expansions; see ``_match``.
         self.prefix_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        #: Per text query (words and settings): the plan and the live matching
+        #: slots with their costs; see ``_query.text_matches``.  Like
+        #: ``prefix_cache`` it is emptied by every write (:meth:`_changed`).
+        self.text_cache: OrderedDict[tuple, tuple] = OrderedDict()
+        self.text_cache_slots = 0
 
     # ---------------------------------------------------------------- writes
     def _ensure(self, need: int) -> None:
@@ -186,6 +191,8 @@ class Engine:
     def _changed(self) -> None:
         self.generation += 1
         self.prefix_cache.clear()
+        self.text_cache.clear()
+        self.text_cache_slots = 0
 
     def flush(self) -> None:
         """Move pending postings into the per-term arrays."""

@@ -16,6 +16,8 @@ from .types import SearchQuery
 M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
 _PRICE_MAX = (1 << 32) - 1  # øre; dearer listings sort as equals
 _DIST_MAX = (1 << 27) - 1
+#: Slots (summed over entries) the per-query text cache may hold: 8 bytes each.
+TEXT_CACHE_SLOTS = 2_000_000
 
 
 @dataclass
@@ -36,11 +38,17 @@ def haversine(engine: Engine, slots: np.ndarray, lat0: float, lng0: float) -> np
     return (2 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
 
 
-def _filter_mask(engine: Engine, query: SearchQuery, mask: np.ndarray) -> None:
-    n = engine.n
+def _filter_keep(engine: Engine, query: SearchQuery, sel: slice | np.ndarray) -> np.ndarray | None:
+    """Which of the slots ``sel`` pass the query's filters (None: no filter asked)."""
+    keep: np.ndarray | None = None
+
+    def both(cond: np.ndarray) -> None:
+        nonlocal keep
+        keep = cond if keep is None else np.logical_and(keep, cond, out=keep)
+
     if query.category:
         lut = np.array([query.category in slugs for slugs in engine.path_slugs], bool)
-        mask &= lut[engine.codes["path"][:n]]
+        both(lut[engine.codes["path"][sel]])
     for name, wanted in (
         ("condition", query.conditions),
         ("org_kind", query.org_kinds),
@@ -54,21 +62,60 @@ def _filter_mask(engine: Engine, query: SearchQuery, mask: np.ndarray) -> None:
             code = engine.lookup[name].get(str(value))
             if code is not None:
                 lut[code] = True
-        mask &= lut[engine.codes[name][:n]]
+        both(lut[engine.codes[name][sel]])
     if query.min_price_ore is not None:
-        mask &= engine.price[:n] >= query.min_price_ore
+        both(engine.price[sel] >= query.min_price_ore)
     if query.max_price_ore is not None:
-        mask &= engine.price[:n] <= query.max_price_ore
+        both(engine.price[sel] <= query.max_price_ore)
     if query.free_only:
-        mask &= engine.free[:n]
+        both(engine.free[sel].copy())
     if query.active_at is not None:
-        mask &= engine.until[:n] >= query.active_at
+        both(engine.until[sel] >= query.active_at)
+    return keep
+
+
+def text_matches(
+    engine: Engine,
+    words: list[str],
+    last_is_prefix: bool,
+    synonyms: dict,
+    syn_vocab: Vocabulary | None,
+) -> tuple[Plan, np.ndarray, np.ndarray]:
+    """The plan, the live slots matching every word (ascending) and their costs.
+
+    Cached per words, prefix flag, typo settings and synonym table (by identity,
+    the entry holds a reference) until the next write to the engine.
+    """
+    key = (tuple(words), last_is_prefix, engine.one_typo, engine.two_typos, id(synonyms))
+    hit = engine.text_cache.get(key)
+    if hit is not None and hit[0] is synonyms and hit[1] is syn_vocab:
+        engine.text_cache.move_to_end(key)
+        return hit[2], hit[3], hit[4]
+    plan = plan_query(
+        words, last_is_prefix, synonyms, syn_vocab, engine.one_typo, engine.two_typos, engine.vocab
+    )
+    cost_all = text_costs(engine, plan)
+    n = engine.n
+    slots = np.flatnonzero((cost_all < INF) & engine.alive[:n])
+    costs = cost_all[slots]
+    if len(slots) <= TEXT_CACHE_SLOTS // 4:
+        old = engine.text_cache.pop(key, None)
+        if old is not None:
+            engine.text_cache_slots -= len(old[3])
+        engine.text_cache[key] = (synonyms, syn_vocab, plan, slots, costs)
+        engine.text_cache_slots += len(slots)
+        while engine.text_cache_slots > TEXT_CACHE_SLOTS or len(engine.text_cache) > 256:
+            engine.text_cache_slots -= len(engine.text_cache.popitem(last=False)[1][3])
+    return plan, slots, costs
 
 
 def _geo_filter(
     engine: Engine, cands: np.ndarray, geo: tuple[float, float, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Candidates within the radius (bounding box first, then exact distance)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates within the radius (bounding box first, then exact distance).
+
+    Returns the kept candidates, their distances and their positions in ``cands``.
+    """
     lat0, lng0, radius = float(geo[0]), float(geo[1]), float(geo[2])
     dlat = radius / M_PER_DEG_LAT * 1.001 + 1e-9
     lat = engine.lat[cands]
@@ -78,10 +125,11 @@ def _geo_filter(
         dlng = dlat / np.cos(np.radians(edge))
         lng = engine.lng[cands]
         box &= (lng >= lng0 - dlng) & (lng <= lng0 + dlng)
-    cands = cands[box]
-    dist = haversine(engine, cands, lat0, lng0)
+    pos = np.flatnonzero(box)
+    dist = haversine(engine, cands[pos], lat0, lng0)
     keep = dist <= radius
-    return cands[keep], dist[keep]
+    pos = pos[keep]
+    return cands[pos], dist[keep], pos
 
 
 def _facets(engine: Engine, cands: np.ndarray, names: list[str], limit: int) -> dict:
@@ -157,23 +205,22 @@ def execute(
     n = engine.n
     words, last_is_prefix = query_words(query.q)
     plan: Plan | None = None
-    cost_all: np.ndarray | None = None
+    cost: np.ndarray | None = None
     if words:
-        plan = plan_query(
-            words, last_is_prefix, synonyms, syn_vocab, engine.one_typo, engine.two_typos,
-            engine.vocab,
-        )
-        cost_all = text_costs(engine, plan)
-        mask = cost_all < INF
-        mask &= engine.alive[:n]
+        plan, cands, cost = text_matches(engine, words, last_is_prefix, synonyms, syn_vocab)
+        keep = _filter_keep(engine, query, cands)
+        if keep is not None:
+            cands, cost = cands[keep], cost[keep]
     else:
-        mask = engine.alive[:n].copy()
-    _filter_mask(engine, query, mask)
-    cands = np.flatnonzero(mask)
+        keep = _filter_keep(engine, query, slice(0, n))
+        alive = engine.alive[:n]
+        cands = np.flatnonzero(alive if keep is None else np.logical_and(keep, alive, out=keep))
     origin = query.origin()
     dist: np.ndarray | None = None
     if query.geo is not None:
-        cands, dist = _geo_filter(engine, cands, query.geo)
+        cands, dist, keep_geo = _geo_filter(engine, cands, query.geo)
+        if cost is not None:
+            cost = cost[keep_geo]
         if origin != (float(query.geo[0]), float(query.geo[1])):
             dist = haversine(engine, cands, *origin) if origin else None
     elif origin is not None and query.sort == "distance":
@@ -184,7 +231,6 @@ def execute(
     ids: list[int] = []
     distances: list[float | None] = []
     if offset < total:
-        cost = None if cost_all is None else cost_all[cands]
         top = _top(_components(engine, cands, cost, dist, query.sort), offset + query.per_page)
         pos = top[offset:]
         slots = cands[pos]

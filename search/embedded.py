@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ class EmbeddedBackend:
         self._settings = IndexSettings()
         self._synonyms: dict = {}
         self._syn_vocab: Vocabulary | None = None
+        #: Highlight memos (token -> marked) per set of highlight terms: whether a
+        #: token is marked depends on nothing else, so they never go stale.
+        self._marks: OrderedDict[tuple, dict[str, bool]] = OrderedDict()
 
     # ------------------------------------------------------------ storage
     def _meta(self) -> dict[str, str]:
@@ -210,7 +214,7 @@ class EmbeddedBackend:
         )
         docs = self._fetch(found.ids)
         hits: list[Hit] = []
-        memo: dict[str, bool] = {}
+        memo = self._highlight_memo(plan) if query.highlight else {}
         for doc_id, dist in zip(found.ids, found.distances, strict=True):
             doc = docs.get(doc_id)
             if doc is None:  # deleted by another process since our last sync
@@ -234,6 +238,24 @@ class EmbeddedBackend:
             facets=found.facets,
             processing_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def _highlight_memo(self, plan: Any) -> dict[str, bool]:
+        """The token -> marked memo shared by queries with the same highlight terms."""
+        if plan is None:
+            return {}
+        key = (
+            frozenset(plan.highlight_terms),
+            plan.highlight_prefixes,
+            frozenset(plan.highlight_heads),
+        )
+        memo = self._marks.get(key)
+        if memo is None or len(memo) > 20_000:  # bounded: 128 memos of <= 20,000 tokens
+            memo = self._marks[key] = {}
+            if len(self._marks) > 128:
+                self._marks.popitem(last=False)
+        else:
+            self._marks.move_to_end(key)
+        return memo
 
     def _fetch(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         if not ids:

@@ -220,26 +220,31 @@ def mark_terms(
     the hits of one query.
     """
     memo = {} if memo is None else memo
-    ranges = []
-    for match in _TOKEN_RE.finditer(text):
-        tok = match.group().lower()
-        hit = memo.get(tok)
-        if hit is None:
-            variants = fold_variants(tok)
-            hit = not variants.isdisjoint(terms) or (
-                bool(prefixes) and any(v.startswith(prefixes) for v in variants)
-            )
-            if not hit and heads:
-                from .compound import compound_tails  # text is imported by compound
-
-                tails = {t for v in variants for t in compound_tails(v)}
-                hit = not tails.isdisjoint(heads) or (
-                    bool(prefixes) and any(t.startswith(prefixes) for t in tails)
-                )
-            memo[tok] = hit
-        if hit:
-            ranges.append(match.span())
+    found = _TOKEN_RE.findall(text)
+    for tok in set(found).difference(memo):  # memo keys: tokens as written
+        memo[tok] = _token_hit(tok.lower(), terms, prefixes, heads)
+    if not any(map(memo.__getitem__, found)):  # most descriptions: nothing to mark
+        return html.escape(text)
+    ranges = [m.span() for m in _TOKEN_RE.finditer(text) if memo[m.group()]]
     return render_marked(text, ranges)
+
+
+def _token_hit(
+    tok: str, terms: set[str], prefixes: tuple[str, ...], heads: set[str] | None
+) -> bool:
+    variants = fold_variants(tok)
+    if not variants.isdisjoint(terms) or (
+        bool(prefixes) and any(v.startswith(prefixes) for v in variants)
+    ):
+        return True
+    if not heads:
+        return False
+    from .compound import compound_tails  # text is imported by compound
+
+    tails = {t for v in variants for t in compound_tails(v)}
+    return not tails.isdisjoint(heads) or (
+        bool(prefixes) and any(t.startswith(prefixes) for t in tails)
+    )
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
