@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 REDIS_KEY = "kretslop:content-generation"
 WROTE = "page_cache_wrote"  # in Session.info: this transaction wrote something
+GENERATION = "content_generation"  # app.extensions: the generation (always there)
 
 
 def public_page(view):
@@ -222,15 +223,17 @@ def _wrote_dml(state) -> None:
 def _bump_after_commit(session) -> None:
     if not session.info.pop(WROTE, False) or not has_app_context():
         return
-    cache = current_app.extensions.get("page_cache")
-    if cache is None:
+    generation = current_app.extensions.get(GENERATION)
+    if generation is None:
         return
     try:
-        cache.generation.bump()
+        generation.bump()
     except Exception:  # noqa: BLE001 - a stale page for PAGE_CACHE_SECONDS, not an error
         current_app.logger.warning("page cache: could not bump the generation",
                                    exc_info=True)
-        cache.clear()
+        cache = _cache()
+        if cache is not None:
+            cache.clear()
 
 
 @event.listens_for(Session, "after_rollback")
@@ -238,14 +241,22 @@ def _forget(session) -> None:
     session.info.pop(WROTE, None)
 
 
+def content_generation(app: Flask | None = None):
+    """The app's content generation (``current()``, ``bump()``); it exists, and is bumped
+    after every writing commit, whether or not the page cache is on, so that other
+    caches (the search page's category tree, app/searching/fragments.py) can use it."""
+    return (app or current_app).extensions.get(GENERATION)
+
+
 def init_app(app: Flask) -> None:
-    seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60) or 0)
-    if seconds <= 0 or app.debug:
-        return
     if app.config.get("REDIS_URL"):
         generation = RedisGeneration(app.config["REDIS_URL"])
     else:
         generation = FileGeneration(Path(app.config["INSTANCE_DIR"]) / "content-generation")
+    app.extensions[GENERATION] = generation
+    seconds = float(app.config.get("PAGE_CACHE_SECONDS", 60) or 0)
+    if seconds <= 0 or app.debug:
+        return
     app.extensions["page_cache"] = PageCache(
         generation, seconds, int(app.config.get("PAGE_CACHE_ENTRIES", 500)))
     app.before_request(_serve_from_cache)

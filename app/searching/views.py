@@ -10,18 +10,27 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    get_template_attribute,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from app import formatting
-from app.listings.categories import all_categories
 from app.listings.forms import CONDITION_LABELS
 from app.maps import search_map_data
 from app.pagecache import public_page
+from app.searching import fragments
 from app.searching.params import CONDITIONS, ORG_KINDS, SearchParams, parse
 from app.searching.results import distance_label, price_label, quantity_label, run
 from app.searching.zero_results import record_quietly as record_zero_result
@@ -67,8 +76,8 @@ def _category_tree(counts: dict[str, int], selected: str | None,
     ancestors."""
     nodes: dict[int, dict[str, Any]] = {}
     roots: list[dict[str, Any]] = []
-    for category in all_categories():  # tree order: parents come first
-        node = {"slug": category.slug, "name": category.name(locale),
+    for category in fragments.categories(locale):  # tree order: parents come first
+        node = {"slug": category.slug, "name": category.name,
                 "count": counts.get(category.slug, 0), "children": [],
                 "selected": category.slug == selected, "open": category.slug == selected}
         nodes[category.id] = node
@@ -83,7 +92,29 @@ def _category_tree(counts: dict[str, int], selected: str | None,
     return [root for root in roots if keep(root)]
 
 
-def _card(hit: Hit, category_names: dict[str, str]) -> dict[str, Any]:
+def _card(hit: Hit, category_names: dict[str, str], locale: str,
+          render: Callable[[dict[str, Any]], Markup]) -> dict[str, Any]:
+    """The card's values and its HTML (``html``), from the per-process cache when this
+    very card (same document values, highlight, distance and language) was made before."""
+    doc = hit.doc
+    category = category_names.get(doc.get("category") or "", "")
+    key = (locale, request.script_root, hit.id, hit.highlights.get("title"), hit.distance_m,
+           category, *(doc.get(name) for name in _CARD_FIELDS))
+
+    def build() -> tuple[dict[str, Any], Markup]:
+        values = _card_values(hit, category)
+        return values, render(values)
+
+    values, html = fragments.cached_card(key, build)
+    return {**values, "html": html}
+
+
+#: The document fields a card is made from (with the highlight, distance and category name).
+_CARD_FIELDS = ("title", "thumb_url", "price_ore", "unit", "quantity_available", "org_name",
+                "org_kind", "district", "postcode", "lat", "lng")
+
+
+def _card_values(hit: Hit, category: str) -> dict[str, Any]:
     doc = hit.doc
     return {
         "id": hit.id, "title": doc.get("title") or "",
@@ -95,7 +126,7 @@ def _card(hit: Hit, category_names: dict[str, str]) -> dict[str, Any]:
         "org_name": doc.get("org_name") or "",
         "org_kind": ORG_KIND_LABELS.get(doc.get("org_kind"), doc.get("org_kind") or ""),
         "district": doc.get("district") or doc.get("postcode") or "",
-        "category": category_names.get(doc.get("category") or "", ""),
+        "category": category,
         "lat": doc.get("lat"), "lng": doc.get("lng"),  # for the map (app.maps)
     }
 
@@ -200,24 +231,27 @@ def search_page():
         return render_template("searching/unavailable.html"), 503
     if not result.total and params.q and params.page == 1:
         record_zero_result(params.q, params.category)  # no personal data: see the module
-    categories = {c.slug: c.name(locale) for c in all_categories()}
+    categories = {c.slug: c.name for c in fragments.categories(locale)}
     pages = max(1, min(math.ceil(result.total / PER_PAGE), MAX_PAGE_DEPTH // PER_PAGE))
-    cards = [_card(hit, categories) for hit in result.hits]
+    condition_labels = fragments.labels(locale, "condition", CONDITION_LABELS)
+    org_kind_labels = fragments.labels(locale, "org_kind", ORG_KIND_LABELS)
+    render_card = get_template_attribute("searching/_macros.html", "card")
+    cards = [_card(hit, categories, locale, render_card) for hit in result.hits]
     return render_template(
-        "searching/search.html",
+        "searching/search.html", **fragments.request_gettext(),
         params=params, errors=errors, form_values=_form_values(params, errors),
         result=result, pages=pages, page_url=_page_url,
         cards=cards,
         map_data=search_map_data(cards, params.origin, params.radius_km),
         category_tree=_category_tree(facets["category"], params.category, locale),
-        condition_options=[(c, CONDITION_LABELS[c], facets["condition"].get(c, 0))
+        condition_options=[(c, condition_labels[c], facets["condition"].get(c, 0))
                            for c in CONDITIONS],
         district_options=[(d, n) for d, n in sorted(facets["district"].items())
                           if n or d in params.districts]
         + [(d, 0) for d in params.districts if d not in facets["district"]],
-        org_kind_options=[(k, ORG_KIND_LABELS[k], facets["org_kind"].get(k, 0))
+        org_kind_options=[(k, org_kind_labels[k], facets["org_kind"].get(k, 0))
                           for k in ORG_KINDS],
-        sort_options=list(SORT_LABELS.items()),
+        sort_options=list(fragments.labels(locale, "sort", SORT_LABELS).items()),
         radii=sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
         chips=_chips(params, categories),
         wanted_url=(wanted_url := _wanted_url(params)),

@@ -1,0 +1,206 @@
+"""What the search page would otherwise rebuild on every request, kept per process.
+
+Profiles of ``/search`` (pyinstrument and cProfile over real requests, docs/benchmarks.md
+"Session 6") showed the page spending its time in three places besides the engine:
+translations (every ``_()`` in the templates looks up the translations through
+Flask-Babel's context, some 100 times a page), the category tree (all categories read as
+ORM objects on every request) and the 20 result cards (number formatting, three
+translated labels and a ``url_for`` each, then the macro). This module keeps:
+
+* **The category tree** (slug, name in the language, parent) per *content generation*
+  (app/pagecache.py: bumped after every writing commit, in every process) and language.
+  A new or renamed category commits, so the next request reads the categories again.
+  ``CATEGORY_CACHE_SECONDS`` also bounds the age (for a generation bump that failed).
+* **Result cards**, rendered, keyed by their *content*: the language and every value
+  the card shows or is built from (the document's fields, the highlighted title, the
+  distance, the category's name). An edited listing has a different key, so it can never
+  show stale; nothing of the viewer is in a card (no login state, no CSRF token), so
+  a card is the same for everyone who reads that language. Bounded LRU.
+* **Translations bound to the request**: ``gettext``/``ngettext`` for the template that
+  look up the request's catalogue once instead of on every call, with the same meaning
+  as Flask-Babel's (autoescaped Markup, ``%`` formatting, ``num`` for plurals).
+
+All of it is skipped in debug mode, where template edits must show at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g
+from flask_babel import get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from app.db import db
+from app.pagecache import WROTE, content_generation
+
+EXTENSION = "kretslop.search_fragments"
+
+
+class LRU:
+    """A small thread-safe LRU mapping with an optional age bound."""
+
+    def __init__(self, entries: int, seconds: float | None = None) -> None:
+        self.entries = entries
+        self.seconds = seconds
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable) -> Any | None:
+        with self._lock:
+            entry = self._items.get(key)
+            if entry is None or (self.seconds is not None
+                                 and time.monotonic() - entry[0] > self.seconds):
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return entry[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic(), value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass
+class Caches:
+    categories: LRU
+    cards: LRU
+
+
+def caches() -> Caches | None:
+    """The app's caches; None in debug mode (or with ``SEARCH_FRAGMENT_CACHE`` off)."""
+    app = current_app
+    found = app.extensions.get(EXTENSION)
+    if found is None:
+        if app.debug or not app.config.get("SEARCH_FRAGMENT_CACHE", True):
+            return None
+        found = app.extensions.setdefault(EXTENSION, Caches(
+            categories=LRU(8, float(app.config.get("CATEGORY_CACHE_SECONDS", 60))),
+            cards=LRU(int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000)))))
+    return found
+
+
+# --- the category tree ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    slug: str
+    name: str
+    parent_id: int | None
+
+
+def _load_categories(locale: str) -> tuple[CategoryNode, ...]:
+    from app.listings.categories import all_categories
+
+    return tuple(CategoryNode(c.id, c.slug, c.name(locale), c.parent_id)
+                 for c in all_categories())
+
+
+def _generation() -> int | None:
+    """The content generation, read once per request (None when it cannot be read)."""
+    if "search_generation" not in g:
+        generation = content_generation()
+        try:
+            g.search_generation = generation.current() if generation is not None else None
+        except Exception:  # noqa: BLE001 - Redis away: read the categories every time
+            current_app.logger.warning("search: content generation unavailable",
+                                       exc_info=True)
+            g.search_generation = None
+    return g.search_generation
+
+
+def categories(locale: str) -> tuple[CategoryNode, ...]:
+    """Every category in tree order (parents first), named in ``locale``."""
+    found = caches()
+    # The generation is read before the categories, so what is stored is at least as new
+    # as the generation it is stored under.
+    generation = _generation() if found is not None else None
+    if found is None or generation is None or db.session.info.get(WROTE):
+        # (a transaction that wrote and has not committed may see categories that the
+        # generation does not count yet)
+        return _load_categories(locale)
+    key = (generation, locale)
+    nodes = found.categories.get(key)
+    if nodes is None:
+        nodes = _load_categories(locale)
+        found.categories.put(key, nodes)
+    return nodes
+
+
+# --- cards ------------------------------------------------------------------------------
+
+
+def cached_card(key: Hashable, build: Callable[[], tuple[dict[str, Any], Markup]]
+                ) -> tuple[dict[str, Any], Markup]:
+    """The card (its values, its HTML) for ``key`` (which must hold everything the card is
+    made from, the language included), built with ``build()`` on a miss."""
+    found = caches()
+    if found is None:
+        return build()
+    card = found.cards.get(key)
+    if card is None:
+        card = build()
+        found.cards.put(key, card)
+    return card
+
+
+# --- translations -----------------------------------------------------------------------
+
+_labels: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def labels(locale: str, name: str, mapping: dict[str, Any]) -> dict[str, str]:
+    """``mapping``'s lazy labels as text in ``locale``, translated once per process (the
+    catalogues do not change while a process runs; ``name`` tells the mappings apart)."""
+    if current_app.debug:  # catalogues may be recompiled while a debug server runs
+        return {value: str(label) for value, label in mapping.items()}
+    key = (locale, name)
+    found = _labels.get(key)
+    if found is None:
+        found = _labels[key] = {value: str(label) for value, label in mapping.items()}
+    return found
+
+
+
+def request_gettext() -> dict[str, Callable[..., str]]:
+    """``gettext`` and ``ngettext`` for ``render_template``, bound to this request's
+    catalogue (the template's ``_()`` resolves ``gettext`` from its context first)."""
+    translations = get_translations()
+    ugettext, ungettext = translations.ugettext, translations.ungettext
+
+    @pass_context
+    def gettext(context, string: str, **variables: Any) -> str:
+        text = ugettext(string)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalogue, as Jinja's own gettext
+        return text % variables
+
+    @pass_context
+    def ngettext(context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", num)
+        text = ungettext(singular, plural, num)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - our catalogue, as Jinja's own gettext
+        return text % variables
+
+    return {"gettext": gettext, "ngettext": ngettext}
