@@ -5,7 +5,10 @@ mostly, some English, Asker postcodes and districts with coordinates.  Builds
 the embedded index, runs a fixed mix of 1,000 queries (typos, prefixes,
 filters, geo, facets, sorts, broad one-word queries) and runs the same queries
 as ``LIKE '%term%'`` SQL over the same rows, in the same process, then prints
-median / p95 of both and the ratio.
+median / p95 of both and the ratio.  Each query also runs with the engine's
+query caches dropped first ("cold"), so repeated queries in the mix do not hide
+what a new query costs.  Wall-clock and this thread's CPU time are both given,
+with the load average: the machine may be shared.
 
     .venv/bin/python bench/bench_search_engine.py            # 100,000 documents
     .venv/bin/python bench/bench_search_engine.py --docs 20000 --queries 300
@@ -278,6 +281,14 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
+def timed(out: list[tuple[float, float]], fn: Any) -> Any:
+    """Call ``fn``; append (wall-clock ms, this thread's CPU ms) to ``out``."""
+    c, t = time.thread_time(), time.perf_counter()
+    result = fn()
+    out.append(((time.perf_counter() - t) * 1000, (time.thread_time() - c) * 1000))
+    return result
+
+
 def build_sqlite(docs: list[dict[str, Any]]) -> sqlite3.Connection:
     """The naive baseline: one table, no indexes beyond the primary key."""
     db = sqlite3.connect(":memory:")
@@ -411,28 +422,62 @@ def main() -> None:
         reopened = EmbeddedBackend(workdir)
         reopened.search(SearchQuery(q="stol"))
         print(f"restart: reopening and first query {time.perf_counter() - t:.1f} s")
-        del reopened
-        times, totals = [], []
-        for q in queries:
-            t = time.perf_counter()
-            totals.append(backend.search(q).total)
-            times.append((time.perf_counter() - t) * 1000)
+        reopened.search(SearchQuery(q="bord"))  # the copy the "cold" runs use
+        # Each query three ways, interleaved so that they share the machine's load:
+        # the engine as it runs in the app (its query caches warm), a second copy
+        # of it (the reopened one) with every cache dropped before each query (the
+        # cost of a query never seen before), and the LIKE scan (only the first
+        # --baseline-queries).
         n_base = args.baseline_queries or len(queries)
         db = build_sqlite(docs)
-        base = []
-        for q in queries[:n_base]:
-            t = time.perf_counter()
-            like_search(db, q)
-            base.append((time.perf_counter() - t) * 1000)
-        med, p95 = statistics.median(times), pct(times, 95)
-        bmed, bp95 = statistics.median(base), pct(base, 95)
+        load0 = os.getloadavg()
+        warm: list[tuple[float, float]] = []
+        cold: list[tuple[float, float]] = []
+        base: list[tuple[float, float]] = []
+        totals = []
+        for i, q in enumerate(queries):
+            totals.append(timed(warm, lambda q=q: backend.search(q).total))
+            reopened.drop_caches()
+            timed(cold, lambda q=q: reopened.search(q))
+            if i < n_base:
+                timed(base, lambda q=q: like_search(db, q))
+        load1 = os.getloadavg()
         print(
-            f"engine : {len(times)} queries  median {med:.2f} ms  p95 {p95:.2f} ms  "
-            f"max {max(times):.2f} ms  (mean total hits {statistics.mean(totals):,.0f})"
+            f"load average {load0[0]:.2f} before, {load1[0]:.2f} after the queries "
+            f"({os.cpu_count()} CPUs); CPU = this thread's CPU time per query"
         )
-        print(f"LIKE   : {len(base)} queries  median {bmed:.2f} ms  p95 {bp95:.2f} ms")
-        print(f"ratio  : LIKE / engine  median {bmed / med:.0f}x  p95 {bp95 / p95:.0f}x")
-        print(f"target p95 < 5 ms: {'met' if p95 < 5 else 'MISSED'}")
+        line = (
+            "{:<13} {:>5} queries  median {:8.2f} ms  p95 {:8.2f} ms  max {:8.2f} ms"
+            "   (CPU: median {:.2f} ms  p95 {:.2f} ms)"
+        )
+        for name, rows in (("engine", warm), ("engine, cold", cold), ("LIKE", base)):
+            wall, cpu = [w for w, _ in rows], [c for _, c in rows]
+            print(
+                line.format(
+                    name,
+                    len(rows),
+                    statistics.median(wall),
+                    pct(wall, 95),
+                    max(wall),
+                    statistics.median(cpu),
+                    pct(cpu, 95),
+                )
+            )
+        print(f"mean total hits {statistics.mean(totals):,.0f}")
+        med, p95 = statistics.median(w for w, _ in warm), pct([w for w, _ in warm], 95)
+        cmed, cp95 = statistics.median(w for w, _ in cold), pct([w for w, _ in cold], 95)
+        head = [w for w, _ in warm[:n_base]]
+        bmed, bp95 = statistics.median(w for w, _ in base), pct([w for w, _ in base], 95)
+        print(
+            f"ratio  : LIKE / engine  median {bmed / statistics.median(head):.0f}x  "
+            f"p95 {bp95 / pct(head, 95):.0f}x (same {n_base} queries); "
+            f"cold / warm engine median {cmed / med:.2f}x  p95 {cp95 / p95:.2f}x"
+        )
+        cpu95 = pct([c for _, c in warm], 95)
+        print(
+            f"goal p95 <= 3 ms: {'met' if p95 <= 3 else 'MISSED'} wall-clock ({p95:.2f} ms), "
+            f"{'met' if cpu95 <= 3 else 'MISSED'} in CPU time ({cpu95:.2f} ms)"
+        )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

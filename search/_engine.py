@@ -190,6 +190,10 @@ class Engine:
 
     def _changed(self) -> None:
         self.generation += 1
+        self.drop_caches()
+
+    def drop_caches(self) -> None:
+        """Empty the query caches (every write does; results never depend on them)."""
         self.prefix_cache.clear()
         self.text_cache.clear()
         self.text_cache_slots = 0

@@ -31,24 +31,54 @@ class EngineResult:
 
 
 def haversine(engine: Engine, slots: np.ndarray, lat0: float, lng0: float) -> np.ndarray:
-    """Great-circle distance in metres from a point (NaN where coordinates are missing)."""
+    """Great-circle distance in metres from a point to ``slots`` (an index array).
+
+    NaN where coordinates are missing.  The haversine formula, evaluated in place
+    (the same operations in the same order as the textbook expression, so the same
+    floats, with fewer temporaries).
+    """
     p1, l1 = math.radians(lat0), math.radians(lng0)
-    a = np.sin((engine.latr[slots] - p1) / 2) ** 2
-    a += math.cos(p1) * engine.coslat[slots] * np.sin((engine.lngr[slots] - l1) / 2) ** 2
-    return (2 * EARTH_RADIUS_M) * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    a = engine.latr[slots]
+    a -= p1
+    a /= 2
+    np.sin(a, out=a)
+    np.square(a, out=a)
+    dl = engine.lngr[slots]
+    dl -= l1
+    dl /= 2
+    np.sin(dl, out=dl)
+    np.square(dl, out=dl)
+    c = engine.coslat[slots]
+    c *= math.cos(p1)
+    c *= dl
+    a += c
+    np.minimum(a, 1.0, out=a)
+    np.sqrt(a, out=a)
+    np.arcsin(a, out=a)
+    a *= 2 * EARTH_RADIUS_M
+    return a
 
 
-def _filter_keep(engine: Engine, query: SearchQuery, sel: slice | np.ndarray) -> np.ndarray | None:
-    """Which of the slots ``sel`` pass the query's filters (None: no filter asked)."""
+def _category_lut(engine: Engine, category: str) -> np.ndarray:
+    """Per category-path code: does the path contain ``category``."""
+    return np.array([category in slugs for slugs in engine.path_slugs], bool)
+
+
+def _filter_keep(
+    engine: Engine, query: SearchQuery, sel: slice | np.ndarray, category: bool = True
+) -> np.ndarray | None:
+    """Which of the slots ``sel`` pass the query's filters (None: no filter asked).
+
+    ``category=False`` leaves the category filter out (the caller applied it).
+    """
     keep: np.ndarray | None = None
 
     def both(cond: np.ndarray) -> None:
         nonlocal keep
         keep = cond if keep is None else np.logical_and(keep, cond, out=keep)
 
-    if query.category:
-        lut = np.array([query.category in slugs for slugs in engine.path_slugs], bool)
-        both(lut[engine.codes["path"][sel]])
+    if query.category and category:
+        both(_category_lut(engine, query.category)[engine.codes["path"][sel]])
     for name, wanted in (
         ("condition", query.conditions),
         ("org_kind", query.org_kinds),
@@ -167,7 +197,7 @@ def _components(
         price = np.clip(engine.price[slots], 0, _PRICE_MAX)
         return [(price if sort == "price_asc" else _PRICE_MAX - price, 32), *tail]
     if sort == "distance" and dist is not None:
-        d = np.where(np.isnan(dist), _DIST_MAX, np.clip(np.rint(np.nan_to_num(dist)), 0, _DIST_MAX))
+        d = np.fmin(np.rint(dist), _DIST_MAX)  # distances are >= 0; NaN (no place) -> max
         return [(d.astype(np.int64), 27), *tail]
     return tail
 
@@ -211,6 +241,12 @@ def execute(
         keep = _filter_keep(engine, query, cands)
         if keep is not None:
             cands, cost = cands[keep], cost[keep]
+    elif query.category:  # the category first, the other filters on its slots only
+        first = _category_lut(engine, query.category)[engine.codes["path"][:n]]
+        cands = np.flatnonzero(np.logical_and(first, engine.alive[:n], out=first))
+        keep = _filter_keep(engine, query, cands, category=False)
+        if keep is not None:
+            cands = cands[keep]
     else:
         keep = _filter_keep(engine, query, slice(0, n))
         alive = engine.alive[:n]

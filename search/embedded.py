@@ -281,6 +281,16 @@ class EmbeddedBackend:
 
         return self._guard("stats", run)
 
+    def drop_caches(self) -> None:
+        """Forget every query cache (text matches, prefixes, highlight memos).
+
+        Results do not change; benchmarks use it to time queries uncached.
+        """
+        with self._lock:
+            self._marks.clear()
+            if self._engine is not None:
+                self._engine.drop_caches()
+
     def close(self) -> None:
         """Close the SQLite connection."""
         with self._lock:

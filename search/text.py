@@ -232,19 +232,25 @@ def mark_terms(
 def _token_hit(
     tok: str, terms: set[str], prefixes: tuple[str, ...], heads: set[str] | None
 ) -> bool:
-    variants = fold_variants(tok)
+    variants, tails = _token_forms(tok)
     if not variants.isdisjoint(terms) or (
         bool(prefixes) and any(v.startswith(prefixes) for v in variants)
     ):
         return True
     if not heads:
         return False
-    from .compound import compound_tails  # text is imported by compound
-
-    tails = {t for v in variants for t in compound_tails(v)}
     return not tails.isdisjoint(heads) or (
         bool(prefixes) and any(t.startswith(prefixes) for t in tails)
     )
+
+
+@lru_cache(maxsize=100_000)
+def _token_forms(tok: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A lower-case token's spellings (:func:`fold_variants`) and their compound heads."""
+    from .compound import compound_tails  # text is imported by compound
+
+    variants = fold_variants(tok)
+    return variants, frozenset(t for v in variants for t in compound_tails(v))
 
 
 def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
