@@ -62,6 +62,9 @@ def register_extensions(app: Flask) -> None:
     security.init_app(app)
     templating.init_app(app)
     pagecache.init_app(app)  # before the request hooks: it stores after the commit
+    from app import fragments
+
+    fragments.init_app(app)  # after the page cache: a page served whole needs no fragments
     import app.models  # noqa: F401 - every model and outbox handler registered
 
 

@@ -72,6 +72,9 @@ def from_environment() -> dict:
         # Rendered public pages for anonymous visitors (app/pagecache.py); 0 turns it off.
         "PAGE_CACHE_SECONDS": _float("PAGE_CACHE_SECONDS", 60.0),
         "PAGE_CACHE_ENTRIES": _int("PAGE_CACHE_ENTRIES", 500),
+        # Viewer-independent parts of pages, for everyone (app/fragments.py); 0: off.
+        "FRAGMENT_CACHE_SECONDS": _float("FRAGMENT_CACHE_SECONDS", 60.0),
+        "FRAGMENT_CACHE_ENTRIES": _int("FRAGMENT_CACHE_ENTRIES", 2000),
         # GET /readyz (app/main.py) answers 503 when an outbox delivery has been due for
         # longer than this many minutes, or (only when set) when there are more dead
         # outbox rows than READYZ_MAX_DEAD_ROWS; dead rows are always reported.

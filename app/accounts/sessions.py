@@ -131,6 +131,30 @@ def load(user_id: int, secret: str) -> UserSession | None:
         UserSession.ended_at.is_(None)))
     if row is None:
         return None
+    return touch(row)
+
+
+def user_and_session(user_id: int, secret: str):
+    """``(user, live session row)`` for this cookie's id, or None: one query, which also
+    brings the user's memberships and their organisations (every page asks for them: the
+    lock-out check, the menu). The caller checks the user, then calls :func:`touch`."""
+    from sqlalchemy.orm import joinedload
+
+    from app.accounts.models import Membership, User
+
+    if not secret:
+        return None
+    found = db.session.execute(
+        sa.select(User, UserSession).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.secret_hash == _hash(secret),
+               UserSession.ended_at.is_(None))
+        .options(joinedload(User.memberships).joinedload(Membership.organization))
+    ).unique().first()
+    return None if found is None else (found[0], found[1])
+
+
+def touch(row: UserSession) -> UserSession:
+    """Note that ``row`` is in use: last_seen_at now and then; this request's session."""
     now = utcnow()
     if now - row.last_seen_at > SEEN_EVERY:
         place = request_place()

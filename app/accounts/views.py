@@ -46,13 +46,15 @@ def load_user(identity: str) -> User | None:
     user_id, _sep, secret = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active:
+    found = sessions.user_and_session(int(user_id), secret)
+    if found is None:  # no such user, or the session ended, or was never this user's
+        return None
+    user, row = found
+    if not user.active:
         return None
     if user.is_locked_out:  # suspension ends the sessions of its people
         return None
-    if sessions.load(user.id, secret) is None:  # ended, or never a session of this user
-        return None
+    sessions.touch(row)
     user._session_secret = secret
     return user
 
