@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
+from functools import cache
 
 import numpy as np
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from sqlalchemy.sql.visitors import InternalTraversal
 from app.db import db
 from app.listings.models import Category, Listing, Status
 from app.matching import taxonomy
-from app.matching.batch import RequestColumns
+from app.matching.batch import RELATION_CODE, RequestColumns
 from app.matching.scoring import ListingFacts, RequestFacts
 from app.matching.text import listing_profile
 from app.moderation import visibility
@@ -161,64 +162,90 @@ def _unindexed_sqlite(element, compiler, **kw) -> str:
 
 
 
+@cache
+def _requests_statement() -> sa.Select:
+    """The candidate query of :func:`requests_for_listing`, built once with bound
+    parameters (building the expression for every listing cost more than running it)."""
+    w, b = WantedRequestCategory, sa.bindparam
+    return sa.select(
+        w.request_id, w.organization_id, w.match_terms, w.unit, w.quantity, w.min_quantity,
+        w.max_price_ore, w.min_condition_rank, w.lat, w.lng, w.radius_km, w.needed_by,
+        w.category_id,
+    ).where(w.category_id.in_(b("category_ids", expanding=True)),
+            # SQLite: stay on the primary key (one contiguous range, no look-ups).
+            unindexed(w.is_open) == sa.true(),
+            w.min_lat <= b("lat"), w.max_lat >= b("lat"),
+            w.min_lng <= b("lng"), w.max_lng >= b("lng"),
+            sa.or_(w.max_price_ore.is_(None), w.max_price_ore >= b("price_ore")),
+            w.min_condition_rank <= b("condition_rank"),
+            sa.or_(w.unit != b("unit"), w.min_quantity <= b("quantity_available")),
+            w.organization_id != b("org_id"),
+            # hidden requests are not open (``is_open``); suspended organisations' are out
+            w.organization_id.not_in(visibility.suspended_organizations()),
+            sa.or_(w.needed_by.is_(None), w.needed_by >= b("today")))
+
+
+@cache
+def _category_ids_statement() -> sa.Select:
+    return sa.select(Category.id, Category.slug).where(
+        Category.slug.in_(sa.bindparam("slugs", expanding=True)))
+
+
 def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns:
     """Open requests that could take ``listing`` (hard limits applied in SQL), as columns.
 
     Reads only ``wanted_request_categories`` (the matching copy, clustered by category),
     on the connection without ORM row processing; one row per (request, category), folded
-    into one entry per request."""
-    slugs = taxonomy.request_categories_for_listing(listing.category)
+    into one entry per request (the closest category's relation, as ``score_requests``
+    would find it, is computed here from the category ids)."""
+    connection = db.session.connection()
     # Ids, not a join: PostgreSQL plans an index scan only when it sees them.
-    slug_of = dict(db.session.connection().execute(
-        sa.select(Category.id, Category.slug).where(Category.slug.in_(slugs))).all())
-    w = WantedRequestCategory
-    query = sa.select(
-        w.request_id, w.organization_id, w.match_terms, w.unit, w.quantity, w.min_quantity,
-        w.max_price_ore, w.min_condition_rank, w.lat, w.lng, w.radius_km, w.needed_by,
-        w.category_id,
-    ).where(w.category_id.in_(list(slug_of)),
-            # SQLite: stay on the primary key (one contiguous range, no look-ups).
-            unindexed(w.is_open) == sa.true(),
-            w.min_lat <= listing.lat, w.max_lat >= listing.lat,
-            w.min_lng <= listing.lng, w.max_lng >= listing.lng,
-            sa.or_(w.max_price_ore.is_(None), w.max_price_ore >= listing.price_ore),
-            w.min_condition_rank <= listing.condition_rank,
-            sa.or_(w.unit != listing.unit, w.min_quantity <= listing.quantity_available),
-            w.organization_id != listing.org_id,
-            # hidden requests are not open (``is_open``); suspended organisations' are out
-            w.organization_id.not_in(visibility.suspended_organizations()),
-            sa.or_(w.needed_by.is_(None), w.needed_by >= today_in_oslo(now)))
-    rows = db.session.connection().execute(query).all()
-    index: dict[int, int] = {}
-    ids, slugs_of, kept = [], [], []
-    for row in rows:
-        at = index.get(row[0])
-        if at is not None:
-            slugs_of[at] = (*slugs_of[at], slug_of[row[12]])
-            continue
-        index[row[0]] = len(ids)
-        ids.append(row[0])
-        slugs_of.append((slug_of[row[12]],))
-        kept.append(row)
-    if not kept:
+    slug_of = dict(connection.execute(_category_ids_statement(), {
+        "slugs": list(taxonomy.request_categories_for_listing(listing.category))}).all())
+    rows = connection.execute(_requests_statement(), {
+        "category_ids": list(slug_of), "lat": listing.lat, "lng": listing.lng,
+        "price_ore": listing.price_ore, "condition_rank": listing.condition_rank,
+        "unit": listing.unit, "quantity_available": listing.quantity_available,
+        "org_id": listing.org_id, "today": today_in_oslo(now)}).all()
+    if not rows:
         return RequestColumns.from_facts([])
-    cols = list(zip(*kept, strict=True))
+    code_of = {}
+    for category_id, slug in slug_of.items():
+        rel = taxonomy.relation(slug, listing.category)
+        code_of[category_id] = -1 if rel is None else RELATION_CODE[rel]
+    cols = list(zip(*rows, strict=True))
+    ids = np.array(cols[0], dtype=np.int64)
+    codes = np.array([code_of[c] for c in cols[12]], dtype=np.int64)
+    categories = [(slug_of[c],) for c in cols[12]]
+    unique, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    if len(unique) == len(ids):
+        keep = None
+    else:  # a request in two of the categories: one entry, its categories together
+        keep = np.sort(first)
+        for request_id in unique[counts > 1].tolist():
+            at = np.flatnonzero(ids == request_id)
+            head = int(at[0])
+            categories[head] = tuple(categories[i][0] for i in at.tolist())
+            # the closest relation (SAME < PARENT < SIBLING in code order; -1 unrelated)
+            related = codes[at][codes[at] >= 0]
+            codes[head] = related.min() if len(related) else -1
+
+    def column(values, dtype=None):
+        array = np.array(values, dtype=dtype)
+        return array if keep is None else array[keep]
+
+    def listed(values):
+        return list(values) if keep is None else [values[i] for i in keep.tolist()]
+
     return RequestColumns(
-        ids=ids, orgs=np.array(cols[1]), categories=slugs_of,
-        terms=[t or "" for t in cols[2]], units=list(cols[3]),
-        quantity=np.array(cols[4], dtype=np.float64),
-        min_quantity=np.array(cols[5], dtype=np.float64),
-        max_price=np.array([np.nan if v is None else v for v in cols[6]], dtype=np.float64),
-        min_rank=np.array(cols[7], dtype=np.int64), lat=np.array(cols[8], dtype=np.float64),
-        lng=np.array(cols[9], dtype=np.float64), radius_km=np.array(cols[10], dtype=np.float64),
-        needed_by=[_as_date(v) for v in cols[11]])
-
-
-def _as_date(value) -> date | None:
-    """SQLite hands dates back as text on the bare connection."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+        ids=listed(cols[0]), orgs=column(cols[1]), categories=listed(categories),
+        terms=[t or "" for t in listed(cols[2])], units=listed(cols[3]),
+        quantity=column(cols[4], np.float64), min_quantity=column(cols[5], np.float64),
+        max_price=column([np.nan if v is None else v for v in cols[6]], np.float64),
+        min_rank=column(cols[7], np.int64), lat=column(cols[8], np.float64),
+        lng=column(cols[9], np.float64), radius_km=column(cols[10], np.float64),
+        needed_by=listed(cols[11]), relation_codes=column(codes),
+        relation_to=listing.category)
 
 
 # --- request -> listings -------------------------------------------------------------

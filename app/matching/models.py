@@ -37,7 +37,13 @@ def _in(values) -> str:
 
 class Match(TimestampMixin, db.Model):
     """One listing for one request. ``score`` is an integer 0..100 (higher is better);
-    ``reasons`` is a list of ``{"code": ..., "params": {...}}`` rendered at display time."""
+    ``reasons`` is a list of ``{"code": ..., "params": {...}}`` rendered at display time.
+
+    Matching stores no reasons (the ``reasons`` column is NULL): ``Match.reasons`` builds
+    them when a match is shown or told (:func:`app.matching.scoring.explain`, from the
+    listing and the request as they are then); :func:`app.matching.explain.fill` does it
+    for a page of matches in two queries. Reasons stored by earlier versions are read as
+    they are until the match is re-scored."""
 
     __tablename__ = "matches"
 
@@ -46,7 +52,8 @@ class Match(TimestampMixin, db.Model):
     request_id: Mapped[int] = mapped_column(
         sa.ForeignKey("wanted_requests.id", ondelete="CASCADE"))
     score: Mapped[int] = mapped_column(sa.SmallInteger)
-    reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: NULL: built when shown (see ``reasons``).
+    stored_reasons: Mapped[list | None] = mapped_column("reasons", sa.JSON(none_as_null=True))
     distance_m: Mapped[float | None] = mapped_column(sa.Float)
     state: Mapped[str] = mapped_column(sa.String(10), default=MatchState.SUGGESTED.value)
     interested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -68,6 +75,24 @@ class Match(TimestampMixin, db.Model):
     )
 
     @property
+    def reasons(self) -> list[dict]:
+        """The stored reasons, or the ones built now from the listing and the request."""
+        if self.stored_reasons is not None:
+            return self.stored_reasons
+        built = self.__dict__.get("_built_reasons")
+        if built is None:
+            from app.matching.explain import fill
+
+            fill([self])
+            built = self.__dict__["_built_reasons"]
+        return built
+
+    @reasons.setter
+    def reasons(self, value: list[dict] | None) -> None:
+        self.stored_reasons = value
+        self.__dict__.pop("_built_reasons", None)
+
+    @property
     def is_visible(self) -> bool:
         return self.state in VISIBLE_STATES
 
@@ -80,3 +105,11 @@ class NotificationKind(enum.StrEnum):
     MATCH_FOR_REQUEST = "match_for_request"
     #: To the lister's members: a request matches your listing.
     REQUEST_FOR_LISTING = "request_for_listing"
+
+
+@sa.event.listens_for(Match, "expire")
+@sa.event.listens_for(Match, "refresh")
+def _forget_built_reasons(target: Match, *_args) -> None:
+    """Reasons built for a match are kept only as long as its loaded state: an expired
+    or refreshed match builds them again from the listing and request as they are."""
+    target.__dict__.pop("_built_reasons", None)

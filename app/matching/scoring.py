@@ -185,42 +185,22 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
         return Excluded("part")
 
     parts = {"category": taxonomy.RELATION_SCORE[relation[0]], "text": text_part(match)}
-    reasons = [{"code": "category", "params": {"relation": relation[0],
-                                               "category": listing.category,
-                                               "wanted": relation[1]}}]
-    reasons.extend(text_reasons(request.terms, match))
-    reasons.append({"code": "distance", "params": {"km": round(distance / 1000, 1)}})
-
     if same_unit:
         parts["quantity"] = min(1.0, listing.quantity_available / request.quantity)
-        reasons.append({"code": "quantity", "params": {
-            "available": _number(listing.quantity_available),
-            "wanted": _number(request.quantity), "unit": listing.unit}})
     else:
         parts["quantity"] = 0.5
-        reasons.append({"code": "quantity_unit", "params": {
-            "available": _number(listing.quantity_available), "unit": listing.unit}})
-
     parts["distance"] = 1.0 - distance / radius_m if radius_m else 1.0
-
     if listing.price_ore == 0:
         parts["price"] = 1.0
-        reasons.append({"code": "free", "params": {}})
     else:
         parts["price"] = (0.7 if request.max_price_ore is None
                           else 1.0 - 0.5 * listing.price_ore / request.max_price_ore)
-        reasons.append({"code": "price", "params": {"ore": listing.price_ore,
-                                                    "unit": listing.unit}})
-
     floor = request.min_condition_rank
     if floor:
         parts["condition"] = 1.0 if floor >= 5 else \
             0.5 + 0.5 * (listing.condition_rank - floor) / (5 - floor)
     else:
         parts["condition"] = listing.condition_rank / 5
-    reasons.append({"code": "condition",
-                    "params": {"condition": CONDITIONS[listing.condition_rank]}})
-
     starts = listing.available_from
     if starts is None or starts <= now:
         parts["availability"] = 1.0
@@ -228,10 +208,54 @@ def score(request: RequestFacts, listing: ListingFacts, now: datetime) -> Scored
         day = starts.astimezone(OSLO).date()
         late = request.needed_by is not None and day > request.needed_by
         parts["availability"] = 0.2 if late else 0.8
-        reasons.append({"code": "available_from",
-                        "params": {"date": day.isoformat(), "late": late}})
+    reasons = _reasons(request, listing, now, relation, match, distance)
 
     total = sum(WEIGHTS[name] * value for name, value in parts.items())
     if weaker_fit(request.terms, match, listing):
         total *= PART_FACTOR
     return Scored(max(0, min(100, round(100 * total))), reasons, distance)
+
+
+def _reasons(request: RequestFacts, listing: ListingFacts, now: datetime,
+             relation: tuple[str, str] | None, match: TextMatch, distance: float) -> list[dict]:
+    """The reasons for a pair, in the order of the parts of the score."""
+    reasons = []
+    if relation is not None:
+        reasons.append({"code": "category", "params": {"relation": relation[0],
+                                                       "category": listing.category,
+                                                       "wanted": relation[1]}})
+    reasons.extend(text_reasons(request.terms, match))
+    reasons.append({"code": "distance", "params": {"km": round(distance / 1000, 1)}})
+    if listing.unit == request.unit:
+        reasons.append({"code": "quantity", "params": {
+            "available": _number(listing.quantity_available),
+            "wanted": _number(request.quantity), "unit": listing.unit}})
+    else:
+        reasons.append({"code": "quantity_unit", "params": {
+            "available": _number(listing.quantity_available), "unit": listing.unit}})
+    if listing.price_ore == 0:
+        reasons.append({"code": "free", "params": {}})
+    else:
+        reasons.append({"code": "price", "params": {"ore": listing.price_ore,
+                                                    "unit": listing.unit}})
+    reasons.append({"code": "condition",
+                    "params": {"condition": CONDITIONS[listing.condition_rank]}})
+    starts = listing.available_from
+    if starts is not None and starts > now:
+        day = starts.astimezone(OSLO).date()
+        late = request.needed_by is not None and day > request.needed_by
+        reasons.append({"code": "available_from",
+                        "params": {"date": day.isoformat(), "late": late}})
+    return reasons
+
+
+def explain(request: RequestFacts, listing: ListingFacts, now: datetime) -> list[dict]:
+    """The reasons :func:`score` gives the pair at ``now``, built on their own: matches
+    store no reasons when they are found (``Match.reasons`` builds them when a match is
+    shown or told, from the listing and request as they are then). For a pair that no
+    longer passes the hard limits (a withdrawn match) the reasons that still apply: no
+    category reason when the categories no longer relate."""
+    relation = best_relation(request, listing.category)
+    distance = haversine_m(request.lat, request.lng, listing.lat, listing.lng)
+    match = text_score(request.terms, listing.profile)
+    return _reasons(request, listing, now, relation, match, distance)

@@ -22,7 +22,7 @@ from app.db import db, utcnow
 from app.errors import Conflict, NotFound
 from app.listings.models import Listing
 from app.matching import candidates
-from app.matching.batch import score_requests
+from app.matching.batch import score_columns
 from app.matching.models import VISIBLE_STATES, Match, MatchState
 from app.matching.scoring import Scored, score
 from app.wanted.models import RequestStatus, WantedRequest
@@ -42,17 +42,17 @@ class Outcome:
 
 
 def _insert(rows: list[dict]) -> list[int]:
-    """Insert matches, skipping pairs that exist already; ids of the new ones."""
+    """Insert matches, skipping pairs that exist already; ids of the new ones. ``rows``
+    are keyed by column name (Core, no ORM bulk processing); SQLAlchemy sends up to 1,000
+    rows per statement as one multi-row VALUES ... RETURNING ("insertmanyvalues")."""
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(Match).on_conflict_do_nothing(
-        index_elements=["listing_id", "request_id"]).returning(Match.id)
-    ids: list[int] = []
-    for start in range(0, len(rows), 500):
-        ids.extend(db.session.scalars(statement, rows[start:start + 500]).all())
-    return ids
+    table = Match.__table__
+    statement = insert(table).on_conflict_do_nothing(
+        index_elements=["listing_id", "request_id"]).returning(table.c.id)
+    return list(db.session.execute(statement, rows).scalars().all())
 
 
 def _withdraw(match: Match, now: datetime, outcome: Outcome) -> None:
@@ -62,9 +62,10 @@ def _withdraw(match: Match, now: datetime, outcome: Outcome) -> None:
         outcome.withdrawn.append(match.id)
 
 
-def _store(results: dict[tuple[int, int], Scored], existing: list[Match], recheck,
+def _store(results: dict[tuple[int, int], tuple[int, float]], existing: list[Match], recheck,
            now: datetime) -> Outcome:
-    """Write ``results`` ((listing_id, request_id) -> Scored) over the ``existing`` matches
+    """Write ``results`` ((listing_id, request_id) -> (score, distance in m)) over the
+    ``existing`` matches
     of one listing or one request; ``recheck(matches)`` scores stored pairs the candidate
     query did not return (a capped or lagging index must not withdraw them)."""
     outcome = Outcome()
@@ -79,19 +80,24 @@ def _store(results: dict[tuple[int, int], Scored], existing: list[Match], rechec
             continue
         if match.state == MatchState.DISMISSED:
             continue
-        changed = (match.score != result.score or match.reasons != result.reasons
+        # No reasons are stored: they are built when the match is shown (Match.reasons),
+        # so a re-score also drops reasons stored by an earlier version.
+        new_score, distance = result
+        changed = (match.score != new_score or match.distance_m is None
+                   or abs(match.distance_m - distance) > 1.0  # float noise: no change
+                   or match.stored_reasons is not None
                    or match.state == MatchState.WITHDRAWN)
         if match.state == MatchState.WITHDRAWN:
             match.state, match.withdrawn_at = MatchState.SUGGESTED.value, None
         if changed:
-            match.score, match.reasons = result.score, result.reasons
-            match.distance_m = result.distance_m
+            match.score, match.reasons, match.distance_m = new_score, None, distance
             match.updated_at = now
         outcome.updated.append(match.id)
-    rows = [{"listing_id": lid, "request_id": rid, "score": r.score, "reasons": r.reasons,
-             "distance_m": r.distance_m, "state": MatchState.SUGGESTED.value,
-             "created_at": now, "updated_at": now}
-            for (lid, rid), r in results.items() if (lid, rid) not in by_pair]
+    suggested = MatchState.SUGGESTED.value
+    rows = [{"listing_id": lid, "request_id": rid, "score": new_score, "reasons": None,
+             "distance_m": distance, "state": suggested, "created_at": now,
+             "updated_at": now}
+            for (lid, rid), (new_score, distance) in results.items() if (lid, rid) not in by_pair]
     outcome.created = _insert(rows)
     db.session.flush()
     return outcome
@@ -107,8 +113,9 @@ def match_listing(listing_id: int, now: datetime | None = None) -> Outcome:
         for match in existing:
             _withdraw(match, now, outcome)
         return outcome
-    results = {(listing_id, request_id): result for request_id, result
-               in score_requests(facts, candidates.requests_for_listing(facts, now), now)}
+    found = score_columns(facts, candidates.requests_for_listing(facts, now), now)
+    results = {(listing_id, request_id): (new_score, distance) for request_id, new_score, distance
+               in zip(found.ids, found.scores, found.distances, strict=True)}
 
     def recheck(matches):
         found = candidates.request_facts_by_id(m.request_id for m in matches)
@@ -119,7 +126,7 @@ def match_listing(listing_id: int, now: datetime | None = None) -> Outcome:
                 continue
             result = score(request, facts, now)
             if isinstance(result, Scored):
-                out[(listing_id, request.id)] = result
+                out[(listing_id, request.id)] = (result.score, result.distance_m)
         return out
 
     return _store(results, existing, recheck, now)
@@ -153,7 +160,7 @@ def match_request(request_id: int, now: datetime | None = None,
     for listing in candidates.listings_for_request(facts, now, strategy):
         result = score(facts, listing, now)
         if isinstance(result, Scored):
-            results[(listing.id, request_id)] = result
+            results[(listing.id, request_id)] = (result.score, result.distance_m)
 
     def recheck(matches):
         found = candidates.listing_facts_by_id(m.listing_id for m in matches)
@@ -161,7 +168,7 @@ def match_request(request_id: int, now: datetime | None = None,
         for listing in found.values():
             result = score(facts, listing, now)
             if isinstance(result, Scored):
-                out[(listing.id, request_id)] = result
+                out[(listing.id, request_id)] = (result.score, result.distance_m)
         return out
 
     return _store(results, existing, recheck, now)

@@ -99,3 +99,38 @@ def test_inserting_an_existing_pair_is_skipped(app, market):
     assert services._insert([row]) == []
     assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(
         Match.listing_id == match.listing_id, Match.request_id == match.request_id)) == 1
+
+
+def test_listing_side_scores_requests_in_two_categories_like_the_scorer(
+        app, market, make_request):
+    """A request in two of a listing's categories comes once, with its closest relation
+    (computed in the candidate query from category ids) and the plain scorer's score."""
+    from dataclasses import replace
+
+    from app.matching.batch import score_columns
+
+    make_request(title="Stoler", categories=["chair", "office-chair"], min_condition=None)
+    make_request(title="Kontorstoler", categories=["desk", "office-chair"],
+                 min_condition=None)
+    make_request(title="Møbler", categories=["furniture", "chair"], min_condition=None,
+                 max_price_nok=None)
+    listings, _requests = market
+    now = utcnow()
+    ids = db.session.scalars(sa.select(WantedRequest.id)).all()
+    every = candidates.request_facts_by_id(ids)
+    compared = folded = 0
+    for listing in listings:
+        facts = candidates.listing_facts_by_id([listing["id"]])[listing["id"]]
+        found = candidates.requests_for_listing(facts, now)
+        assert len(set(found.ids)) == len(found.ids)
+        folded += sum(len(c) == 2 for c in found.categories)
+        derived = score_columns(facts, replace(found, relation_codes=None), now)
+        columns = score_columns(facts, found, now)
+        assert columns == derived
+        for request_id, got, distance in zip(columns.ids, columns.scores, columns.distances,
+                                              strict=True):
+            single = score(every[request_id], facts, now)
+            assert isinstance(single, Scored)
+            assert abs(got - single.score) <= 1 and abs(distance - single.distance_m) < 0.01
+            compared += 1
+    assert compared >= 8 and folded >= 2

@@ -132,7 +132,8 @@ def test_reasons_render_in_the_readers_language(app):
 
 
 def test_the_batch_scorer_agrees_with_the_scorer():
-    """Many random pairs: same exclusions, same reasons, scores within float rounding."""
+    """Many random pairs: same exclusions, scores within float rounding; the batch builds
+    no reasons (they are built when shown, :func:`scoring.explain`)."""
     import random
 
     from app.matching.batch import RequestColumns, score_requests
@@ -168,6 +169,5 @@ def test_the_batch_scorer_agrees_with_the_scorer():
             other = batch[one.id]
             assert abs(other.score - single.score) <= 1
             assert abs(other.distance_m - single.distance_m) < 0.01
-            strip = [r for r in single.reasons if r["code"] != "distance"]
-            assert strip == [r for r in other.reasons if r["code"] != "distance"]
+            assert other.reasons is None
     assert checked > 100
