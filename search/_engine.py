@@ -30,6 +30,9 @@ from .types import SEARCHABLE_FIELDS as SEARCHABLE_RANKS
 
 NO_UNTIL = np.iinfo(np.int64).max
 COLUMNS = ("ids", "alive", "price", "pub", "until", "lat", "lng", "latr", "lngr", "coslat", "free")
+#: Unit vectors of the coordinates (NaN without), for chord distances; not in
+#: snapshots: :meth:`Engine.load` derives them from ``latr`` and ``lngr``.
+UNIT = ("ux", "uy", "uz")
 CODED = ("condition", "org_kind", "district", "postcode", "path")
 SNAPSHOT_FORMAT = 2  # 2: compound head terms
 #: Prefix of the terms that index a compound under its head: the token
@@ -64,6 +67,7 @@ class Engine:
         self.latr = np.full(cap, np.nan)  # radians and cosine, for distances
         self.lngr = np.full(cap, np.nan)
         self.coslat = np.full(cap, np.nan)
+        self.ux, self.uy, self.uz = (np.full(cap, np.nan) for _ in UNIT)
         # "path" codes a whole category_path ("mobler/stoler/kontorstol"); its slugs:
         self.path_slugs: list[tuple[str, ...]] = [()]
         self.values: dict[str, list[str]] = {f: [""] for f in CODED}
@@ -96,8 +100,16 @@ class Engine:
         self.free = _grow(self.free, cap, False)
         self.latr, self.lngr = _grow(self.latr, cap, np.nan), _grow(self.lngr, cap, np.nan)
         self.coslat = _grow(self.coslat, cap, np.nan)
+        for name in UNIT:
+            setattr(self, name, _grow(getattr(self, name), cap, np.nan))
         self.recency = _grow(self.recency, cap, 0)
         self.codes = {f: _grow(a, cap, 0) for f, a in self.codes.items()}
+
+    def _set_unit(self, sel: slice) -> None:
+        latr, lngr = self.latr[sel], self.lngr[sel]
+        self.ux[sel] = np.cos(latr) * np.cos(lngr)
+        self.uy[sel] = np.cos(latr) * np.sin(lngr)
+        self.uz[sel] = np.sin(latr)
 
     def _code(self, fieldname: str, value: Any) -> int:
         if value is None or value == "":
@@ -136,6 +148,13 @@ class Engine:
             self.latr[slot] = math.radians(float(lat)) if ok else np.nan
             self.lngr[slot] = math.radians(float(lng)) if ok else np.nan
             self.coslat[slot] = math.cos(self.latr[slot]) if ok else np.nan
+            if ok:  # used with a margin (GEO_EPS_M), so math vs numpy rounding is moot
+                cos_lat, lng_r = self.coslat[slot], self.lngr[slot]
+                self.ux[slot] = cos_lat * math.cos(lng_r)
+                self.uy[slot] = cos_lat * math.sin(lng_r)
+                self.uz[slot] = math.sin(self.latr[slot])
+            else:
+                self.ux[slot] = self.uy[slot] = self.uz[slot] = np.nan
             self.free[slot] = bool(doc.get("is_free"))
             for f in CODED[:-1]:
                 self.codes[f][slot] = self._code(f, doc.get(f))
@@ -231,7 +250,7 @@ class Engine:
         keep = self.alive[: self.n].copy()
         remap = np.cumsum(keep, dtype=np.int64) - 1
         m = int(keep.sum())
-        for name in COLUMNS:
+        for name in (*COLUMNS, *UNIT):
             arr = getattr(self, name)
             arr[:m] = arr[: self.n][keep]
         for arr in self.codes.values():
@@ -283,6 +302,7 @@ class Engine:
             getattr(engine, name)[:n] = arrays[name]
         for f in CODED:
             engine.codes[f][:n] = arrays[f"code_{f}"]
+        engine._set_unit(slice(0, n))
         engine.values = {f: list(v) for f, v in meta["values"].items()}
         engine.lookup = {
             f: {v: i for i, v in enumerate(vs) if i} for f, vs in engine.values.items()

@@ -16,6 +16,9 @@ from .types import SearchQuery
 M_PER_DEG_LAT = np.pi * EARTH_RADIUS_M / 180.0
 _PRICE_MAX = (1 << 32) - 1  # øre; dearer listings sort as equals
 _DIST_MAX = (1 << 27) - 1
+#: Margin of the chord tests (metres): chords and the haversine formula agree to
+#: nanometres, so within this of a boundary the exact formula decides.
+GEO_EPS_M = 1e-3
 #: Slots (summed over entries) the per-query text cache may hold: 8 bytes each.
 TEXT_CACHE_SLOTS = 2_000_000
 
@@ -139,12 +142,40 @@ def text_matches(
     return plan, slots, costs
 
 
+def chord2(engine: Engine, slots: np.ndarray, lat0: float, lng0: float) -> np.ndarray:
+    """Squared chord between unit vectors, per slot (NaN without coordinates).
+
+    A distance d is the chord 2 sin(d / 2R), so this orders like the great-circle
+    distance, with no trigonometry per slot; it agrees with :func:`haversine` to
+    nanometres, and is only ever compared with a margin of ``GEO_EPS_M``.
+    """
+    p, lam = math.radians(lat0), math.radians(lng0)
+    x0, y0, z0 = math.cos(p) * math.cos(lam), math.cos(p) * math.sin(lam), math.sin(p)
+    out = engine.ux[slots]
+    out -= x0
+    np.square(out, out=out)
+    for column, c0 in ((engine.uy, y0), (engine.uz, z0)):
+        d = column[slots]
+        d -= c0
+        np.square(d, out=d)
+        out += d
+    return out
+
+
+def chord2_of(metres: float) -> float:
+    """The squared chord of a great-circle distance (see :func:`chord2`)."""
+    half = min(max(metres, 0.0) / (2 * EARTH_RADIUS_M), math.pi / 2)
+    return 4 * math.sin(half) ** 2
+
+
 def _geo_filter(
     engine: Engine, cands: np.ndarray, geo: tuple[float, float, float]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Candidates within the radius (bounding box first, then exact distance).
+    """Candidates within the radius: bounding box, then chords, then exact distance.
 
-    Returns the kept candidates, their distances and their positions in ``cands``.
+    Returns the kept candidates, their squared chords (:func:`chord2`) and their
+    positions in ``cands``.  Chords decide every candidate more than
+    ``GEO_EPS_M`` from the circle; :func:`haversine` (the exact test) the rest.
     """
     lat0, lng0, radius = float(geo[0]), float(geo[1]), float(geo[2])
     dlat = radius / M_PER_DEG_LAT * 1.001 + 1e-9
@@ -156,10 +187,41 @@ def _geo_filter(
         lng = engine.lng[cands]
         box &= (lng >= lng0 - dlng) & (lng <= lng0 + dlng)
     pos = np.flatnonzero(box)
-    dist = haversine(engine, cands[pos], lat0, lng0)
-    keep = dist <= radius
-    pos = pos[keep]
-    return cands[pos], dist[keep], pos
+    c2 = chord2(engine, cands[pos], lat0, lng0)
+    inside = c2 <= (chord2_of(radius - GEO_EPS_M) if radius > GEO_EPS_M else -1.0)
+    near = np.flatnonzero(~inside & (c2 <= chord2_of(radius + GEO_EPS_M)))
+    if len(near):
+        inside[near] = haversine(engine, cands[pos[near]], lat0, lng0) <= radius
+    pos = pos[inside]
+    return cands[pos], c2[inside], pos
+
+
+def _nearest_first(
+    engine: Engine,
+    cands: np.ndarray,
+    c2: np.ndarray,
+    cost: np.ndarray | None,
+    origin: tuple[float, float],
+    k: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``cands`` of the first ``k`` by distance, and their distances.
+
+    Exactly what sorting every candidate by (rounded :func:`haversine`, cost,
+    recency) gives, computing exact distances only near the k nearest: the
+    k-th smallest chord is at distance D (to ``GEO_EPS_M``), so the k-th smallest
+    rounded distance is at most round(D), and every candidate ordered before it
+    lies within D + 1 m; those are the ones sorted exactly.
+    """
+    if k < len(cands):
+        kth = float(np.partition(c2, k - 1)[k - 1])
+        d_k = 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(kth) / 2))
+        sub = np.flatnonzero(c2 <= chord2_of(d_k + 1.0 + 2 * GEO_EPS_M))
+    else:
+        sub = np.arange(len(cands))
+    dist = haversine(engine, cands[sub], *origin)
+    cost_sub = None if cost is None else cost[sub]
+    top = _top(_components(engine, cands[sub], cost_sub, dist, "distance"), k)
+    return sub[top], dist[top]
 
 
 def _facets(engine: Engine, cands: np.ndarray, names: list[str], limit: int) -> dict:
@@ -253,11 +315,13 @@ def execute(
         cands = np.flatnonzero(alive if keep is None else np.logical_and(keep, alive, out=keep))
     origin = query.origin()
     dist: np.ndarray | None = None
+    c2: np.ndarray | None = None  # squared chords from the geo centre, when it is the origin
     if query.geo is not None:
-        cands, dist, keep_geo = _geo_filter(engine, cands, query.geo)
+        cands, c2, keep_geo = _geo_filter(engine, cands, query.geo)
         if cost is not None:
             cost = cost[keep_geo]
         if origin != (float(query.geo[0]), float(query.geo[1])):
+            c2 = None
             dist = haversine(engine, cands, *origin) if origin else None
     elif origin is not None and query.sort == "distance":
         dist = haversine(engine, cands, *origin)
@@ -267,12 +331,18 @@ def execute(
     ids: list[int] = []
     distances: list[float | None] = []
     if offset < total:
-        top = _top(_components(engine, cands, cost, dist, query.sort), offset + query.per_page)
-        pos = top[offset:]
+        k = offset + query.per_page
+        if c2 is not None and origin is not None and query.sort == "distance":
+            top, d = _nearest_first(engine, cands, c2, cost, origin, k)
+            pos, d = top[offset:], d[offset:]
+        else:
+            pos = _top(_components(engine, cands, cost, dist, query.sort), k)[offset:]
+            d = None
         slots = cands[pos]
         ids = engine.ids[slots].tolist()
         if origin is not None:
-            d = dist[pos] if dist is not None else haversine(engine, slots, *origin)
+            if d is None:
+                d = dist[pos] if dist is not None else haversine(engine, slots, *origin)
             distances = [None if np.isnan(x) else float(x) for x in d.tolist()]
         else:
             distances = [None] * len(ids)
