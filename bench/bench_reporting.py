@@ -20,6 +20,10 @@ Then, per database, builds the roll-ups (``reports rebuild-rollups`` code) and t
 
     .venv/bin/python bench/bench_reporting.py
     .venv/bin/python bench/bench_reporting.py --rows 200000 --runs 11 --skip-postgres
+    # only the SQLite per-record CSV export (new code and the pure-Python baseline, in
+    # the same run), on a ledger file kept for the next run:
+    .venv/bin/python bench/bench_reporting.py --export-only --rows 1000000 \
+        --sqlite-file /tmp/ledger_1m.sqlite3
 """
 
 from __future__ import annotations
@@ -337,9 +341,12 @@ def export_child(url: str, start: str, end: str, mode: str) -> None:
 
     from app.db import db
     from app.reporting.periods import Period
-    from app.reporting.records_csv import csv_stream
+    from app.reporting.records_csv import csv_stream, python_stream
 
     app = make_app(url)
+    stream = csv_stream
+    if mode.startswith("baseline-"):
+        stream, mode = python_stream, mode.removeprefix("baseline-")
     with app.app_context():
         period = Period(date.fromisoformat(start), date.fromisoformat(end))
         db.session.execute(sa.text("SELECT 1"))  # connect before measuring
@@ -350,13 +357,13 @@ def export_child(url: str, start: str, end: str, mode: str) -> None:
         t, cpu = time.perf_counter(), time.process_time()
         count = 0
         with open(os.devnull, "w") as sink:
-            for chunk in csv_stream(db.session, period, excel=mode == "excel"):
+            for chunk in stream(db.session, period, excel=mode == "excel"):
                 sink.write(chunk)
                 count += chunk.count("\n")
         seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
         peak = tracemalloc.get_traced_memory()[1] if mode == "trace" else None
         rows = count - 1
-        print(json.dumps({"rows": rows, "seconds": round(seconds, 2),
+        print(json.dumps({"loadavg": os.getloadavg()[0], "rows": rows, "seconds": round(seconds, 2),
                           "rows_per_s": round(rows / seconds),
                           "cpu_s": round(cpu, 2), "rows_per_cpu_s": round(rows / cpu),
                           "rss_before_mb": round(before / 1024),
@@ -380,17 +387,57 @@ def _reset_peak() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-def measure_export(name: str, url: str, results: dict) -> None:
+EXPORT_CASES = (("10% csv", "2025-07-01", "2025-12-31", "plain"),
+                ("100% csv", "2021-01-01", "2025-12-31", "plain"),
+                ("100% csv_excel", "2021-01-01", "2025-12-31", "excel"),
+                ("100% csv, tracemalloc", "2021-01-01", "2025-12-31", "trace"))
+
+
+def measure_export(name: str, url: str, results: dict, baseline: bool = False) -> None:
+    """Each case in a fresh process; with ``baseline`` (SQLite), each case is run right
+    after its baseline (the pure-Python formatting, ``records_csv.python_stream``) and
+    the ratio new / baseline of the rows per second is given."""
     out = {}
-    for label, start, end, mode in (("10% csv", "2025-07-01", "2025-12-31", "plain"),
-                                    ("100% csv", "2021-01-01", "2025-12-31", "plain"),
-                                    ("100% csv_excel", "2021-01-01", "2025-12-31", "excel"),
-                                    ("100% csv, tracemalloc", "2021-01-01", "2025-12-31",
-                                     "trace")):
-        args = [sys.executable, __file__, "--export-child", url, start, end, mode]
-        done = subprocess.run(args, capture_output=True, text=True, check=True)
-        out[label] = json.loads(done.stdout.strip().splitlines()[-1])
+    for label, start, end, mode in EXPORT_CASES:
+        runs = [("", mode)]
+        if baseline and mode != "trace":
+            runs.insert(0, ("baseline ", f"baseline-{mode}"))
+        for prefix, how in runs:
+            args = [sys.executable, __file__, "--export-child", url, start, end, how]
+            done = subprocess.run(args, capture_output=True, text=True, check=True)
+            out[prefix + label] = json.loads(done.stdout.strip().splitlines()[-1])
+        if len(runs) == 2:
+            new, old = out[label], out["baseline " + label]
+            out[label]["ratio_vs_baseline"] = round(new["rows_per_s"] / old["rows_per_s"], 2)
+            out[label]["cpu_ratio_vs_baseline"] = round(
+                new["rows_per_cpu_s"] / old["rows_per_cpu_s"], 2)
     results[f"{name} export"] = out
+
+
+def export_only(rows: int, path: str | None) -> None:
+    """The SQLite export alone: the new code and the pure-Python baseline, alternating."""
+    print(f"machine: nproc={os.cpu_count()}, cpu={cpu_model()}, python="
+          f"{platform.python_version()}, sqlite={__import__('sqlite3').sqlite_version}")
+    workdir = None
+    if path is None:
+        workdir = Path(tempfile.mkdtemp(prefix="bench_reporting_"))
+        path = str(workdir / "ledger.sqlite3")
+    url = f"sqlite:///{path}"
+    try:
+        if not Path(path).exists():
+            cats, _factors = prepare_schema(make_app(url))
+            t = time.perf_counter()
+            load(generate(rows, cats), path, None, os.devnull)
+            print(f"loaded {rows} rows in {time.perf_counter() - t:.1f} s", flush=True)
+        results: dict = {"loadavg_start": os.getloadavg()}
+        measure_export("sqlite", url, results, baseline=True)
+        results["loadavg_end"] = os.getloadavg()
+        print(json.dumps(results, indent=1, default=str))
+    finally:
+        if workdir is not None:
+            for item in workdir.iterdir():
+                item.unlink()
+            workdir.rmdir()
 
 
 def main() -> None:
@@ -400,10 +447,17 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get(
         "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--export-only", action="store_true",
+                        help="only the SQLite per-record CSV export (and its baseline)")
+    parser.add_argument("--sqlite-file", help="with --export-only: the ledger file to use; "
+                        "made (and kept) if it does not exist")
     parser.add_argument("--export-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.export_child:
         export_child(*args.export_child)
+        return
+    if args.export_only:
+        export_only(args.rows, args.sqlite_file)
         return
 
     import duckdb

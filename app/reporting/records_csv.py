@@ -5,11 +5,15 @@ through :func:`app.reporting.exports.csv_chunks` (a test checks that), at well o
 * PostgreSQL: ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` formats and quotes every
   value in C; we only turn its LF line ends into CRLF (outside quoted values) as the
   csv module writes them.
-* SQLite (and others): the raw DB-API cursor, fetched in batches, and one f-string per
-  row. A row whose text needs quoting (a delimiter, quote or line break in it) or
-  neutralising (text that a spreadsheet would run as a formula; in the Excel variant
-  also a negative number) is written through the csv module instead, so the result is
-  the same.
+* SQLite: SQLite writes each line (:mod:`app.reporting.records_sqlite`: one ``printf``
+  per row) and Python joins a batch of them; a batch in which a text cell needs quoting
+  is asked for again with quoting in SQL, and a row SQLite cannot write exactly (see
+  there) is written by Python.
+* Others (and :func:`python_stream`, the baseline of ``bench/bench_reporting.py``): the
+  raw DB-API cursor, fetched in batches, and one f-string per row. A row whose text
+  needs quoting (a delimiter, quote or line break in it) or neutralising (text that a
+  spreadsheet would run as a formula; in the Excel variant also a negative number) is
+  written through the csv module instead, so the result is the same.
 
 Both variants prefix text cells starting with ``= + - @``, TAB or CR with ``'`` (as
 :func:`app.csvsafe.safe_cell` does); numbers, also negative ones, are written as numbers.
@@ -26,7 +30,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from app.csvsafe import FORMULA_START
-from app.reporting import records
+from app.reporting import records, records_sqlite
 from app.reporting.periods import OSLO, Period
 
 BATCH = 5_000
@@ -62,8 +66,17 @@ def csv_stream(session: Session, period: Period, excel: bool = False) -> Iterato
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         yield from _postgresql(connection, period, excel)
+    elif connection.dialect.name == "sqlite":
+        yield from _sqlite_lines(connection, period, excel)
     else:
-        yield from _sqlite(connection, period, excel)
+        yield from _python(connection, period, excel)
+
+
+def python_stream(session: Session, period: Period, excel: bool = False) -> Iterator[str]:
+    """The same bytes with every line formatted in Python (the way before SQLite wrote
+    them; kept for other databases and as the benchmark's baseline)."""
+    yield header(excel)
+    yield from _python(session.connection(), period, excel)
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------
@@ -174,21 +187,90 @@ class _OsloTime:
         return self.local[hour] + text[13:19] + self.offset[hour]
 
 
-def _sqlite(connection, period: Period, excel: bool) -> Iterator[str]:
+def _bounds(connection, period: Period, cursor) -> tuple[list, str]:
+    """The period as stored (naive UTC text), and ``+`` when the table is to be scanned:
+    more than about 2 % of the ledger is read in id order straight from the table (the
+    ``+`` keeps SQLite off the completed_at index, whose rows would need a sort by id;
+    measured faster already at 10 %); less through the index."""
     from app.exchange.models import ReuseRecord
 
     start, end = period.utc_bounds()
     processor = ReuseRecord.__table__.c.completed_at.type.bind_processor(connection.dialect)
-    bounds = [processor(v) for v in (start, end)]  # as stored: naive UTC text
-    columns = ", ".join(column for column, _how in SOURCES)
-    cursor = connection.connection.driver_connection.cursor()
-    # More than about 2 % of the ledger: scan the table in id order (``+`` keeps SQLite
-    # off the completed_at index, whose rows would need a sort by id; measured faster
-    # already at 10 %); less: use the index.
+    bounds = [processor(v) for v in (start, end)]
     wanted = cursor.execute("SELECT count(*) FROM reuse_records WHERE completed_at >= ? "
                             "AND completed_at < ?", bounds).fetchone()[0]
     highest = cursor.execute("SELECT max(id) FROM reuse_records").fetchone()[0] or 0
-    plus = "+" if wanted * 50 > highest else ""
+    return bounds, "+" if wanted * 50 > highest else ""
+
+
+def _sqlite_lines(connection, period: Period, excel: bool) -> Iterator[str]:
+    cursor = connection.connection.driver_connection.cursor()
+    bounds, plus = _bounds(connection, period, cursor)
+    where = f"WHERE {plus}completed_at >= ? AND {plus}completed_at < ?"
+    delimiter = ";" if excel else ","
+    cells = len(SOURCES) - 1
+    redo = _Redo(cursor.connection, excel)
+    try:
+        cursor.execute(f"SELECT {records_sqlite.line_sql(SOURCES, excel, False)} "  # noqa: S608 - constants
+                       f"FROM reuse_records {where} ORDER BY id", bounds)
+        while True:
+            rows = cursor.fetchmany(BATCH)
+            if not rows:
+                break
+            lines = [line for (line,) in rows]
+            try:
+                text = "".join(lines)
+            except TypeError:  # an id among the lines: a row for Python
+                text = ""
+            n = len(lines)
+            if (text.count(delimiter) != cells * n or '"' in text or text.count("\n") != n
+                    or text.count("\r") != n):  # text to quote, or no text
+                text = redo(lines, bounds, delimiter)
+            yield text
+    finally:
+        cursor.close()
+        redo.close()
+
+
+class _Redo:
+    """A batch again: every line with its text cells quoted and neutralised in SQL, and
+    the rows SQLite cannot write (their id in place of a line) written by Python."""
+
+    def __init__(self, raw, excel: bool):
+        self.cursor, self.excel = raw.cursor(), excel
+        self.iso = _OsloTime()
+        self.slow = _Slow(excel, self.iso)
+
+    def __call__(self, lines, bounds, delimiter: str) -> str:
+        first, last = (_id(lines[0], delimiter), _id(lines[-1], delimiter))
+        self.cursor.execute(
+            f"SELECT {records_sqlite.line_sql(SOURCES, self.excel, True)} FROM reuse_records "  # noqa: S608 - constants
+            "WHERE id BETWEEN ? AND ? AND completed_at >= ? AND completed_at < ? ORDER BY id",
+            [first, last, *bounds])
+        again = [line if isinstance(line, str) else self.row(line)
+                 for (line,) in self.cursor.fetchall()]
+        return "".join(again)
+
+    def row(self, id_: int) -> str:
+        columns = ", ".join(column for column, _how in SOURCES)
+        row = self.cursor.connection.execute(
+            f"SELECT {columns} FROM reuse_records WHERE id = ?", (id_,)).fetchone()  # noqa: S608
+        line = _excel_line if self.excel else _plain_line
+        return line(row, self.iso) or self.slow(row)
+
+    def close(self) -> None:
+        self.cursor.close()
+
+
+def _id(line, delimiter: str) -> int:
+    """The id of a line (its first cell, digits) or the id given in its place."""
+    return line if isinstance(line, int) else int(line[:line.index(delimiter)])
+
+
+def _python(connection, period: Period, excel: bool) -> Iterator[str]:
+    cursor = connection.connection.driver_connection.cursor()
+    bounds, plus = _bounds(connection, period, cursor)
+    columns = ", ".join(column for column, _how in SOURCES)
     cursor.execute(f"SELECT {columns} FROM reuse_records WHERE {plus}completed_at >= ? AND "  # noqa: S608
                    f"{plus}completed_at < ? ORDER BY id", bounds)
     iso = _OsloTime()
