@@ -233,15 +233,14 @@ def _token_hit(
     tok: str, terms: set[str], prefixes: tuple[str, ...], heads: set[str] | None
 ) -> bool:
     variants, tails = _token_forms(tok)
-    if not variants.isdisjoint(terms) or (
-        bool(prefixes) and any(v.startswith(prefixes) for v in variants)
-    ):
-        return True
-    if not heads:
-        return False
-    return not tails.isdisjoint(heads) or (
-        bool(prefixes) and any(t.startswith(prefixes) for t in tails)
-    )
+    for v in variants:
+        if v in terms or (prefixes and v.startswith(prefixes)):
+            return True
+    if heads:
+        for t in tails:
+            if t in heads or (prefixes and t.startswith(prefixes)):
+                return True
+    return False
 
 
 @lru_cache(maxsize=100_000)
