@@ -281,6 +281,31 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
+def reference_backend(commit: str, workdir: Path) -> Any:
+    """The embedded backend of ``commit`` (``git archive``) over ``workdir``.
+
+    Its ``search`` package is imported as ``search_at_<commit>``; the index files
+    are shared (same format), so both engines answer over the same documents.
+    """
+    import importlib
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    name = f"search_at_{commit[:10]}"
+    dest = Path(tempfile.mkdtemp(prefix="bench-ref-"))
+    tar = subprocess.run(
+        ["git", "-C", str(root), "archive", commit, "search"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=tar, check=True)
+    (dest / "search").rename(dest / name)
+    sys.path.insert(0, str(dest))
+    package = importlib.import_module(name)
+    backend = importlib.import_module(f"{name}.embedded").EmbeddedBackend(workdir)
+    backend.query_type = package.SearchQuery
+    backend.search(package.SearchQuery(q="bord"))
+    return backend
+
+
 def timed(out: list[tuple[float, float]], fn: Any) -> Any:
     """Call ``fn``; append (wall-clock ms, this thread's CPU ms) to ``out``."""
     c, t = time.thread_time(), time.perf_counter()
@@ -395,6 +420,12 @@ def main() -> None:
         help="run only the first N queries through the LIKE scan (default all)",
     )
     parser.add_argument("--keep", help="build the index in this directory and keep it")
+    parser.add_argument(
+        "--against",
+        metavar="COMMIT",
+        help="also run every query on the engine as of COMMIT (its search/ package from git, "
+        "over the same index directory), interleaved, as a reference",
+    )
     args = parser.parse_args()
     cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
     cpu = next(
@@ -429,13 +460,18 @@ def main() -> None:
         # cost of a query never seen before), and the LIKE scan (only the first
         # --baseline-queries).
         n_base = args.baseline_queries or len(queries)
+        ref = reference_backend(args.against, workdir) if args.against else None
         db = build_sqlite(docs)
         load0 = os.getloadavg()
         warm: list[tuple[float, float]] = []
         cold: list[tuple[float, float]] = []
         base: list[tuple[float, float]] = []
+        old: list[tuple[float, float]] = []
         totals = []
         for i, q in enumerate(queries):
+            if ref is not None:
+                ref_q = ref.query_type(**{f: getattr(q, f) for f in q.__dataclass_fields__})
+                timed(old, lambda q=ref_q: ref.search(q))
             totals.append(timed(warm, lambda q=q: backend.search(q).total))
             reopened.drop_caches()
             timed(cold, lambda q=q: reopened.search(q))
@@ -450,7 +486,10 @@ def main() -> None:
             "{:<13} {:>5} queries  median {:8.2f} ms  p95 {:8.2f} ms  max {:8.2f} ms"
             "   (CPU: median {:.2f} ms  p95 {:.2f} ms)"
         )
-        for name, rows in (("engine", warm), ("engine, cold", cold), ("LIKE", base)):
+        rows_by_name = [("engine", warm), ("engine, cold", cold), ("LIKE", base)]
+        if old:
+            rows_by_name.insert(2, (f"at {args.against[:10]}", old))
+        for name, rows in rows_by_name:
             wall, cpu = [w for w, _ in rows], [c for _, c in rows]
             print(
                 line.format(
@@ -473,6 +512,14 @@ def main() -> None:
             f"p95 {bp95 / pct(head, 95):.0f}x (same {n_base} queries); "
             f"cold / warm engine median {cmed / med:.2f}x  p95 {cp95 / p95:.2f}x"
         )
+        if old:
+            omed, op95 = statistics.median(w for w, _ in old), pct([w for w, _ in old], 95)
+            ocpu = [c for _, c in old]
+            print(
+                f"ratio  : {args.against[:10]} / engine  median {omed / med:.2f}x  "
+                f"p95 {op95 / p95:.2f}x wall-clock, CPU p95 "
+                f"{pct(ocpu, 95) / pct([c for _, c in warm], 95):.2f}x"
+            )
         cpu95 = pct([c for _, c in warm], 95)
         print(
             f"goal p95 <= 3 ms: {'met' if p95 <= 3 else 'MISSED'} wall-clock ({p95:.2f} ms), "
