@@ -29,7 +29,7 @@ from app import notifications
 from app.accounts.models import Membership, User
 from app.db import db, utcnow
 from app.mail import queue_mail, register_subject
-from app.matching import reasons
+from app.matching import explain, reasons
 from app.matching.models import VISIBLE_STATES, Match, NotificationKind
 from app.notifications import EmailMode, Notification, inbox, mark_read, unread_count
 from app.notifications.digest import send_digests
@@ -185,6 +185,7 @@ def _email(created: list[Notification], now: datetime) -> None:
         if now_items:
             user = db.session.get(User, user_id)
             locale = user.locale or "nb"
+            explain.fill(n.match for n in now_items)
             with force_locale(locale):
                 mail = [mail_item(n) for n in now_items]
             queue_mail(user.email, "match_notification", locale, items=mail)

@@ -21,7 +21,7 @@ from app.accounts.models import Role, User
 from app.db import db, utcnow
 from app.errors import Conflict, NotFound
 from app.listings.models import Listing
-from app.matching import candidates
+from app.matching import candidates, explain
 from app.matching.batch import score_columns
 from app.matching.models import VISIBLE_STATES, Match, MatchState
 from app.matching.scoring import Scored, score
@@ -226,6 +226,7 @@ def _listed(where, page: int, per_page: int) -> tuple[list[Match], int]:
                  joinedload(Match.request).joinedload(WantedRequest.organization))
         .order_by(Match.score.desc(), Match.distance_m.asc(), Match.id.asc())
         .limit(per_page).offset((page - 1) * per_page)).unique().all()
+    explain.fill(items)  # the page's reasons in two queries, not two per match
     return list(items), total
 
 

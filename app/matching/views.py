@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from app import notifications
 from app.db import db
 from app.main import safe_next
-from app.matching import notify, services
+from app.matching import explain, notify, services
 from app.matching.forms import ReadForm, settings_form
 from app.matching.models import Notification, NotificationKind
 
@@ -62,6 +62,7 @@ def inbox():
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     items, total = notify.inbox(current_user, page, PER_PAGE)
+    explain.fill(n.match for n in items if n.match is not None)  # one read for the page
     return render_template("matching/inbox.html", items=items, total=total, page=page,
                            pages=max(1, -(-total // PER_PAGE)), read_form=ReadForm())
 
