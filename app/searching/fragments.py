@@ -7,6 +7,10 @@ Flask-Babel's context, some 100 times a page), the category tree (all categories
 ORM objects on every request) and the 20 result cards (number formatting, three
 translated labels and a ``url_for`` each, then the macro). This module keeps:
 
+* **The filter panel**, rendered from a context of plain values only (the parameters,
+  the facet counts and the category tree, the errors, in the language), keyed by that
+  whole context; paging and sorting a search keep the same panel.
+
 * **The category tree** (slug, name in the language, parent) per *content generation*
   (app/pagecache.py: bumped after every writing commit, in every process) and language.
   A new or renamed category commits, so the next request reads the categories again.
@@ -32,8 +36,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g
-from flask_babel import get_translations
+from flask import current_app, g, request
+from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -83,6 +87,7 @@ class LRU:
 class Caches:
     categories: LRU
     cards: LRU
+    panels: LRU
 
 
 def caches() -> Caches | None:
@@ -94,7 +99,8 @@ def caches() -> Caches | None:
             return None
         found = app.extensions.setdefault(EXTENSION, Caches(
             categories=LRU(8, float(app.config.get("CATEGORY_CACHE_SECONDS", 60))),
-            cards=LRU(int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000)))))
+            cards=LRU(int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000))),
+            panels=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000)))))
     return found
 
 
@@ -162,6 +168,41 @@ def cached_card(key: Hashable, build: Callable[[], tuple[dict[str, Any], Markup]
         card = build()
         found.cards.put(key, card)
     return card
+
+
+# --- the filter panel -------------------------------------------------------------------
+
+
+def freeze(value: Any) -> Hashable:
+    """``value`` (dicts, lists, sets of plain values) as a hashable key with the same
+    content."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, freeze(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(freeze(item) for item in value)
+    if isinstance(value, set | frozenset):
+        return frozenset(freeze(item) for item in value)
+    return value
+
+
+def rendered(template: str, context: dict[str, Any]) -> Markup:
+    """``template`` rendered with ``context`` and nothing else (no viewer, no session, no
+    context processors), from the cache when the same context was rendered before; the
+    key is the template and the whole context, so a change of any value renders anew."""
+    def render() -> Markup:
+        html = current_app.jinja_env.get_template(template).render(
+            **context, **request_gettext())
+        return Markup(html)  # noqa: S704 - an autoescaped template's output
+
+    found = caches()
+    if found is None:
+        return render()
+    key = (template, request.script_root, str(get_locale()), freeze(context))
+    html = found.panels.get(key)
+    if html is None:
+        html = render()
+        found.panels.put(key, html)
+    return html
 
 
 # --- translations -----------------------------------------------------------------------

@@ -237,23 +237,32 @@ def search_page():
     org_kind_labels = fragments.labels(locale, "org_kind", ORG_KIND_LABELS)
     render_card = get_template_attribute("searching/_macros.html", "card")
     cards = [_card(hit, categories, locale, render_card) for hit in result.hits]
+    chips = _chips(params, categories)
+    filter_panel = fragments.rendered("searching/_filters.html", {
+        "params": {"q": params.q, "category": params.category,
+                   "conditions": params.conditions, "districts": params.districts,
+                   "org_kinds": params.org_kinds, "free": params.free,
+                   "radius_km": params.radius_km},
+        "errors": errors, "form_values": _form_values(params, errors),
+        "chip_count": len(chips),
+        "category_tree": _category_tree(facets["category"], params.category, locale),
+        "condition_options": [(c, condition_labels[c], facets["condition"].get(c, 0))
+                              for c in CONDITIONS],
+        "district_options": [(d, n) for d, n in sorted(facets["district"].items())
+                             if n or d in params.districts]
+        + [(d, 0) for d in params.districts if d not in facets["district"]],
+        "org_kind_options": [(k, org_kind_labels[k], facets["org_kind"].get(k, 0))
+                             for k in ORG_KINDS],
+        "radii": sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
+    })
     return render_template(
         "searching/search.html", **fragments.request_gettext(),
-        params=params, errors=errors, form_values=_form_values(params, errors),
+        params=params, errors=errors, filter_panel=filter_panel,
         result=result, pages=pages, page_url=_page_url,
         cards=cards,
         map_data=search_map_data(cards, params.origin, params.radius_km),
-        category_tree=_category_tree(facets["category"], params.category, locale),
-        condition_options=[(c, condition_labels[c], facets["condition"].get(c, 0))
-                           for c in CONDITIONS],
-        district_options=[(d, n) for d, n in sorted(facets["district"].items())
-                          if n or d in params.districts]
-        + [(d, 0) for d in params.districts if d not in facets["district"]],
-        org_kind_options=[(k, org_kind_labels[k], facets["org_kind"].get(k, 0))
-                          for k in ORG_KINDS],
         sort_options=list(fragments.labels(locale, "sort", SORT_LABELS).items()),
-        radii=sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
-        chips=_chips(params, categories),
+        chips=chips,
         wanted_url=(wanted_url := _wanted_url(params)),
         wanted_login_url=url_for("accounts.login", next=wanted_url) if wanted_url else None,
         title=_("Søk"),
