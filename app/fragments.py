@@ -14,10 +14,11 @@ In a template::
 * **Key.** The fragment's name, the caller's key values, the language and the *content
   generation* read when the request began (app/pagecache.py: bumped after every commit
   that wrote, in every process). Any write anywhere makes every fragment render anew.
-* **Never stale for the writer, never from a race.** A fragment is neither served nor kept
-  when the generation has moved since the request began (this request or another
-  committed a write meanwhile: the data the view loaded may be older or newer than the
-  key says) or when this request's transaction has written and not committed yet.
+* **Never stale for the writer, never from a race.** The generation is read before the
+  view loads anything, so what a request renders is at least as new as its key says (a
+  commit elsewhere meanwhile can only make it newer, and requests after that commit use
+  the next generation). A request that wrote, committed or not, neither serves nor
+  keeps fragments from then on: its own change must show to it.
 * **Never another person's content.** A fragment that contains this request's CSRF
   token (it belongs to one session) is not kept; fragments must not use ``current_user``: the
   test ``tests/test_page_speed.py`` renders them for an owner, another member and an
@@ -34,9 +35,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.pagecache import WROTE
 
 EXTENSION = "kretslop.fragments"
 
@@ -47,11 +53,11 @@ class FragmentStore:
     def __init__(self, seconds: float, entries: int) -> None:
         self.seconds = seconds
         self.entries = entries
-        self._items: OrderedDict[Hashable, tuple[float, Markup]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0  # for tests and for looking at a running process
 
-    def get(self, key: Hashable) -> Markup | None:
+    def get(self, key: Hashable) -> Any | None:
         with self._lock:
             entry = self._items.get(key)
             if entry is not None and time.monotonic() - entry[0] > self.seconds:
@@ -64,7 +70,7 @@ class FragmentStore:
             self._items.move_to_end(key)
             return entry[1]
 
-    def put(self, key: Hashable, text: Markup) -> None:
+    def put(self, key: Hashable, text: Any) -> None:
         with self._lock:
             self._items[key] = (time.monotonic(), text)
             self._items.move_to_end(key)
@@ -101,18 +107,18 @@ def _note_generation() -> None:
         current_app.logger.warning("fragments: generation unavailable", exc_info=True)
 
 
+@event.listens_for(Session, "after_commit", insert=True)  # before pagecache pops WROTE
+def _wrote_and_committed(session) -> None:
+    if session.info.get(WROTE) and has_request_context():
+        g.fragments_off = True
+
+
 def _usable_generation() -> int | None:
     """The generation to key on, or None when no fragment may be served or kept now."""
     from app.db import db
-    from app.pagecache import WROTE
 
     started = g.get("fragment_generation")
-    if started is None or db.session.info.get(WROTE):
-        return None
-    try:
-        if _generation().current() != started:
-            return None
-    except Exception:  # noqa: BLE001
+    if started is None or g.get("fragments_off") or db.session.info.get(WROTE):
         return None
     return started
 
@@ -137,8 +143,26 @@ def cached_fragment(name: str, *key: Hashable, caller: Callable[[], Markup]) -> 
     return text
 
 
+def cached_value(name: str, *key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s result kept like a fragment (same generation and write rules), for
+    small values such as a person's unread count: put the person in ``key``."""
+    store: FragmentStore | None = current_app.extensions.get(EXTENSION)
+    generation = _usable_generation() if store is not None else None
+    if generation is None:
+        return compute()
+    full_key = ("value:" + name, generation, *key)
+    found = store.get(full_key)
+    if found is not None:
+        return found[0]
+    value = compute()
+    if _usable_generation() == generation:
+        store.put(full_key, (value,))
+    return value
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["cached_fragment"] = cached_fragment
+    app.jinja_env.globals["cached_value"] = cached_value
     seconds = float(app.config.get("FRAGMENT_CACHE_SECONDS", 60) or 0)
     if seconds <= 0 or app.debug:
         return

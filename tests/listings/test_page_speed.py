@@ -164,3 +164,44 @@ def test_imported_macros_are_not_rebuilt_each_render(app):
         assert module is not None
         assert render_template_string(template) == first
         assert imported._module is module
+
+
+def _unread_badge(html: str) -> str | None:
+    found = re.search(r'<span class="visually-hidden">(\d+ ulest[^<]*)</span>', html)
+    return found.group(1) if found else None
+
+
+def test_the_unread_count_is_each_persons_own_and_follows_writes(app, owner, other):
+    from app import notifications
+    from app.db import commit
+
+    owner_client, member_client = _logged_in(app, owner.user), _logged_in(app, other.user)
+    for client in (owner_client, member_client):
+        assert _unread_badge(_text(client.get("/listings"))) is None
+    hits = _store(app).hits
+    assert _unread_badge(_text(owner_client.get("/listings"))) is None
+    assert _store(app).hits > hits  # the count came from the store
+
+    notifications.add(owner.user, "match_for_request", path="/matches", params={})
+    commit()
+    assert _unread_badge(_text(owner_client.get("/listings"))) == "1 ulest varsel"
+    assert _unread_badge(_text(member_client.get("/listings"))) is None  # not the owner's
+    assert _unread_badge(_text(owner_client.get("/listings"))) == "1 ulest varsel"
+
+    notifications.mark_read(owner.user)
+    commit()
+    assert _unread_badge(_text(owner_client.get("/listings"))) is None
+
+
+def test_home_fragments_follow_login_state_and_language(app, owner):
+    anonymous = app.test_client()
+    for _ in range(2):
+        page = _text(anonymous.get("/?lang=nb"))
+        assert "Registrer organisasjonen din" in page and "Gi overskuddet" in page
+        assert "Om tjenesten" in page  # the footer
+    english = _text(anonymous.get("/?lang=en"))
+    assert "Gi overskuddet" not in english and "Om tjenesten" not in english
+    member = _logged_in(app, owner.user)
+    page = _text(member.get("/?lang=nb"))
+    assert "Registrer organisasjonen din" not in page and "Gi overskuddet" in page
+    assert "Registrer organisasjonen din" in _text(anonymous.get("/?lang=nb"))
