@@ -10,12 +10,26 @@ Which one a test gets by default comes from ``KRETSLOP_TEST_STACK`` (``embedded`
 default, or ``scale``; CI's PostgreSQL pass sets ``scale``). A test that needs one shape
 whatever the setting passes ``mode=`` (``tests/e2e/test_scale_stack.py`` always wants
 ``scale``). In ``scale`` a missing PostgreSQL or Redis skips, or fails in CI.
+
+Migrating and seeding the demo data takes 15-50 s on the 2-core CI machine, and about
+twenty test modules each start a stack. So each test process builds every (shape, seeded)
+kind *once* (:class:`StackTemplate`: ``flask db upgrade``, ``flask seed demo`` and, in
+``scale``, the RQ worker until every outbox event is delivered, exactly as a stack's own
+start did) and a stack then starts from a copy of it: the SQLite file or
+``CREATE DATABASE ... TEMPLATE``, and the instance, media, mail and search folders. The
+template's address (``BASE_URL`` in e-mailed links and queued mail) is rewritten to the
+stack's own, and it keeps the template's ``SECRET_KEY``, so a copy is the stack a fresh
+seed on that port would have given. ``KRETSLOP_STACK_TEMPLATE=0`` migrates and seeds
+every stack itself, as before.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
+import sqlalchemy as sa
 
 from tests.conftest import (
     REDIS_URL,
@@ -115,9 +130,10 @@ class LiveStack:
         return result
 
     def start(self) -> LiveStack:
-        self.flask("db", "upgrade")
-        if self.seed:
-            self.flask("seed", "demo")
+        if templates_enabled():
+            StackTemplate.for_stack(self).copy_into(self)
+        else:
+            self.prepare()
         workers = "2" if self.mode == "scale" else "1"
         self._spawn("web.log", [PYTHON, "-m", "gunicorn", "--workers", workers, "--threads",
                                 "4", "--bind", f"127.0.0.1:{self.port}",
@@ -127,9 +143,16 @@ class LiveStack:
         self._wait_until_up()
         if self.mode == "scale":
             # Ready means the demo data is searchable and matched, as after `make run`:
-            # the worker delivers what `seed demo` left in the outbox.
+            # the worker delivers what `seed demo` left in the outbox (a copy of a
+            # template has nothing left: its worker delivered it all).
             self.wait_until_idle(timeout=120)
         return self
+
+    def prepare(self) -> None:
+        """Migrate the database and (if ``seed``) load the demo data."""
+        self.flask("db", "upgrade")
+        if self.seed:
+            self.flask("seed", "demo")
 
     def _spawn(self, log_name: str, command: list[str]) -> None:
         with open(self.tmp / log_name, "wb") as log:  # the child keeps its own copy
@@ -250,3 +273,157 @@ class LiveStack:
                 return value
             time.sleep(interval)
         raise AssertionError(f"condition not met in {timeout}s\n{self.logs()}")
+
+
+# --- templates: migrate and seed once per test process, copy per stack ---------------
+
+
+def templates_enabled() -> bool:
+    return os.environ.get("KRETSLOP_STACK_TEMPLATE", "1").strip() != "0"
+
+
+#: Settings each stack has of its own (a template's are replaced when it is copied).
+_PER_STACK = {"SECRET_KEY", "INSTANCE_PATH", "MAIL_DIR", "MEDIA_ROOT", "SEARCH_PATH",
+              "BASE_URL", "DATABASE_URL", "JOBS_QUEUE"}
+#: Settings read when a request is served, never by ``db upgrade`` or ``seed demo``: a
+#: module may set them on its stack and still start from the common template.
+_SERVING_ONLY = ("STRIPE_", "PLATFORM_OPERATOR_ORGNR", "PLATFORM_FEE_PERCENT",
+                 "IMPORT_INLINE_ROWS")
+#: What a stack keeps under its folder besides the database (logs are its own).
+_COPIED = ("instance", "mail", "media", "search")
+_SQLITE_FILES = ("e2e.sqlite3", "e2e.sqlite3-wal", "e2e.sqlite3-shm")
+
+
+class StackTemplate:
+    """A migrated (and seeded) stack, stopped, kept to be copied by the stacks of this
+    test process; removed (its PostgreSQL database dropped) when the process exits."""
+
+    _built: dict[tuple, StackTemplate] = {}
+
+    def __init__(self, mode: str, seed: bool, settings: dict[str, str]) -> None:
+        import tempfile
+
+        root = Path(tempfile.mkdtemp(prefix=f"kretslop-template-{mode}-"))
+        atexit.register(shutil.rmtree, root, True)
+        self.stack = LiveStack(root, mode=mode, seed=seed)
+        self.stack.env.update(settings)
+        if self.stack._pg:
+            atexit.register(_drop_postgres_database, self.stack._pg[2], self.stack._pg[1])
+        self.stack.prepare()
+        if mode == "scale":
+            # The worker delivers what the seed left in the outbox (search index, matches,
+            # mail), as a stack's own start waits for; then it stops and the copies start
+            # with nothing pending.
+            self.stack._spawn("worker.log", [PYTHON, "-m", "flask", "--app", "wsgi",
+                                             "jobs", "worker"])
+            try:
+                self.stack.wait_until_idle(timeout=120)
+            finally:
+                for process in self.stack.processes:
+                    process.terminate()
+                for process in self.stack.processes:
+                    process.wait(timeout=30)
+                self.stack.processes.clear()
+
+    @classmethod
+    def for_stack(cls, stack: LiveStack) -> StackTemplate:
+        """The template for ``stack``'s shape, seed and settings (built on first use).
+        A stack whose environment differs in anything the migration or the seed could
+        read gets a template of its own."""
+        settings = {key: value for key, value in stack.env.items()
+                    if key not in _PER_STACK and not key.startswith(_SERVING_ONLY)}
+        key = (stack.mode, stack.seed, frozenset(settings.items()))
+        if key not in cls._built:
+            cls._built[key] = cls(stack.mode, stack.seed, settings)
+        return cls._built[key]
+
+    def copy_into(self, stack: LiveStack) -> None:
+        """Give ``stack`` (not started yet) this template's database and folders."""
+        source = self.stack.tmp
+        for name in _COPIED:
+            if (source / name).exists():
+                shutil.copytree(source / name, stack.tmp / name, dirs_exist_ok=True)
+        if stack._pg:
+            _scratch, name, server = stack._pg
+            admin = sa.create_engine(sa.engine.make_url(server), isolation_level="AUTOCOMMIT",
+                                     poolclass=sa.pool.NullPool)
+            try:
+                with admin.connect() as conn:
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.exec_driver_sql(
+                        f'CREATE DATABASE "{name}" TEMPLATE "{self.stack._pg[1]}"')
+            finally:
+                admin.dispose()
+        else:
+            for name in _SQLITE_FILES:
+                if (source / name).exists():
+                    shutil.copy2(source / name, stack.tmp / name)
+        stack.env["SECRET_KEY"] = self.stack.env["SECRET_KEY"]
+        self._readdress(stack)
+
+    def _readdress(self, stack: LiveStack) -> None:
+        """The template's address becomes the stack's in the database's text and the
+        e-mails (both are 127.0.0.1 with a five-digit port, so lengths stay the same)."""
+        old = self.stack.url.removeprefix("http://")
+        new = stack.url.removeprefix("http://")
+        if len(old) != len(new):  # a port below 10000: quoted-printable lines would move
+            raise RuntimeError(f"template address {old} and stack address {new} differ "
+                               "in length")
+        replace_in_database(stack.env["DATABASE_URL"], old, new)
+        for path in (stack.tmp / "mail").glob("*.eml"):
+            text = path.read_bytes().decode("utf-8", errors="surrogateescape")
+            changed = replace_soft_broken(text, old, new)
+            if changed != text:
+                path.write_bytes(changed.encode("utf-8", errors="surrogateescape"))
+
+
+def replace_in_database(url: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in every text and JSON column of every table."""
+    import app.models  # noqa: F401
+    from app.db import db
+
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        with engine.begin() as conn:
+            for table in db.metadata.sorted_tables:
+                for column in table.columns:
+                    kind = column.type
+                    if isinstance(kind, sa.Enum) or not isinstance(kind, sa.String | sa.JSON):
+                        continue
+                    if postgres:  # json/jsonb/varchar alike: compare and replace as text
+                        cast = "" if isinstance(kind, sa.String) else "::" + kind.compile(
+                            dialect=engine.dialect).lower()
+                        text_of = f'"{column.name}"::text'
+                    else:
+                        cast, text_of = "", f'"{column.name}"'
+                    conn.execute(sa.text(
+                        f'UPDATE "{table.name}" SET "{column.name}" = '
+                        f"replace({text_of}, :old, :new){cast} "
+                        f"WHERE {text_of} LIKE :pattern"),
+                        {"old": old, "new": new, "pattern": f"%{old}%"})
+    finally:
+        engine.dispose()
+
+
+def replace_soft_broken(text: str, old: str, new: str) -> str:
+    """``old`` -> ``new`` (same length) also where a quoted-printable soft line break
+    (``=`` at a line end) splits it; the breaks stay where they were."""
+    soft = r"(?:=\r?\n)?"
+    pattern = re.compile(soft.join(re.escape(ch) for ch in old))
+
+    def swap(match: re.Match) -> str:
+        chars = iter(new)
+        found = match.group(0)
+        out, i = [], 0
+        while i < len(found):
+            brk = re.match(r"=\r?\n", found[i:])
+            if brk:
+                out.append(brk.group(0))
+                i += len(brk.group(0))
+                continue
+            out.append(next(chars))
+            i += 1
+        return "".join(out)
+
+    return pattern.sub(swap, text)
