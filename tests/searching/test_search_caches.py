@@ -167,3 +167,29 @@ def test_without_the_caches_each_page_reads_the_categories(app, client, new_list
     with StatementCounter(db.engine) as counter:
         _page(client, "?q=kontorstol")
     assert any("FROM categories" in s for s in counter.statements)
+
+
+def _count(html: str, name: str, value: str) -> str:
+    match = re.search(rf'name="{name}" value="{value}"[^>]*>\s*<label[^>]*>[^<]*'
+                      r'<span class="count">\((\d+)\)', html)
+    assert match, (name, value)
+    return match.group(1)
+
+
+def test_the_filter_panel_follows_counts_and_language(app, client, new_listing):
+    new_listing(title="Kontorstol A", condition="good")
+    nb = _page(client, "?q=kontorstol&lang=nb")
+    hits = fragments.caches().panels.hits
+    _page(client, "?q=kontorstol&sort=newest&lang=nb")  # same panel: from the cache
+    assert fragments.caches().panels.hits == hits + 1
+    assert _count(nb, "condition", "good") == "1" and "Alle kategorier" in nb
+
+    new_listing(title="Kontorstol B", condition="good")
+    nb = _page(client, "?q=kontorstol&lang=nb")
+    assert _count(nb, "condition", "good") == "2"
+    assert _count(nb, "category", "office-chair") == "2"
+    en = _page(client, "?q=kontorstol&lang=en")
+    assert "All categories" in en and "Alle kategorier" not in en
+    checked = _page(client, "?q=kontorstol&condition=good&lang=nb")
+    assert re.search(r'name="condition" value="good" checked', checked)
+    assert "(1 valgt)" in checked
