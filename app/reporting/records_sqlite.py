@@ -162,7 +162,7 @@ def line_sql(sources: tuple[tuple[str, str], ...], excel: bool, careful: bool) -
         elif how.startswith("dec"):
             exact.append(_exact(column, int(how[-1])))
     texts = [column for column, how in sources if how == "text"]
-    firsts = f"printf('{'%.1!s' * len(texts)}', {', '.join(texts)})"
+    firsts = f"printf('{'%!.1s' * len(texts)}', {', '.join(texts)})"
     fast = _printf(sources, excel, careful)
     if not careful:
         fast = (f"CASE WHEN {firsts} GLOB '*{FORMULA_GLOB}' THEN "
