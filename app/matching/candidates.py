@@ -165,13 +165,19 @@ def _unindexed_sqlite(element, compiler, **kw) -> str:
 @cache
 def _requests_statement() -> sa.Select:
     """The candidate query of :func:`requests_for_listing`, built once with bound
-    parameters (building the expression for every listing cost more than running it)."""
+    parameters (building the expression for every listing cost more than running it).
+
+    The categories are joined by slug in the same statement (one round trip, not two):
+    both databases start from the few category rows and read each category's requests
+    through the primary key (SQLite) or the box index (PostgreSQL: nested loop, bitmap
+    scan per category, checked with EXPLAIN on 40 random listings of the bench data)."""
     w, b = WantedRequestCategory, sa.bindparam
     return sa.select(
         w.request_id, w.organization_id, w.match_terms, w.unit, w.quantity, w.min_quantity,
         w.max_price_ore, w.min_condition_rank, w.lat, w.lng, w.radius_km, w.needed_by,
-        w.category_id,
-    ).where(w.category_id.in_(b("category_ids", expanding=True)),
+        Category.slug,
+    ).join(Category, Category.id == w.category_id).where(
+            Category.slug.in_(b("slugs", expanding=True)),
             # SQLite: stay on the primary key (one contiguous range, no look-ups).
             unindexed(w.is_open) == sa.true(),
             w.min_lat <= b("lat"), w.max_lat >= b("lat"),
@@ -185,38 +191,29 @@ def _requests_statement() -> sa.Select:
             sa.or_(w.needed_by.is_(None), w.needed_by >= b("today")))
 
 
-@cache
-def _category_ids_statement() -> sa.Select:
-    return sa.select(Category.id, Category.slug).where(
-        Category.slug.in_(sa.bindparam("slugs", expanding=True)))
-
-
 def requests_for_listing(listing: ListingFacts, now: datetime) -> RequestColumns:
     """Open requests that could take ``listing`` (hard limits applied in SQL), as columns.
 
     Reads only ``wanted_request_categories`` (the matching copy, clustered by category),
     on the connection without ORM row processing; one row per (request, category), folded
     into one entry per request (the closest category's relation, as ``score_requests``
-    would find it, is computed here from the category ids)."""
-    connection = db.session.connection()
-    # Ids, not a join: PostgreSQL plans an index scan only when it sees them.
-    slug_of = dict(connection.execute(_category_ids_statement(), {
-        "slugs": list(taxonomy.request_categories_for_listing(listing.category))}).all())
-    rows = connection.execute(_requests_statement(), {
-        "category_ids": list(slug_of), "lat": listing.lat, "lng": listing.lng,
+    would find it, is computed here once per category)."""
+    rows = db.session.connection().execute(_requests_statement(), {
+        "slugs": list(taxonomy.request_categories_for_listing(listing.category)),
+        "lat": listing.lat, "lng": listing.lng,
         "price_ore": listing.price_ore, "condition_rank": listing.condition_rank,
         "unit": listing.unit, "quantity_available": listing.quantity_available,
         "org_id": listing.org_id, "today": today_in_oslo(now)}).all()
     if not rows:
         return RequestColumns.from_facts([])
     code_of = {}
-    for category_id, slug in slug_of.items():
+    for slug in taxonomy.request_categories_for_listing(listing.category):
         rel = taxonomy.relation(slug, listing.category)
-        code_of[category_id] = -1 if rel is None else RELATION_CODE[rel]
+        code_of[slug] = -1 if rel is None else RELATION_CODE[rel]
     cols = list(zip(*rows, strict=True))
     ids = np.array(cols[0], dtype=np.int64)
     codes = np.array([code_of[c] for c in cols[12]], dtype=np.int64)
-    categories = [(slug_of[c],) for c in cols[12]]
+    categories = [(c,) for c in cols[12]]
     unique, first, counts = np.unique(ids, return_index=True, return_counts=True)
     if len(unique) == len(ids):
         keep = None
