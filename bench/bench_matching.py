@@ -20,6 +20,10 @@ engine, then measures in one run:
     .venv/bin/python bench/bench_matching.py --data-dir /tmp/bm_region --only listing \
         --profile /tmp/find.prof                 # cProfile over the find + score samples
 
+A/B against older code on the same data: copy this script into a checkout of the older
+version (``git archive <rev> | tar -x -C /tmp/old``) and run both with the same
+``--data-dir``, one after the other (see docs/benchmarks.md, session 6).
+
 ``--data-dir`` keeps the database (SQLite: in that directory; PostgreSQL: the tables in
 ``--database-url``) and the search index, and reuses them when sizes and spread agree
 (``params.json``). Every timed line prints wall time and, next to it, the process's CPU
@@ -260,8 +264,11 @@ def build(n_requests: int, n_listings: int, spread: str = "region", seed: int = 
 
 def listing_to_requests(listing_id: int):
     from app.matching import candidates
-    from app.matching.batch import score_columns
 
+    try:
+        from app.matching.batch import score_columns
+    except ImportError:  # the code before session 6 (for an A/B run from its tree)
+        from app.matching.batch import score_requests as score_columns
     now = utcnow()
     facts = candidates.listing_facts_by_id([listing_id])[listing_id]
     found = candidates.requests_for_listing(facts, now)
@@ -354,9 +361,15 @@ def main() -> None:  # noqa: C901 - a script, top to bottom
                 print(f"reusing the data in {workdir}")
                 from app.matching.models import Match
 
-                # empty (every sample is rolled back): recreated from the current model
-                Match.__table__.drop(db.engine)
-                Match.__table__.create(db.engine)
+                # the matches (none: every sample is rolled back) as the current model
+                # has them (reasons nullable since session 6)
+                if db.engine.dialect.name == "postgresql":
+                    with db.engine.begin() as conn:
+                        conn.exec_driver_sql(
+                            "ALTER TABLE matches ALTER COLUMN reasons DROP NOT NULL")
+                else:
+                    Match.__table__.drop(db.engine)
+                    Match.__table__.create(db.engine)
             else:
                 marker.unlink(missing_ok=True)
                 db.metadata.drop_all(db.engine)
