@@ -67,7 +67,9 @@ def _insert(template: ReuseRecord, n: int, rng: random.Random) -> None:
             plain = {key: base[key] for key in ("district", "reason", "category_slug",
                                                 "giver_orgnr", "receiver_kind")}
             row.update(plain, district=TRICKY_TEXT[i - n], kg=sign * Decimal("2.5"),
-                       payment_method=None, completed_at=TIMES[0], recorded_at=TIMES[1])
+                       quantity=Decimal(1), co2e_kg=Decimal("1.25"), factor_value=Decimal("0.5"),
+                       price_ore=0, payment_method=None, completed_at=TIMES[0],
+                       recorded_at=TIMES[1])
         previous[kind] = db.session.execute(
             sa.insert(table).values(**row).returning(table.c.id)).scalar_one()
 
