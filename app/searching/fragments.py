@@ -20,6 +20,8 @@ translated labels and a ``url_for`` each, then the macro). This module keeps:
   distance, the category's name). An edited listing has a different key, so it can never
   show stale; nothing of the viewer is in a card (no login state, no CSRF token), so
   a card is the same for everyone who reads that language. Bounded LRU.
+* **The result map** (templates/_map.html ``search_map``), keyed by its data (the
+  markers of the page's cards, the centre, the map settings) and the language.
 * **Translations bound to the request**: ``gettext``/``ngettext`` for the template that
   look up the request's catalogue once instead of on every call, with the same meaning
   as Flask-Babel's (autoescaped Markup, ``%`` formatting, ``num`` for plurals).
@@ -29,6 +31,7 @@ All of it is skipped in debug mode, where template edits must show at once.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -36,7 +39,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, g, request
+from flask import current_app, g, get_template_attribute, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -88,6 +91,7 @@ class Caches:
     categories: LRU
     cards: LRU
     panels: LRU
+    macros: LRU
 
 
 def caches() -> Caches | None:
@@ -100,7 +104,8 @@ def caches() -> Caches | None:
         found = app.extensions.setdefault(EXTENSION, Caches(
             categories=LRU(8, float(app.config.get("CATEGORY_CACHE_SECONDS", 60))),
             cards=LRU(int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000))),
-            panels=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000)))))
+            panels=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000))),
+            macros=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000)))))
     return found
 
 
@@ -173,35 +178,57 @@ def cached_card(key: Hashable, build: Callable[[], tuple[dict[str, Any], Markup]
 # --- the filter panel -------------------------------------------------------------------
 
 
-def freeze(value: Any) -> Hashable:
-    """``value`` (dicts, lists, sets of plain values) as a hashable key with the same
-    content."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, freeze(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(freeze(item) for item in value)
-    if isinstance(value, set | frozenset):
-        return frozenset(freeze(item) for item in value)
-    return value
+def content_key(value: Any) -> str:
+    """``value`` (dicts, lists and plain values) as one string with the same content: JSON
+    with sorted keys, made in C (a tree of tuples cost 0.3 ms a page in Python)."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=repr)
 
 
-def rendered(template: str, context: dict[str, Any]) -> Markup:
-    """``template`` rendered with ``context`` and nothing else (no viewer, no session, no
-    context processors), from the cache when the same context was rendered before; the
-    key is the template and the whole context, so a change of any value renders anew."""
+def categories_version() -> int | None:
+    """What the category tree of this request is keyed by (None: not cached now)."""
+    if caches() is None or db.session.info.get(WROTE):
+        return None
+    return _generation()
+
+
+def rendered(template: str, context: dict[str, Any],
+             derived: Callable[[], dict[str, Any]] | None = None,
+             cacheable: bool = True) -> Markup:
+    """``template`` rendered with ``context`` (plus ``derived()``, values computed from
+    ``context`` alone, only on a miss) and nothing else: no viewer, no session, no context
+    processors. From the cache when the same context was rendered before; the key is the
+    template, the language and the whole context, so a change of any value renders anew."""
     def render() -> Markup:
         html = current_app.jinja_env.get_template(template).render(
-            **context, **request_gettext())
+            **context, **(derived() if derived else {}), **request_gettext())
         return Markup(html)  # noqa: S704 - an autoescaped template's output
 
     found = caches()
-    if found is None:
+    if found is None or not cacheable:
         return render()
-    key = (template, request.script_root, str(get_locale()), freeze(context))
+    key = (template, request.script_root, str(get_locale()), content_key(context))
     html = found.panels.get(key)
     if html is None:
         html = render()
         found.panels.put(key, html)
+    return html
+
+
+def macro(template: str, name: str, key: Any, *args: Any) -> Markup:
+    """The macro ``name`` of ``template`` called with ``args``, from the cache when it was
+    called with the same ``key`` (which must hold everything the output depends on)."""
+    def render() -> Markup:
+        return get_template_attribute(template, name)(*args)
+
+    found = caches()
+    if found is None:
+        return render()
+    full_key = (template, name, request.script_root, str(get_locale()), content_key(key))
+    html = found.macros.get(full_key)
+    if html is None:
+        html = render()
+        found.macros.put(full_key, html)
     return html
 
 

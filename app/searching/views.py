@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -92,8 +91,7 @@ def _category_tree(counts: dict[str, int], selected: str | None,
     return [root for root in roots if keep(root)]
 
 
-def _card(hit: Hit, category_names: dict[str, str], locale: str,
-          render: Callable[[dict[str, Any]], Markup]) -> dict[str, Any]:
+def _card(hit: Hit, category_names: dict[str, str], locale: str) -> dict[str, Any]:
     """The card's values and its HTML (``html``), from the per-process cache when this
     very card (same document values, highlight, distance and language) was made before."""
     doc = hit.doc
@@ -103,7 +101,7 @@ def _card(hit: Hit, category_names: dict[str, str], locale: str,
 
     def build() -> tuple[dict[str, Any], Markup]:
         values = _card_values(hit, category)
-        return values, render(values)
+        return values, get_template_attribute("searching/_macros.html", "card")(values)
 
     values, html = fragments.cached_card(key, build)
     return {**values, "html": html}
@@ -235,9 +233,9 @@ def search_page():
     pages = max(1, min(math.ceil(result.total / PER_PAGE), MAX_PAGE_DEPTH // PER_PAGE))
     condition_labels = fragments.labels(locale, "condition", CONDITION_LABELS)
     org_kind_labels = fragments.labels(locale, "org_kind", ORG_KIND_LABELS)
-    render_card = get_template_attribute("searching/_macros.html", "card")
-    cards = [_card(hit, categories, locale, render_card) for hit in result.hits]
+    cards = [_card(hit, categories, locale) for hit in result.hits]
     chips = _chips(params, categories)
+    version = fragments.categories_version()
     filter_panel = fragments.rendered("searching/_filters.html", {
         "params": {"q": params.q, "category": params.category,
                    "conditions": params.conditions, "districts": params.districts,
@@ -245,7 +243,8 @@ def search_page():
                    "radius_km": params.radius_km},
         "errors": errors, "form_values": _form_values(params, errors),
         "chip_count": len(chips),
-        "category_tree": _category_tree(facets["category"], params.category, locale),
+        # the tree is made from these on a miss (the categories of this generation)
+        "categories_version": version, "category_counts": facets["category"],
         "condition_options": [(c, condition_labels[c], facets["condition"].get(c, 0))
                               for c in CONDITIONS],
         "district_options": [(d, n) for d, n in sorted(facets["district"].items())
@@ -254,13 +253,17 @@ def search_page():
         "org_kind_options": [(k, org_kind_labels[k], facets["org_kind"].get(k, 0))
                              for k in ORG_KINDS],
         "radii": sorted(set(RADII_KM) | ({params.radius_km} if params.radius_km else set())),
-    })
+    }, derived=lambda: {"category_tree": _category_tree(facets["category"], params.category,
+                                                        locale)},
+        cacheable=version is not None)
+    map_data = search_map_data(cards, params.origin, params.radius_km)
     return render_template(
         "searching/search.html", **fragments.request_gettext(),
         params=params, errors=errors, filter_panel=filter_panel,
         result=result, pages=pages, page_url=_page_url,
         cards=cards,
-        map_data=search_map_data(cards, params.origin, params.radius_km),
+        results_map=fragments.macro("_map.html", "search_map", map_data, map_data,
+                                    ".search-grid"),
         sort_options=list(fragments.labels(locale, "sort", SORT_LABELS).items()),
         chips=chips,
         wanted_url=(wanted_url := _wanted_url(params)),

@@ -34,6 +34,13 @@ def _cards(html: str) -> list[str]:
     return re.findall(r'<li class="listing-card search-card">.*?</li>', html, re.S)
 
 
+def _map_json(html: str) -> str:
+    match = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html,
+                      re.S)
+    assert match, "no result map on the page"
+    return match.group(1)
+
+
 class StatementCounter:
     """Counts the SQL statements sent to the database while it is active."""
 
@@ -66,6 +73,7 @@ def test_an_edited_listing_shows_at_once_in_both_languages(app, client, new_list
     nb, en = _page(client, search + "nb"), _page(client, search + "en")
     for html in (nb, en):
         assert "Savo" in html and "Håg" not in html
+        assert "Savo" in _map_json(html)  # the result map's markers too
 
     services.update_listing(listing, {"price_nok": 250, "quantity": 3})
     commit()
