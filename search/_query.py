@@ -67,6 +67,20 @@ def _category_lut(engine: Engine, category: str) -> np.ndarray:
     return np.array([category in slugs for slugs in engine.path_slugs], bool)
 
 
+def _lut_mask(lut: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """``lut[codes]`` (a new array): by comparisons when few codes are wanted.
+
+    One ``==`` pass is about 30x cheaper than a gather, ``np.take`` 2.5x.
+    """
+    wanted = np.flatnonzero(lut).tolist()
+    if len(wanted) > 4:
+        return np.take(lut, codes)
+    mask = np.zeros(len(codes), bool)
+    for code in wanted:
+        mask |= codes == code
+    return mask
+
+
 def _filter_keep(
     engine: Engine, query: SearchQuery, sel: slice | np.ndarray, category: bool = True
 ) -> np.ndarray | None:
@@ -81,7 +95,7 @@ def _filter_keep(
         keep = cond if keep is None else np.logical_and(keep, cond, out=keep)
 
     if query.category and category:
-        both(_category_lut(engine, query.category)[engine.codes["path"][sel]])
+        both(_lut_mask(_category_lut(engine, query.category), engine.codes["path"][sel]))
     for name, wanted in (
         ("condition", query.conditions),
         ("org_kind", query.org_kinds),
@@ -95,7 +109,7 @@ def _filter_keep(
             code = engine.lookup[name].get(str(value))
             if code is not None:
                 lut[code] = True
-        both(lut[engine.codes[name][sel]])
+        both(_lut_mask(lut, engine.codes[name][sel]))
     if query.min_price_ore is not None:
         both(engine.price[sel] >= query.min_price_ore)
     if query.max_price_ore is not None:
@@ -304,7 +318,7 @@ def execute(
         if keep is not None:
             cands, cost = cands[keep], cost[keep]
     elif query.category:  # the category first, the other filters on its slots only
-        first = _category_lut(engine, query.category)[engine.codes["path"][:n]]
+        first = _lut_mask(_category_lut(engine, query.category), engine.codes["path"][:n])
         cands = np.flatnonzero(np.logical_and(first, engine.alive[:n], out=first))
         keep = _filter_keep(engine, query, cands, category=False)
         if keep is not None:

@@ -12,6 +12,7 @@ safe for Flask's threaded dev server.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import sqlite3
@@ -220,10 +221,13 @@ class EmbeddedBackend:
             if doc is None:  # deleted by another process since our last sync
                 continue
             hit = Hit(id=doc_id, doc=doc, distance_m=dist)
-            if query.highlight:
-                terms = plan.highlight_terms if plan else set()
-                prefixes = plan.highlight_prefixes if plan else ()
-                heads = plan.highlight_heads if plan else None
+            if query.highlight and plan is None:  # no words: nothing to mark
+                hit.highlights = {
+                    name: html.escape(str(doc.get(name) or "")) for name in ("title", "description")
+                }
+            elif query.highlight:
+                terms, prefixes = plan.highlight_terms, plan.highlight_prefixes
+                heads = plan.highlight_heads
                 hit.highlights = {
                     name: mark_terms(str(doc.get(name) or ""), terms, prefixes, memo, heads)
                     for name in ("title", "description")
