@@ -5,6 +5,7 @@ Needs `wrk` (Debian package). Runs everything on 127.0.0.1 and stops by itself.
 
     .venv/bin/python bench/bench_load.py [--seconds 10] [--connections 16] [--workers 2]
                                          [--only ROW [--only ROW ...]] [--list]
+                                         [--baseline-tree DIR]
 
 Rows marked "logged in" send the session cookie of a demo organisation member (logged in
 once over HTTP with the demo password); the page cache never serves a logged-in visitor,
@@ -12,6 +13,11 @@ so those pages are always rendered. "API search, token" sends a bearer API token
 same member (made with `flask tokens create`). `--only` takes a row name (exact, else
 every row whose name contains it, case-insensitive): `--only "listing, logged in"`,
 `--only "logged in"` (all logged-in rows), `--only home --only "API search"`.
+
+`--baseline-tree DIR` also serves an older checkout of the project (e.g. `git archive
+<commit> | tar -x -C DIR`, with `.venv` linked) on the same database, and measures every
+row on it right after the current code, in the same run: a "before/after" that a machine
+shared with other work cannot skew between two runs minutes apart.
 """
 
 from __future__ import annotations
@@ -148,6 +154,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", metavar="ROW",
                         help="run only this row (repeatable; exact name or part of names)")
     parser.add_argument("--list", action="store_true", help="print the row names and stop")
+    parser.add_argument("--baseline-tree", type=Path, metavar="DIR",
+                        help="also measure each row on this older checkout, same run")
     args = parser.parse_args()
     if args.list:
         print("\n".join(ROWS))
@@ -179,11 +187,23 @@ def main() -> None:
                gunicorn("wsgi:app", nocache_port, args.workers,
                         {**env, "PAGE_CACHE_SECONDS": "0"}, ROOT),
                gunicorn("hello_app:app", hello_port, args.workers, env, tmp)]
+    before: dict[str, str] = {}
+    if args.baseline_tree:
+        tree = args.baseline_tree.resolve()
+        old_port, old_nocache_port = free_port(), free_port()
+        servers += [gunicorn("wsgi:app", old_port, args.workers, env, tree),
+                    gunicorn("wsgi:app", old_nocache_port, args.workers,
+                             {**env, "PAGE_CACHE_SECONDS": "0"}, tree)]
     try:
         base = f"http://127.0.0.1:{app_port}"
         nocache = f"http://127.0.0.1:{nocache_port}"
         wait_up(base + "/healthz")
         wait_up(nocache + "/healthz")
+        if args.baseline_tree:
+            before = {base: f"http://127.0.0.1:{old_port}",
+                      nocache: f"http://127.0.0.1:{old_nocache_port}"}
+            for url in before.values():
+                wait_up(url + "/healthz")
         wait_up(f"http://127.0.0.1:{hello_port}/")
         listing = re.search(r'href="/listings/(\d+)"',
                             urllib.request.urlopen(base + "/listings").read().decode())  # noqa: S310
@@ -219,6 +239,12 @@ def main() -> None:
             rps, p95 = run_wrk(server + path, args.seconds, args.connections, script, headers)
             print(f"{name:18} {rps:8.1f} req/s  p95 {p95:7.1f} ms   | hello {hello_rps:8.1f} "
                   f"req/s  p95 {hello_p95:6.1f} ms   | ratio {rps / hello_rps:6.1%}", flush=True)
+            if before:
+                old_rps, old_p95 = run_wrk(before[server] + path, args.seconds,
+                                           args.connections, script, headers)
+                print(f"{'  ...before':18} {old_rps:8.1f} req/s  p95 {old_p95:7.1f} ms   | "
+                      f"ratio {old_rps / hello_rps:6.1%}   | now/before {rps / old_rps:5.2f}x",
+                      flush=True)
         print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         for server in servers:
