@@ -49,11 +49,12 @@ run: install translations
 ## make test: install what the tests need, lint, run the whole suite in parallel
 ## (pytest-xdist: TEST_WORKERS processes, one per core up to 8; TEST_WORKERS=0 runs
 ## serially). Each worker has its own database, Redis database, ports and folders;
-## a test file stays in one worker so its module-wide live stack is started once.
+## a test file stays in one worker so its module-wide live stack is started once, and
+## the long files go first (tests/conftest.py, LONG_FILES) in the order collected.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 8 ] && n=8; echo $$n)
 test: install-test translations tests/browser/node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 worker: install
 	$(FLASK) jobs worker

@@ -486,3 +486,39 @@ def auth(client):
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+# --- scheduling: the long files first --------------------------------------------------
+
+#: Files that take longest here (``--durations`` on the 2-core CI machine, the README's
+#: test section): started first, so that xdist (``--dist loadfile
+#: --no-loadscope-reorder`` in the Makefile) does not end with one worker running a long
+#: file while the other is idle. A file that serves the app over HTTP (a live stack, a
+#: browser) counts as long too; the rest follow, the files with most tests first.
+LONG_FILES = (
+    "tests/security/test_api_schemathesis.py",
+    "tests/security/test_authorization_matrix.py",
+    "tests/browser/test_journey_exchange.py",
+    "tests/browser/test_pay_with_card.py",
+    "tests/browser/test_journey_listing.py",
+    "tests/browser/test_responsive.py",
+    "tests/browser/test_accessibility.py",
+    "tests/e2e/test_scale_stack.py",
+    "tests/e2e/test_resource_limits.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    root = Path(str(config.rootpath))
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(Path(str(item.path)).relative_to(root).as_posix(), []).append(item)
+
+    def order(name: str) -> tuple:
+        if name in LONG_FILES:
+            return (0, LONG_FILES.index(name))
+        served = name.startswith(("tests/browser/", "tests/e2e/")) or any(
+            item.get_closest_marker("slow") for item in files[name])
+        return (1 if served else 2, -len(files[name]), name)
+
+    items[:] = [item for name in sorted(files, key=order) for item in files[name]]
