@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -43,13 +44,42 @@ class Outcome:
 
 def _insert(rows: list[dict]) -> list[int]:
     """Insert matches, skipping pairs that exist already; ids of the new ones. ``rows``
-    are keyed by column name (Core, no ORM bulk processing); SQLAlchemy sends up to 1,000
-    rows per statement as one multi-row VALUES ... RETURNING ("insertmanyvalues")."""
+    are keyed by column name; SQLAlchemy sends up to 1,000 rows per statement as one
+    multi-row VALUES ... RETURNING ("insertmanyvalues")."""
     if not rows:
         return []
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    dialect = db.session.get_bind().dialect
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
     table = Match.__table__
+    statement = insert(table).on_conflict_do_nothing(
+        index_elements=["listing_id", "request_id"]).returning(table.c.id)
+    return list(db.session.execute(statement, rows).scalars().all())
+
+
+@cache
+def _untyped_matches() -> sa.TableClause:
+    """``matches`` without column types: rows whose values are already as the driver
+    takes them skip SQLAlchemy's per-value bind processing (for 2,000 new matches of one
+    listing that processing, mostly the two timestamps, cost more than the insert)."""
+    return sa.table("matches", *(sa.column(c.name) for c in Match.__table__.columns))
+
+
+def _insert_new(pairs: list[tuple[int, int, int, float]], now: datetime) -> list[int]:
+    """Insert new suggested matches ((listing_id, request_id, score, distance_m)); same
+    rows as :func:`_insert` with the typed table (the timestamps go through the column
+    type's bind processor once, not once per row)."""
+    if not pairs:
+        return []
+    dialect = db.session.get_bind().dialect
+    stamp_type = Match.__table__.c.created_at.type
+    process = stamp_type.bind_processor(dialect)
+    stamp = process(now) if process else now
+    suggested = MatchState.SUGGESTED.value
+    rows = [{"listing_id": lid, "request_id": rid, "score": new_score, "reasons": None,
+             "distance_m": distance, "state": suggested, "created_at": stamp,
+             "updated_at": stamp} for lid, rid, new_score, distance in pairs]
+    insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    table = _untyped_matches()
     statement = insert(table).on_conflict_do_nothing(
         index_elements=["listing_id", "request_id"]).returning(table.c.id)
     return list(db.session.execute(statement, rows).scalars().all())
@@ -93,12 +123,9 @@ def _store(results: dict[tuple[int, int], tuple[int, float]], existing: list[Mat
             match.score, match.reasons, match.distance_m = new_score, None, distance
             match.updated_at = now
         outcome.updated.append(match.id)
-    suggested = MatchState.SUGGESTED.value
-    rows = [{"listing_id": lid, "request_id": rid, "score": new_score, "reasons": None,
-             "distance_m": distance, "state": suggested, "created_at": now,
-             "updated_at": now}
-            for (lid, rid), (new_score, distance) in results.items() if (lid, rid) not in by_pair]
-    outcome.created = _insert(rows)
+    outcome.created = _insert_new(
+        [(lid, rid, new_score, distance) for (lid, rid), (new_score, distance)
+         in results.items() if (lid, rid) not in by_pair], now)
     db.session.flush()
     return outcome
 

@@ -134,3 +134,31 @@ def test_listing_side_scores_requests_in_two_categories_like_the_scorer(
             assert abs(got - single.score) <= 1 and abs(distance - single.distance_m) < 0.01
             compared += 1
     assert compared >= 8 and folded >= 2
+
+
+def test_new_matches_are_stored_as_the_typed_insert_stores_them(app, market):
+    """``_insert_new`` skips per-value bind processing; the stored row (raw, as the
+    database holds it) is the one the typed insert writes, and a pair that exists is
+    skipped."""
+    match = db.session.scalars(sa.select(Match)).first()
+    now = utcnow()
+    listing_ids = db.session.scalars(sa.select(Match.listing_id).distinct()).all()
+    request_ids = db.session.scalars(sa.select(WantedRequest.id)).all()
+    taken = set(db.session.execute(sa.select(Match.listing_id, Match.request_id)).all())
+    free = [(lid, rid) for lid in listing_ids for rid in request_ids
+            if (lid, rid) not in taken][:2]
+    assert len(free) == 2
+    (l1, r1), (l2, r2) = free
+    [typed] = services._insert([{"listing_id": l1, "request_id": r1, "score": 57,
+                                 "reasons": None, "distance_m": 1234.5,
+                                 "state": "suggested", "created_at": now,
+                                 "updated_at": now}])
+    assert services._insert_new([(match.listing_id, match.request_id, 1, 0.0)], now) == []
+    [fast] = services._insert_new([(l2, r2, 57, 1234.5)], now)
+    raw = {row[0]: row[1:] for row in db.session.execute(sa.text(
+        "SELECT id, score, reasons, distance_m, state, created_at, updated_at "
+        "FROM matches WHERE id IN (:a, :b)"), {"a": typed, "b": fast})}
+    assert raw[typed] == raw[fast]
+    assert raw[fast][1] is None  # reasons: NULL, built when shown
+    db.session.expire_all()
+    assert db.session.get(Match, fast).created_at == now
