@@ -89,30 +89,48 @@ def max_typos(word: str, one_typo: int = 5, two_typos: int = 9) -> int:
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1."""
+    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1.
+
+    Only the diagonal band |i - j| <= limit of the table is computed (cells
+    outside it cost more than ``limit`` anyway), and values are capped at
+    ``limit + 1``: the same answer as the whole table, in a fraction of the work.
+    """
     if a == b:
         return 0
     la, lb = len(a), len(b)
+    big = limit + 1
     if abs(la - lb) > limit:
-        return limit + 1
+        return big
     prev2: list[int] = []
-    prev = list(range(lb + 1))
+    prev = [j if j <= limit else big for j in range(lb + 1)]
     for i in range(1, la + 1):
-        cur = [i] + [0] * lb
+        cur = [big] * (lb + 1)
+        row_min = big
+        if i <= limit:
+            cur[0] = row_min = i
         ca = a[i - 1]
-        row_min = i
-        for j in range(1, lb + 1):
+        for j in range(max(1, i - limit), min(lb, i + limit) + 1):
             cb = b[j - 1]
-            cost = 0 if ca == cb else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            v = prev[j - 1] + (ca != cb)
+            x = prev[j] + 1
+            if x < v:
+                v = x
+            x = cur[j - 1] + 1
+            if x < v:
+                v = x
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
+                x = prev2[j - 2] + 1
+                if x < v:
+                    v = x
+            if v > big:
+                v = big
             cur[j] = v
-            row_min = min(row_min, v)
+            if v < row_min:
+                row_min = v
         if row_min > limit:
-            return limit + 1
+            return big
         prev2, prev = prev, cur
-    return min(prev[lb], limit + 1)
+    return min(prev[lb], big)
 
 
 def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:

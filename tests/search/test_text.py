@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search import IndexSettings, SearchQuery
 from search.meili import POST, PRE, filters, highlight, number, quote, settings_body, to_meili
@@ -122,3 +124,25 @@ def test_prefix_typo_cost_counts_typos_against_the_start_of_a_longer_term():
     assert prefix_typo_cost("gylle", "hyller", 1) is None  # first letter counts twice
     assert prefix_typo_cost("bokhyle", "bok", 1) is None  # the term is too short
     assert prefix_typo_cost("bokhyle", "bokhyller", 0) is None
+
+
+def _osa_full_table(a: str, b: str, limit: int) -> int:
+    """The optimal-string-alignment distance over the whole table (the reference)."""
+    d = [[i + j if i == 0 or j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            change = d[i - 1][j - 1] + (a[i - 1] != b[j - 1])
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, change)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return min(d[len(a)][len(b)], limit + 1)
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(
+    a=st.text(alphabet="abcdeøå", max_size=12),
+    b=st.text(alphabet="abcdeøå", max_size=12),
+    limit=st.integers(0, 3),
+)
+def test_banded_osa_distance_equals_the_whole_table(a: str, b: str, limit: int):
+    assert osa_distance(a, b, limit) == _osa_full_table(a, b, limit)
