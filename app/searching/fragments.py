@@ -39,12 +39,14 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, g, get_template_attribute, request
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.db import db
+from app.listings.models import Category
 from app.pagecache import WROTE, content_generation
 
 EXTENSION = "kretslop.search_fragments"
@@ -156,6 +158,20 @@ def categories(locale: str) -> tuple[CategoryNode, ...]:
         nodes = _load_categories(locale)
         found.categories.put(key, nodes)
     return nodes
+
+
+def category_slugs() -> frozenset[str]:
+    """Every category's slug (to check a ``category`` parameter), cached like the tree."""
+    found = caches()
+    generation = _generation() if found is not None else None
+    if found is None or generation is None or db.session.info.get(WROTE):
+        return frozenset(db.session.scalars(sa.select(Category.slug)))
+    key = (generation, "slugs")
+    slugs = found.categories.get(key)
+    if slugs is None:
+        slugs = frozenset(db.session.scalars(sa.select(Category.slug)))
+        found.categories.put(key, slugs)
+    return slugs
 
 
 # --- cards ------------------------------------------------------------------------------

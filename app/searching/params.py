@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from app.db import db
 from app.listings import postcodes
-from app.listings.models import Category, Condition
+from app.listings.models import Condition
 from app.validation import MAX_PAGE
 from search import SearchQuery
 from search.types import SORTS
@@ -72,7 +70,10 @@ class SearchParams:
 
 
 def category_slugs() -> set[str]:
-    return set(db.session.scalars(sa.select(Category.slug)))
+    """Every category's slug (per content generation from app/searching/fragments.py)."""
+    from app.searching import fragments
+
+    return fragments.category_slugs()
 
 
 def _values(args: MultiDict, name: str) -> list[str]:

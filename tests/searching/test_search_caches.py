@@ -201,3 +201,18 @@ def test_the_filter_panel_follows_counts_and_language(app, client, new_listing):
     checked = _page(client, "?q=kontorstol&condition=good&lang=nb")
     assert re.search(r'name="condition" value="good" checked', checked)
     assert "(1 valgt)" in checked
+
+
+def test_a_repeated_api_search_with_a_category_sends_no_sql(app, client, new_listing):
+    new_listing(title="Kontorstol", category="office-chair")
+    path = "/api/v1/search?q=kontorstol&category=office-chair"
+    assert client.get(path).get_json()["total"] == 1
+    with StatementCounter(db.engine) as counter:
+        assert client.get(path).get_json()["total"] == 1
+        assert client.get("/api/v1/search?category=nope").status_code == 422
+    assert counter.statements == []  # the slugs came from the per-generation cache
+    db.session.add(Category(slug="test-benches", name_nb="Testbenker",
+                            name_en="Test benches", parent_id=None, eu_category="other",
+                            sort_order=999))
+    commit()
+    assert client.get("/api/v1/search?category=test-benches").status_code == 200
