@@ -148,18 +148,34 @@ def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:
     lt = len(t)
     if lt < max(1, m - allowed):
         return None
+    big = allowed + 1  # the band |i - j| <= allowed, values capped, as in osa_distance
     prev2: list[int] = []
-    prev = list(range(lt + 1))
+    prev = [j if j <= allowed else big for j in range(lt + 1)]
     for i in range(1, m + 1):
-        cur = [i] + [0] * lt
+        cur = [big] * (lt + 1)
+        row_min = big
+        if i <= allowed:
+            cur[0] = row_min = i
         ca = word[i - 1]
-        for j in range(1, lt + 1):
+        for j in range(max(1, i - allowed), min(lt, i + allowed) + 1):
             cb = t[j - 1]
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            v = prev[j - 1] + (ca != cb)
+            x = prev[j] + 1
+            if x < v:
+                v = x
+            x = cur[j - 1] + 1
+            if x < v:
+                v = x
             if i > 1 and j > 1 and ca == t[j - 2] and word[i - 2] == cb:
-                v = min(v, prev2[j - 2] + 1)
+                x = prev2[j - 2] + 1
+                if x < v:
+                    v = x
+            if v > big:
+                v = big
             cur[j] = v
-        if min(cur) > allowed:
+            if v < row_min:
+                row_min = v
+        if row_min > allowed:
             return None
         prev2, prev = prev, cur
     d = min(prev[max(1, m - allowed) :])

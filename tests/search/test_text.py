@@ -146,3 +146,33 @@ def _osa_full_table(a: str, b: str, limit: int) -> int:
 )
 def test_banded_osa_distance_equals_the_whole_table(a: str, b: str, limit: int):
     assert osa_distance(a, b, limit) == _osa_full_table(a, b, limit)
+
+
+def _prefix_full_table(word: str, term: str, allowed: int) -> int | None:
+    """``prefix_typo_cost`` over the whole table (the reference)."""
+    if allowed <= 0 or not word or not term:
+        return None
+    m, t = len(word), term[: min(len(term) - 1, len(word) + allowed)]
+    if len(t) < max(1, m - allowed):
+        return None
+    d = [[i + j if i == 0 or j == 0 else 0 for j in range(len(t) + 1)] for i in range(m + 1)]
+    for i in range(1, m + 1):
+        for j in range(1, len(t) + 1):
+            change = d[i - 1][j - 1] + (word[i - 1] != t[j - 1])
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, change)
+            if i > 1 and j > 1 and word[i - 1] == t[j - 2] and word[i - 2] == t[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    best = min(d[m][max(1, m - allowed) :]) + (word[0] != term[0])
+    return best if best <= allowed else None
+
+
+@settings(max_examples=2000, deadline=None, database=None)
+@given(
+    word=st.text(alphabet="abcdeå", max_size=10),
+    term=st.text(alphabet="abcdeå", max_size=14),
+    allowed=st.integers(0, 3),
+)
+def test_banded_prefix_typo_cost_equals_the_whole_table(word: str, term: str, allowed: int):
+    from search.text import prefix_typo_cost
+
+    assert prefix_typo_cost(word, term, allowed) == _prefix_full_table(word, term, allowed)
