@@ -123,10 +123,12 @@ class CategoryNode:
 
 
 def _load_categories(locale: str) -> tuple[CategoryNode, ...]:
-    from app.listings.categories import all_categories
-
-    return tuple(CategoryNode(c.id, c.slug, c.name(locale), c.parent_id)
-                 for c in all_categories())
+    """The columns the page needs, in tree order (as ``all_categories()``), without
+    making ORM objects (that cost 4 ms of a page whose cache had just been invalidated)."""
+    name = Category.name_en if locale == "en" else Category.name_nb  # as Category.name()
+    rows = db.session.execute(sa.select(Category.id, Category.slug, name, Category.parent_id)
+                              .order_by(Category.sort_order, Category.id))
+    return tuple(CategoryNode(*row) for row in rows)
 
 
 def _generation() -> int | None:

@@ -15,6 +15,7 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
+    g,
     get_template_attribute,
     render_template,
     request,
@@ -91,6 +92,16 @@ def _category_tree(counts: dict[str, int], selected: str | None,
     return [root for root in roots if keep(root)]
 
 
+def _listing_url(listing_id: int) -> str:
+    """``url_for("listings.detail", listing_id=...)``, built once per request."""
+    prefix = g.get("search_listing_url")
+    if prefix is None:
+        probe = url_for("listings.detail", listing_id=1)
+        prefix = g.search_listing_url = probe[:-1] if probe.endswith("/1") else ""
+    return f"{prefix}{listing_id}" if prefix else url_for("listings.detail",
+                                                          listing_id=listing_id)
+
+
 def _card(hit: Hit, category_names: dict[str, str], locale: str) -> dict[str, Any]:
     """The card's values and its HTML (``html``), from the per-process cache when this
     very card (same document values, highlight, distance and language) was made before."""
@@ -100,7 +111,7 @@ def _card(hit: Hit, category_names: dict[str, str], locale: str) -> dict[str, An
            category, *(doc.get(name) for name in _CARD_FIELDS))
 
     def build() -> tuple[dict[str, Any], Markup]:
-        values = _card_values(hit, category)
+        values = _card_values(hit, category, locale)
         return values, get_template_attribute("searching/_macros.html", "card")(values)
 
     values, html = fragments.cached_card(key, build)
@@ -112,17 +123,18 @@ _CARD_FIELDS = ("title", "thumb_url", "price_ore", "unit", "quantity_available",
                 "org_kind", "district", "postcode", "lat", "lng")
 
 
-def _card_values(hit: Hit, category: str) -> dict[str, Any]:
+def _card_values(hit: Hit, category: str, locale: str) -> dict[str, Any]:
     doc = hit.doc
+    org_kinds = fragments.labels(locale, "org_kind", ORG_KIND_LABELS)
     return {
         "id": hit.id, "title": doc.get("title") or "",
         "title_html": hit.highlights.get("title"),
-        "url": url_for("listings.detail", listing_id=hit.id),
+        "url": _listing_url(hit.id),
         "thumb_url": doc.get("thumb_url"),
         "price": price_label(doc), "is_free": not doc.get("price_ore"),
         "quantity": quantity_label(doc), "distance": distance_label(hit.distance_m),
         "org_name": doc.get("org_name") or "",
-        "org_kind": ORG_KIND_LABELS.get(doc.get("org_kind"), doc.get("org_kind") or ""),
+        "org_kind": org_kinds.get(doc.get("org_kind"), doc.get("org_kind") or ""),
         "district": doc.get("district") or doc.get("postcode") or "",
         "category": category,
         "lat": doc.get("lat"), "lng": doc.get("lng"),  # for the map (app.maps)
