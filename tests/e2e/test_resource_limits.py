@@ -107,6 +107,7 @@ def test_a_large_import_is_a_job_with_a_result_page(stack):
     assert 'value="450"' in page.text and 'http-equiv="refresh"' not in page.text
 
 
+@pytest.mark.slow
 def test_on_the_scale_stack_an_rq_worker_runs_the_import(tmp_path_factory):
     """gunicorn on PostgreSQL, the job in the RQ worker process; the page refreshes
     itself until the worker is done."""

@@ -251,12 +251,14 @@ def documented_operations(stack) -> set[str]:
 REVOKE = "DELETE /api/v1/tokens/{token_id}"
 
 
+@pytest.mark.slow
 def test_anonymous_requests_get_documented_answers(stack, tmp_path):
     report = run_schemathesis(stack, tmp_path, "anonymous")
     assert report.operations == documented_operations(stack), report.output[-3000:]
     assert not report.failures, report.problems()
 
 
+@pytest.mark.slow
 def test_a_members_requests_get_documented_answers(stack, world, tmp_path):
     report = run_schemathesis(stack, tmp_path, "member", world.tokens["kontor"], world,
                               ("--exclude-path", REVOKE.split(" ", 1)[1]))
@@ -269,6 +271,7 @@ def test_a_members_requests_get_documented_answers(stack, world, tmp_path):
     assert reservation.status_code == 200, reservation.text
 
 
+@pytest.mark.slow
 def test_a_municipal_officers_reports_match_the_document(stack, world, tmp_path):
     report = run_schemathesis(stack, tmp_path, "officer", world.tokens["kommune"], None,
                               ("--include-tag", "reports"))
@@ -277,6 +280,7 @@ def test_a_municipal_officers_reports_match_the_document(stack, world, tmp_path)
     assert not report.failures, report.problems()
 
 
+@pytest.mark.slow
 def test_revoking_tokens_gets_documented_answers(stack, world, tmp_path):
     """Last: the token revokes itself sooner or later; every answer after is 401."""
     token = stack.token("kontor@demo.kretslop.no")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from app.db import db
 from tests.conftest import bearer, complete_two_factor
 from tests.security.world import ROLES, build, fill
@@ -253,6 +255,7 @@ EXPECTED = {
 }
 
 
+@pytest.mark.slow
 def test_every_route_against_every_role(app, make, client):
     world = build(app, make, client)
     # Reads first: the database is rolled back after every call, files on disk are not
