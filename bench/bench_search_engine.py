@@ -17,6 +17,7 @@ with the load average: the machine may be shared.
 from __future__ import annotations
 
 import argparse
+import atexit
 import math
 import os
 import platform
@@ -293,6 +294,7 @@ def reference_backend(commit: str, workdir: Path) -> Any:
     root = Path(__file__).resolve().parents[1]
     name = f"search_at_{commit[:10]}"
     dest = Path(tempfile.mkdtemp(prefix="bench-ref-"))
+    atexit.register(shutil.rmtree, dest, ignore_errors=True)
     tar = subprocess.run(
         ["git", "-C", str(root), "archive", commit, "search"], check=True, capture_output=True
     ).stdout
