@@ -211,8 +211,7 @@ def _sqlite_lines(connection, period: Period, excel: bool) -> Iterator[str]:
     cells = len(SOURCES) - 1
     redo = _Redo(cursor.connection, excel)
     try:
-        known = (("completed_at", *map(_text, bounds)),)
-        cursor.execute(f"SELECT {records_sqlite.line_sql(SOURCES, excel, False, known)} "  # noqa: S608 - constants
+        cursor.execute(f"SELECT {records_sqlite.line_sql(SOURCES, excel, False)} "  # noqa: S608 - constants
                        f"FROM reuse_records {where} ORDER BY id", bounds)
         while True:
             rows = cursor.fetchmany(BATCH)
@@ -243,11 +242,9 @@ class _Redo:
         self.slow = _Slow(excel, self.iso)
 
     def __call__(self, lines, bounds, delimiter: str) -> str:
-        known = (("completed_at", *map(_text, bounds)),)
         first, last = (_id(lines[0], delimiter), _id(lines[-1], delimiter))
         self.cursor.execute(
-            f"SELECT {records_sqlite.line_sql(SOURCES, self.excel, True, known)} "  # noqa: S608 - constants
-            "FROM reuse_records "
+            f"SELECT {records_sqlite.line_sql(SOURCES, self.excel, True)} FROM reuse_records "  # noqa: S608 - constants
             "WHERE id BETWEEN ? AND ? AND completed_at >= ? AND completed_at < ? ORDER BY id",
             [first, last, *bounds])
         again = [line if isinstance(line, str) else self.row(line)
@@ -263,11 +260,6 @@ class _Redo:
 
     def close(self) -> None:
         self.cursor.close()
-
-
-def _text(bound) -> str:
-    """A bound as SQLite compares it (sqlite3 binds a datetime as its ISO text)."""
-    return bound if isinstance(bound, str) else bound.isoformat(" ")
 
 
 def _id(line, delimiter: str) -> int:

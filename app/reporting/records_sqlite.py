@@ -82,16 +82,9 @@ def _tree(column: str, bounds, lo: int, hi: int) -> str:
             f"ELSE {_tree(column, bounds, mid, hi)} END")
 
 
-def oslo_iso(column: str, within: tuple[str, str] | None = None) -> str:
-    """ISO 8601 in Oslo of a stored UTC time inside ``segments()`` (the caller checks);
-    ``within``: the time is known to be in [first, last) (the export's period), so the
-    tree needs only the segments there (fewer comparisons per row)."""
+def oslo_iso(column: str) -> str:
+    """ISO 8601 in Oslo of a stored UTC time inside ``segments()`` (the caller checks)."""
     bounds = segments()
-    if within is not None:
-        first, last = within
-        keep = [i for i in range(len(bounds) - 1)
-                if bounds[i + 1][0] > first and bounds[i][0] < last] or [0]
-        bounds = bounds[keep[0]:keep[-1] + 2]
     return _tree(column, bounds, 0, len(bounds) - 1)
 
 
@@ -112,8 +105,7 @@ def _exact(column: str, places: int) -> str:
             f"AND abs({column}) < 1e11")
 
 
-def _cell(column: str, how: str, excel: bool, careful: bool,
-          known: dict) -> tuple[str, list[str]]:
+def _cell(column: str, how: str, excel: bool, careful: bool) -> tuple[str, list[str]]:
     """(printf format, arguments) for one cell of ``records_csv.SOURCES``; ``careful``
     quotes and neutralises text (the fast branch has checked that it need not)."""
     yes, no = ("ja", "nei") if excel else ("true", "false")
@@ -122,7 +114,7 @@ def _cell(column: str, how: str, excel: bool, careful: bool,
     if how in ("int", "text"):
         return "%s", [column]  # NULL prints as ''
     if how == "iso":
-        return "%s", [oslo_iso(column, known.get(column))]
+        return "%s", [oslo_iso(column)]
     if how == "bool":
         return "%s", [f"CASE WHEN {column} THEN '{yes}' ELSE '{no}' END"]
     if how == "gift":
@@ -137,19 +129,18 @@ def _cell(column: str, how: str, excel: bool, careful: bool,
     return f"%.{places}f", [column]
 
 
-def _printf(sources, excel: bool, careful: bool, known: dict) -> str:
+def _printf(sources, excel: bool, careful: bool) -> str:
     specs, arguments = [], []
     for column, how in sources:
-        spec, args = _cell(column, how, excel, careful, known)
+        spec, args = _cell(column, how, excel, careful)
         specs.append(spec)
         arguments += args
     line = (";" if excel else ",").join(specs) + "\r\n"
     return f"printf('{line}', {', '.join(arguments)})"
 
 
-@lru_cache(maxsize=16)
-def line_sql(sources: tuple[tuple[str, str], ...], excel: bool, careful: bool,
-             known: tuple[tuple[str, str, str], ...] = ()) -> str:
+@lru_cache(maxsize=4)
+def line_sql(sources: tuple[tuple[str, str], ...], excel: bool, careful: bool) -> str:
     """The CSV line of a row with CRLF, or (where SQLite cannot write it exactly like the
     csv module) the row's id as an integer.
 
@@ -159,8 +150,7 @@ def line_sql(sources: tuple[tuple[str, str], ...], excel: bool, careful: bool,
     of their first characters and one ``GLOB``); a text cell that needs quoting is
     then the caller's to find (the line has more delimiters, a ``"``, CR or LF) and to
     ask for again with ``careful`` (looking for those in SQL costs more than the rest
-    of the line: ``GLOB '*[,"]*'`` is a pattern match at every character).
-    ``known``: (time column, first, last) when the query keeps it in [first, last)."""
+    of the line: ``GLOB '*[,"]*'`` is a pattern match at every character)."""
     bounds = segments()
     first, last = bounds[0][0], bounds[-1][0]
     exact = []
@@ -173,9 +163,8 @@ def line_sql(sources: tuple[tuple[str, str], ...], excel: bool, careful: bool,
             exact.append(_exact(column, int(how[-1])))
     texts = [column for column, how in sources if how == "text"]
     firsts = f"printf('{'%!.1s' * len(texts)}', {', '.join(texts)})"
-    ranges = {column: (first, last) for column, first, last in known}
-    fast = _printf(sources, excel, careful, ranges)
+    fast = _printf(sources, excel, careful)
     if not careful:
         fast = (f"CASE WHEN {firsts} GLOB '*{FORMULA_GLOB}' THEN "
-                f"{_printf(sources, excel, True, ranges)} ELSE {fast} END")
+                f"{_printf(sources, excel, True)} ELSE {fast} END")
     return f"CASE WHEN {' AND '.join(exact)} THEN {fast} ELSE id END"
