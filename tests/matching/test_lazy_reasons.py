@@ -189,3 +189,19 @@ def test_shown_reasons_follow_the_listing_as_it_is_now(app, api, lister, make_re
     again = db.session.get(Match, match.id)
     assert again.stored_reasons is None and again.reasons != old
     assert again.reasons[0]["code"] == "category"
+
+
+def test_a_pair_that_no_longer_passes_still_gets_the_reasons_that_apply():
+    """A withdrawn match is still listed in the inbox ("ikke lenger aktuelt"): its
+    reasons are built from the pair as it is, without a category reason once the
+    categories no longer relate."""
+    wanted = request()
+    moved = listing(category="bed")  # the lister moved it to another category
+    assert isinstance(score(wanted, moved, NOW), Excluded)
+    shown = explain_pair(wanted, moved, NOW)
+    codes = [r["code"] for r in shown]
+    assert "category" not in codes
+    assert codes[-3:] == ["quantity", "free", "condition"] and "distance" in codes
+    far = listing(lat=63.43, lng=10.40)  # Trondheim: outside the radius
+    assert isinstance(score(wanted, far, NOW), Excluded)
+    assert explain_pair(wanted, far, NOW)[0]["code"] == "category"
