@@ -147,9 +147,15 @@ def test_sqlite_decimals_are_printed_only_when_exact():
     connection.execute("CREATE TABLE t (x NUMERIC(14, 3))")
     connection.executemany("INSERT INTO t VALUES (?)", [(v,) for v in values])
     for places in (3, 4):
-        guard = records_sqlite._exact("x", places)
+        guard = records_sqlite.exact_decimals([("x", places)])
         rows = connection.execute(
             f"SELECT x, printf('%.{places}f', x), {guard} FROM t").fetchall()  # noqa: S608
         printed = [(x, text) for x, text, exact in rows if exact]
         assert len(printed) > 5_000  # most values have few enough decimals
         assert all(text == f"{x:.{places}f}" for x, text in printed)
+    # several columns: one bad value makes the row Python's
+    both = records_sqlite.exact_decimals([("x", 3), ("y", 4)])
+    assert connection.execute(f"SELECT {both} FROM (SELECT 1.5 AS x, 2.675 AS y)"  # noqa: S608
+                              ).fetchone() == (1,)
+    assert connection.execute(f"SELECT {both} FROM (SELECT 1.0625 AS x, 2.5 AS y)"  # noqa: S608
+                              ).fetchone() == (0,)
