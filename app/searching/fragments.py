@@ -252,18 +252,16 @@ def macro(template: str, name: str, key: Any, *args: Any) -> Markup:
 
 # --- translations -----------------------------------------------------------------------
 
-_labels: dict[tuple[str, str], dict[str, str]] = {}
-
-
 def labels(locale: str, name: str, mapping: dict[str, Any]) -> dict[str, str]:
     """``mapping``'s lazy labels as text in ``locale``, translated once per process (the
     catalogues do not change while a process runs; ``name`` tells the mappings apart)."""
     if current_app.debug:  # catalogues may be recompiled while a debug server runs
         return {value: str(label) for value, label in mapping.items()}
+    store = current_app.extensions.setdefault("kretslop.search_labels", {})
     key = (locale, name)
-    found = _labels.get(key)
+    found = store.get(key)
     if found is None:
-        found = _labels[key] = {value: str(label) for value, label in mapping.items()}
+        found = store[key] = {value: str(label) for value, label in mapping.items()}
     return found
 
 

@@ -216,3 +216,37 @@ def test_a_repeated_api_search_with_a_category_sends_no_sql(app, client, new_lis
                             sort_order=999))
     commit()
     assert client.get("/api/v1/search?category=test-benches").status_code == 200
+
+
+class TestAcrossProcesses:
+    """With REDIS_URL set, the generation lives in Redis: a commit in another process
+    (a worker, another web process) invalidates this process's category tree."""
+
+    @pytest.fixture
+    def app_config(self, app_config):
+        from redis import Redis
+        from redis.exceptions import ConnectionError as RedisDown
+
+        from tests.conftest import REDIS_URL, service_missing
+
+        try:
+            Redis.from_url(REDIS_URL).ping()
+        except RedisDown as exc:
+            service_missing(f"Redis at {REDIS_URL} is not reachable: {exc}")
+        return {**app_config, "REDIS_URL": REDIS_URL}
+
+    def test_another_process_commit_renews_the_categories(self, app, client, new_listing):
+        from app.pagecache import RedisGeneration
+        from tests.conftest import REDIS_URL
+
+        new_listing(title="Kontorstol", category="office-chair")
+        _page(client, "?lang=nb")
+        hits = fragments.caches().categories.hits
+        _page(client, "?lang=nb")
+        assert fragments.caches().categories.hits > hits  # this process's tree is used
+        # Another process renames the category (written around this process's ORM) ...
+        db.session.connection().exec_driver_sql(
+            "UPDATE categories SET name_nb = 'Arbeidsstoler' WHERE slug = 'office-chair'")
+        db.session.commit()
+        RedisGeneration(REDIS_URL).bump()  # ... and its commit bumps the generation
+        assert "Arbeidsstoler <span class=\"count\">(1)</span>" in _page(client, "?lang=nb")
