@@ -76,17 +76,42 @@ def result_json(result: SearchResult) -> dict[str, Any]:
 # --- labels for the page -----------------------------------------------------------------
 
 
-def _unit(unit: str) -> str:
-    return str(UNIT_LABELS.get(unit, unit))
+def _unit(unit: str, locale: str | None = None) -> str:
+    if locale is None:
+        return str(UNIT_LABELS.get(unit, unit))
+    from app.searching.fragments import labels
+
+    return labels(locale, "unit", UNIT_LABELS).get(unit, unit)
 
 
-def price_label(doc: dict[str, Any]) -> str:
+#: The grouping separator of ``formatting.number`` per language (bokmål: U+202F).
+_GROUPING = {"nb": "\u202f", "en": ","}
+_WHOLE_LIMIT = 10**15  # floats are exact integers far beyond this
+
+
+def whole_number(value: Any, locale: str | None) -> str:
+    """``formatting.number(value, locale=locale)``, without Babel for the common case
+    of a whole number >= 0 (quantities, whole kroner) in a known language; the same text
+    (tests/searching/test_search_caches.py compares them)."""
+    separator = _GROUPING.get(formatting.language(locale)) if locale else None
+    if (separator is not None and isinstance(value, int | float)
+            and not isinstance(value, bool) and 0 <= value < _WHOLE_LIMIT
+            and value == int(value)):
+        return f"{int(value):,}".replace(",", separator)
+    return formatting.number(value, locale=locale)
+
+
+def price_label(doc: dict[str, Any], locale: str | None = None) -> str:
     """"Gratis", or "kr 1 500 / stk" with Norwegian number formatting."""
     price_ore = int(doc.get("price_ore") or 0)
     if price_ore == 0:
         return _("Gratis")
-    text = formatting.money(price_ore, decimals=False)
-    return _("kr %(amount)s / %(unit)s", amount=text, unit=_unit(doc.get("unit") or ""))
+    if price_ore % 100 == 0 and locale:
+        text = whole_number(price_ore // 100, locale)
+    else:
+        text = formatting.money(price_ore, decimals=False, locale=locale)
+    return _("kr %(amount)s / %(unit)s", amount=text,
+             unit=_unit(doc.get("unit") or "", locale))
 
 
 def distance_label(distance_m: float | None) -> str:
@@ -96,10 +121,11 @@ def distance_label(distance_m: float | None) -> str:
     return _("%(km)s km unna", km=formatting.number(distance_m / 1000, 1, fixed=True))
 
 
-def quantity_label(doc: dict[str, Any]) -> str:
+def quantity_label(doc: dict[str, Any], locale: str | None = None) -> str:
     """"12 stk igjen"."""
-    text = formatting.number(doc.get("quantity_available") or 0)
-    return _("%(quantity)s %(unit)s igjen", quantity=text, unit=_unit(doc.get("unit") or ""))
+    text = whole_number(doc.get("quantity_available") or 0, locale)
+    return _("%(quantity)s %(unit)s igjen", quantity=text,
+             unit=_unit(doc.get("unit") or "", locale))
 
 
 def distance_between(doc: dict[str, Any], lat: float, lng: float) -> float | None:

@@ -250,3 +250,23 @@ class TestAcrossProcesses:
         db.session.commit()
         RedisGeneration(REDIS_URL).bump()  # ... and its commit bumps the generation
         assert "Arbeidsstoler <span class=\"count\">(1)</span>" in _page(client, "?lang=nb")
+
+
+def test_whole_numbers_are_written_as_formatting_writes_them(app):
+    """The cards' fast path for whole numbers gives exactly formatting.number's text."""
+    import random
+
+    from app import formatting
+    from app.searching.results import whole_number
+
+    rng = random.Random(19)
+    values = [*range(0, 2100), *(10**k + d for k in range(3, 15) for d in (-1, 0, 1)),
+              *(rng.randrange(10**k) for k in range(4, 15) for _ in range(200)),
+              12.0, 1500.0, 0.0, 2.5, 0.125, 1234.5, -3, -1500, 10**15, 10**16]
+    for locale in ("nb", "en"):
+        for value in values:
+            assert whole_number(value, locale) == formatting.number(value, locale=locale)
+        for kroner in values[:3000:7]:
+            if isinstance(kroner, int) and kroner >= 0:
+                assert whole_number(kroner, locale) == formatting.money(
+                    kroner * 100, decimals=False, locale=locale)
