@@ -12,6 +12,7 @@ Someone in both organisations of a reservation acts as the giver, as everywhere 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,37 @@ def unanswered_questions(org_ids: list[int]) -> list[Any]:
     return items
 
 
+def _reservation_parts(org_ids: list[int], now: datetime) -> list[list[Reservation]]:
+    """Requests, payments, seller hand-overs, buyer hand-overs: each at most ``LIMIT``,
+    in its own order, in one statement built once (was one query each, built anew)."""
+    found: list[list[Reservation]] = [[] for _ in range(4)]
+    rows = db.session.execute(_parts_statement(), {"org_ids": org_ids, "now": now})
+    for reservation, part in rows:
+        found[part].append(reservation)
+    return found
+
+
+@functools.cache
+def _parts_statement():
+    org_ids = sa.bindparam("org_ids", expanding=True)
+    now = sa.bindparam("now")
+    parts = ((_requests(org_ids), Reservation.created_at),
+             (_payments(org_ids), Reservation.accepted_at),
+             (_handovers(org_ids, "seller", now), Reservation.pickup_at),
+             (_handovers(org_ids, "buyer", now), Reservation.pickup_at))
+    ranked = []
+    for index, (where, order) in enumerate(parts):
+        inner = sa.select(
+            Reservation.id.label("rid"), sa.literal(index).label("part"),
+            sa.func.row_number().over(order_by=(order, Reservation.id)).label("pos"),
+        ).where(where).subquery()
+        ranked.append(sa.select(inner.c.rid, inner.c.part, inner.c.pos)
+                      .where(inner.c.pos <= LIMIT))
+    union = sa.union_all(*ranked).subquery()
+    return (sa.select(Reservation, union.c.part).join(union, union.c.rid == Reservation.id)
+            .order_by(union.c.part, union.c.pos))
+
+
 def todo_for(user, now: datetime | None = None) -> Todo:
     """Everything waiting for ``user``'s organisations, oldest first (at most ``LIMIT``
     of each)."""
@@ -90,15 +122,10 @@ def todo_for(user, now: datetime | None = None) -> Todo:
     org_ids = _org_ids(user)
     todo = Todo()
     if org_ids:
-        def rows(where, order=Reservation.created_at):
-            return list(db.session.scalars(sa.select(Reservation).where(where)
-                                           .order_by(order, Reservation.id).limit(LIMIT)))
-
-        todo.requests = rows(_requests(org_ids))
-        todo.payments = rows(_payments(org_ids), Reservation.accepted_at)
-        for side in ("seller", "buyer"):
-            todo.handovers += [(r, side) for r in rows(_handovers(org_ids, side, now),
-                                                        Reservation.pickup_at)]
+        parts = _reservation_parts(org_ids, now)
+        todo.requests, todo.payments = parts[0], parts[1]
+        for index, side in ((2, "seller"), (3, "buyer")):
+            todo.handovers += [(r, side) for r in parts[index]]
         todo.questions = unanswered_questions(org_ids)
     todo.matches = list(db.session.scalars(
         sa.select(Notification).where(Notification.user_id == user.id,
