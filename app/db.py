@@ -30,6 +30,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+_log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -87,6 +88,35 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def is_sqlite_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked": another connection holds, or has just committed,
+    the write lock (a read transaction cannot become a write transaction then)."""
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, sa.exc.OperationalError) and "database is locked" in str(orig)
+
+
+def bookkeeping_write(write) -> bool:
+    """Run ``write()`` (a flush or an UPDATE of bookkeeping such as "last seen" or "last
+    used") in a savepoint; if SQLite is busy, give the write up and go on.
+
+    With SQLite in WAL mode, a request that has read and then writes fails at once with
+    "database is locked" when another process committed in between (its snapshot is
+    stale; the busy timeout does not help). Two gunicorn workers serving the same person
+    or API token at the same moment did exactly that (503s under load). Such a timestamp
+    can wait for the next request; the request itself must not fail. PostgreSQL waits for
+    the row lock instead, so this never gives up there. Returns whether it was written.
+    """
+    try:
+        with db.session.begin_nested():
+            write()
+        return True
+    except sa.exc.OperationalError as exc:
+        if not is_sqlite_busy(exc):
+            raise
+        _log.info("SQLite busy: bookkeeping write skipped for this request")
+        return False
 
 
 def append_only(table: sa.Table, message: str) -> None:

@@ -26,7 +26,7 @@ from app.accounts.models import (
     User,
     hash_token,
 )
-from app.db import db, utcnow
+from app.db import bookkeeping_write, db, utcnow
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.mail import queue_mail
 from app.validation import EMAIL_RE
@@ -451,8 +451,13 @@ def user_for_token(raw: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         from app.accounts.sessions import request_place
 
-        token.last_used_at = now
-        token.last_used_place = request_place()
+        place = request_place()
+
+        def note_use() -> None:
+            token.last_used_at, token.last_used_place = now, place
+            db.session.flush()
+
+        bookkeeping_write(note_use)
     return token.user
 
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import UTCDateTime, db, utcnow
+from app.db import UTCDateTime, bookkeeping_write, db, utcnow
 
 #: last_seen_at is written at most this often per session (no write per request).
 SEEN_EVERY = timedelta(minutes=5)
@@ -166,9 +166,10 @@ def touch(row: UserSession) -> UserSession:
     now = utcnow()
     if now - row.last_seen_at > SEEN_EVERY:
         place = request_place()
-        db.session.execute(sa.update(UserSession).where(UserSession.id == row.id)
-                           .values(last_seen_at=now, place=place or row.place))
-        db.session.commit()
+        if bookkeeping_write(lambda: db.session.execute(
+                sa.update(UserSession).where(UserSession.id == row.id)
+                .values(last_seen_at=now, place=place or row.place))):
+            db.session.commit()
     if has_request_context():
         g.user_session_id, g.user_session = row.id, row
     return row
