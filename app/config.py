@@ -75,6 +75,13 @@ def from_environment() -> dict:
         # Viewer-independent parts of pages, for everyone (app/fragments.py); 0: off.
         "FRAGMENT_CACHE_SECONDS": _float("FRAGMENT_CACHE_SECONDS", 60.0),
         "FRAGMENT_CACHE_ENTRIES": _int("FRAGMENT_CACHE_ENTRIES", 2000),
+        # The search page's own caches (app/searching/fragments.py): the category tree
+        # per content generation and language (at most CATEGORY_CACHE_SECONDS old),
+        # result cards keyed by their content, filter panels and result maps by inputs.
+        "SEARCH_FRAGMENT_CACHE": _bool(os.environ.get("SEARCH_FRAGMENT_CACHE"), True),
+        "SEARCH_CARD_CACHE_ENTRIES": _int("SEARCH_CARD_CACHE_ENTRIES", 5000),
+        "SEARCH_PANEL_CACHE_ENTRIES": _int("SEARCH_PANEL_CACHE_ENTRIES", 1000),
+        "CATEGORY_CACHE_SECONDS": _float("CATEGORY_CACHE_SECONDS", 60.0),
         # GET /readyz (app/main.py) answers 503 when an outbox delivery has been due for
         # longer than this many minutes, or (only when set) when there are more dead
         # outbox rows than READYZ_MAX_DEAD_ROWS; dead rows are always reported.
