@@ -21,14 +21,16 @@ OLD = "kontor@demo.kretslop.no"
 NEW = "ny-adresse@example.no"
 
 
-def _mails(live, to: str, timeout: float = 30.0) -> list:
-    """The messages to ``to`` in the stack's MAIL_DIR, waiting for a served stack's worker."""
+def _mails(live, to: str, subject: str | None = None, timeout: float = 30.0) -> list:
+    """The messages to ``to`` (with ``subject``, if given) in the stack's MAIL_DIR,
+    waiting for a served stack's worker. The demo seed has already mailed some of these
+    addresses, so a caller waiting for one particular message names its subject."""
     deadline = time.monotonic() + timeout
     while True:
         found = []
         for path in Path(live.env["MAIL_DIR"]).glob("*.eml"):
             message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            if message["To"] == to:
+            if message["To"] == to and (subject is None or message["Subject"] == subject):
                 found.append(message)
         if found or time.monotonic() > deadline:
             return found
@@ -78,8 +80,7 @@ def test_change_email_through_the_link_and_log_in_with_the_new_address(page, bro
 
     [confirm] = _mails(live, NEW)
     link = re.search(r"(http://\S+/account/email/confirm/\S+)", _body(confirm)).group(1)
-    [notice] = [m for m in _mails(live, OLD)
-                if m["Subject"] == "E-postadressen din på Kretsløp endres"]
+    [notice] = _mails(live, OLD, subject="E-postadressen din på Kretsløp endres")
     assert NEW in _body(notice) and "/account/email/confirm/" not in _body(notice)
 
     other = browser.new_context(viewport={"width": 390, "height": 844}, locale="nb-NO",
