@@ -58,13 +58,15 @@ def _share_url_builders() -> None:
     double: the same code Werkzeug generates, made once."""
     from werkzeug.routing.rules import Rule
 
-    compile_builder = Rule._compile_builder
-    if getattr(compile_builder, "_kretslop_shared", False):
-        return
+    compile_builder = getattr(Rule, "_compile_builder", None)
+    if compile_builder is None or getattr(compile_builder, "_kretslop_shared", False):
+        return  # a Werkzeug without this private method: every app compiles its own
     built: dict = {}
 
     def shared(self, append_unknown: bool = True):
         defaults = self.defaults or {}
+        if not hasattr(self, "_trace") or not hasattr(self, "_converters"):
+            return compile_builder(self, append_unknown)  # Werkzeug's internals moved
         key = (self.rule, self.map.host_matching if self.map else None,
                tuple(self._trace), append_unknown,
                tuple((name, repr(value)) for name, value in defaults.items()),
