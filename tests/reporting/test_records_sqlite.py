@@ -75,6 +75,20 @@ def _insert(template: ReuseRecord, n: int, rng: random.Random) -> None:
 
 
 @pytest.fixture
+def app_config(app_config, tmp_path):
+    """This module tests SQLite's own CSV lines, so it runs on a SQLite file of its own
+    in both CI passes (with TEST_DATABASE_URL on PostgreSQL the export is COPY, tested
+    in test_exports.py; PostgreSQL would also refuse the over-long texts)."""
+    import app.models  # noqa: F401  every table
+
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    engine = sa.create_engine(url)
+    db.metadata.create_all(engine)
+    engine.dispose()
+    return {**app_config, "SQLALCHEMY_DATABASE_URI": url}
+
+
+@pytest.fixture
 def tricky(ledger):
     first = ledger.handover(at=datetime(2025, 6, 1, 10, tzinfo=UTC), kg="31.500", quantity=2,
                             price_ore=15099, district="Asker, sentrum")
