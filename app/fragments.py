@@ -48,9 +48,11 @@ EXTENSION = "kretslop.fragments"
 
 
 class FragmentStore:
-    """A thread-safe LRU of rendered strings with an age bound."""
+    """A thread-safe LRU of rendered strings (or other values) with an optional age
+    bound (``seconds=None``: entries live until pushed out). The search page's caches
+    (app/searching/fragments.py) use it too."""
 
-    def __init__(self, seconds: float, entries: int) -> None:
+    def __init__(self, seconds: float | None, entries: int) -> None:
         self.seconds = seconds
         self.entries = entries
         self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
@@ -60,7 +62,8 @@ class FragmentStore:
     def get(self, key: Hashable) -> Any | None:
         with self._lock:
             entry = self._items.get(key)
-            if entry is not None and time.monotonic() - entry[0] > self.seconds:
+            if entry is not None and self.seconds is not None \
+                    and time.monotonic() - entry[0] > self.seconds:
                 del self._items[key]
                 entry = None
             if entry is None:

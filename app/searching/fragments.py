@@ -32,9 +32,6 @@ All of it is skipped in debug mode, where template edits must show at once.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -46,54 +43,19 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.db import db
+from app.fragments import FragmentStore
 from app.listings.models import Category
 from app.pagecache import WROTE, content_generation
 
 EXTENSION = "kretslop.search_fragments"
 
 
-class LRU:
-    """A small thread-safe LRU mapping with an optional age bound."""
-
-    def __init__(self, entries: int, seconds: float | None = None) -> None:
-        self.entries = entries
-        self.seconds = seconds
-        self._items: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            entry = self._items.get(key)
-            if entry is None or (self.seconds is not None
-                                 and time.monotonic() - entry[0] > self.seconds):
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return entry[1]
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 @dataclass
 class Caches:
-    categories: LRU
-    cards: LRU
-    panels: LRU
-    macros: LRU
+    categories: FragmentStore
+    cards: FragmentStore
+    panels: FragmentStore
+    macros: FragmentStore
 
 
 def caches() -> Caches | None:
@@ -104,10 +66,10 @@ def caches() -> Caches | None:
         if app.debug or not app.config.get("SEARCH_FRAGMENT_CACHE", True):
             return None
         found = app.extensions.setdefault(EXTENSION, Caches(
-            categories=LRU(8, float(app.config.get("CATEGORY_CACHE_SECONDS", 60))),
-            cards=LRU(int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000))),
-            panels=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000))),
-            macros=LRU(int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000)))))
+            categories=FragmentStore(float(app.config.get("CATEGORY_CACHE_SECONDS", 60)), 8),
+            cards=FragmentStore(None, int(app.config.get("SEARCH_CARD_CACHE_ENTRIES", 5000))),
+            panels=FragmentStore(None, int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000))),
+            macros=FragmentStore(None, int(app.config.get("SEARCH_PANEL_CACHE_ENTRIES", 1000)))))
     return found
 
 
