@@ -88,19 +88,13 @@ def max_typos(word: str, one_typo: int = 5, two_typos: int = 9) -> int:
     return 0
 
 
-def osa_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1.
-
-    Only the diagonal band |i - j| <= limit of the table is computed (cells
-    outside it cost more than ``limit`` anyway), and values are capped at
-    ``limit + 1``: the same answer as the whole table, in a fraction of the work.
-    """
-    if a == b:
-        return 0
+def _osa_band_last_row(a: str, b: str, limit: int) -> list[int] | None:
+    """The last row of the optimal-string-alignment table of ``a`` against ``b``
+    (a transposition is one edit), computed only in the diagonal band |i - j| <= limit
+    with values capped at ``limit + 1`` (cells outside the band cost more than
+    ``limit`` anyway); None as soon as a whole row exceeds ``limit``."""
     la, lb = len(a), len(b)
     big = limit + 1
-    if abs(la - lb) > limit:
-        return big
     prev2: list[int] = []
     prev = [j if j <= limit else big for j in range(lb + 1)]
     for i in range(1, la + 1):
@@ -128,57 +122,44 @@ def osa_distance(a: str, b: str, limit: int) -> int:
             if v < row_min:
                 row_min = v
         if row_min > limit:
-            return big
+            return None
         prev2, prev = prev, cur
-    return min(prev[lb], big)
+    return prev
+
+
+def osa_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a transposition is one edit), capped at limit+1.
+
+    Only the diagonal band of the table is computed (``_osa_band_last_row``): the same
+    answer as the whole table, in a fraction of the work.
+    """
+    if a == b:
+        return 0
+    big = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return big
+    row = _osa_band_last_row(a, b, limit)
+    return big if row is None else min(row[len(b)], big)
 
 
 def prefix_typo_cost(word: str, term: str, allowed: int) -> int | None:
     """Fewest typos reading ``word`` as the beginning of a longer ``term`` (None: too many).
 
     One optimal-string-alignment table of ``word`` against the first
-    ``len(word) + allowed`` letters of ``term``; the answer is the best cell of
-    its last row over proper prefixes of ``term``.  A typo on the first letter
-    counts as two, as in :func:`typo_cost`.
+    ``len(word) + allowed`` letters of ``term`` (banded, as in :func:`osa_distance`);
+    the answer is the best cell of its last row over proper prefixes of ``term``.
+    A typo on the first letter counts as two, as in :func:`typo_cost`.
     """
     if allowed <= 0 or not word or not term:
         return None
     m = len(word)
     t = term[: min(len(term) - 1, m + allowed)]  # proper prefixes only
-    lt = len(t)
-    if lt < max(1, m - allowed):
+    if len(t) < max(1, m - allowed):
         return None
-    big = allowed + 1  # the band |i - j| <= allowed, values capped, as in osa_distance
-    prev2: list[int] = []
-    prev = [j if j <= allowed else big for j in range(lt + 1)]
-    for i in range(1, m + 1):
-        cur = [big] * (lt + 1)
-        row_min = big
-        if i <= allowed:
-            cur[0] = row_min = i
-        ca = word[i - 1]
-        for j in range(max(1, i - allowed), min(lt, i + allowed) + 1):
-            cb = t[j - 1]
-            v = prev[j - 1] + (ca != cb)
-            x = prev[j] + 1
-            if x < v:
-                v = x
-            x = cur[j - 1] + 1
-            if x < v:
-                v = x
-            if i > 1 and j > 1 and ca == t[j - 2] and word[i - 2] == cb:
-                x = prev2[j - 2] + 1
-                if x < v:
-                    v = x
-            if v > big:
-                v = big
-            cur[j] = v
-            if v < row_min:
-                row_min = v
-        if row_min > allowed:
-            return None
-        prev2, prev = prev, cur
-    d = min(prev[max(1, m - allowed) :])
+    row = _osa_band_last_row(word, t, allowed)
+    if row is None:
+        return None
+    d = min(row[max(1, m - allowed) :])
     if word[0] != term[0]:
         d += 1
     return d if d <= allowed else None
