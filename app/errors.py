@@ -196,7 +196,9 @@ def database_error_response(exc: BaseException):
         return _with_retry_after(_respond(
             503, _("Tjenesten er midlertidig utilgjengelig"),
             _("Vi får ikke kontakt med databasen akkurat nå. Prøv igjen om litt.")), 30)
-    if isinstance(exc, OperationalError) and "database is locked" in str(exc.orig):
+    from app.db import is_sqlite_busy
+
+    if is_sqlite_busy(exc):
         log.warning("database busy; answered 503")
         return _with_retry_after(_respond(
             503, _("Tjenesten er opptatt"),
