@@ -85,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     from app.payments.views import bp as payments_bp
     from app.payments.webhooks import bp as stripe_webhooks_bp
     from app.privacy.views import bp as privacy_bp
+    from app.projects.views import bp as projects_bp
     from app.questions.views import bp as questions_bp
     from app.reporting.views import bp as reporting_bp
     from app.searching.views import bp as searching_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(security_bp)  # /account/security: sessions, tokens, two-factor
     app.register_blueprint(privacy_bp)  # my data: download, delete; record of processing
     app.register_blueprint(pages_bp)  # about, contact, privacy notice, terms, accessibility
+    app.register_blueprint(projects_bp)  # /prosjekter: building projects, TEK17 § 9-7
     # The API checks CSRF itself, and only for writes made with the browser session.
     from app.extensions import csrf
 

@@ -20,6 +20,7 @@ from app.payments import models as payments  # noqa: F401
 from app.privacy import export as privacy_export  # noqa: F401 - export job, notification kind
 from app.privacy import models as privacy  # noqa: F401
 from app.privacy import retention as privacy_retention  # noqa: F401 - the warning's subject
+from app.projects import models as projects  # noqa: F401 - building projects (TEK17)
 from app.questions import models as questions  # noqa: F401
 from app.questions import notify as questions_notify  # noqa: F401 - question kinds
 from app.reporting import models as reporting  # noqa: F401

@@ -390,6 +390,39 @@ class Builders:
         commit()
         return user
 
+    def project(self, org, user=None, **kw):
+        """A building project of ``org`` (app.projects) in Asker: a demolition at gnr 41
+        bnr 118 unless ``kw`` says otherwise (API field names)."""
+        from app.db import commit
+        from app.projects.services import create_project
+
+        data = {"name": "Rivning av Kunnskapsveien 1", "work_kind": "demolition",
+                "address": "Kunnskapsveien 1", "postcode": "1383", "gnr": 41, "bnr": 118,
+                "building_year": 1974, "former_use": "Kontorbygg",
+                "mapping_date": "2026-11-20", "access_date": "2027-01-10",
+                "demolition_start": "2027-02-01", "mapped_by": "Kari Kartlegger, Rådgiver AS",
+                **kw}
+        project = create_project(user, org, data)
+        commit()
+        return project
+
+    def component(self, project, user=None, **kw):
+        """A mapped component of ``project``: 12 suitable interior doors unless ``kw``
+        says otherwise (API field names)."""
+        from app.db import commit
+        from app.listings.categories import ensure_categories
+        from app.projects.services import create_component
+
+        ensure_categories()
+
+        data = {"building_part": "244", "name": "Innerdør eik 9x21", "quantity": 12,
+                "unit": "pcs", "unit_weight_kg": 25, "category": "door",
+                "condition": "good", "material": "Eik", "floor": "2", "room": "Korridor",
+                "suitability": "suitable", **kw}
+        component, _new = create_component(project, user, data)
+        commit()
+        return component
+
     def token(self, user) -> str:
         from app.accounts.services import create_api_token
         from app.db import commit

@@ -55,6 +55,7 @@ from app.api import (  # noqa: E402,F401 - routes register on import
 from app.exchange import api as exchange_api  # noqa: E402,F401 - reservations, ledger
 from app.matching import api as matching_api  # noqa: E402,F401 - matches
 from app.payments import api as payments_api  # noqa: E402,F401 - reservation payment
+from app.projects import api as projects_api  # noqa: E402,F401 - building projects
 from app.questions import api as questions_api  # noqa: E402,F401 - listing questions
 from app.reporting import api as reporting_api  # noqa: E402,F401 - /reports
 from app.searching import api as search_api  # noqa: E402,F401 - GET /search

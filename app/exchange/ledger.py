@@ -30,17 +30,14 @@ from app.listings.models import Category, Listing
 CHANNEL = "online_platform"
 REASON_MAX = 1000
 KG_MAX = Decimal("1000000000")
-#: Municipality numbers (SSB classification 131, valid from 2024) for the places in
-#: ``app.listings.postcodes``; Asker was 0220 before 2020 and 3025 in 2020-2023.
-MUNICIPALITY_NUMBERS = {"Asker": "3203", "Bærum": "3201", "Drammen": "3301", "Lier": "3312"}
 
 
 def municipality_number(reservation: Reservation) -> str:
     """Where the hand-over happened: the pickup postcode's municipality when we know it,
     else the giver's registered municipality."""
-    place = postcodes.lookup(reservation.listing.postcode)
-    if place is not None and place.municipality in MUNICIPALITY_NUMBERS:
-        return MUNICIPALITY_NUMBERS[place.municipality]
+    number = postcodes.municipality_number(reservation.listing.postcode)
+    if number is not None:
+        return number
     return (reservation.seller_org.municipality_number
             or current_app.config.get("DEFAULT_MUNICIPALITY_NUMBER", "3203"))
 
@@ -70,6 +67,7 @@ def record_handover(reservation: Reservation, now: datetime | None = None) -> Re
         co2e_kg=factors.co2e(reservation.weight_kg, factor), factor_id=factor.id,
         factor_version=factor.version, factor_value=_factor_value(factor),
         factor_is_default=factor.is_default, reason="", recorded_by_id=None,
+        project_id=listing.project_id,
     )
     db.session.add(record)
     db.session.flush()
@@ -173,7 +171,7 @@ _COPIED = ("completed_at", "reservation_id", "listing_id", "giver_org_id", "give
            "category_slug", "eu_category", "quantity",
            "unit", "kg", "weight_method", "channel", "waste_origin", "price_ore",
            "payment_method", "co2e_kg", "factor_id", "factor_version", "factor_value",
-           "factor_is_default")
+           "factor_is_default", "project_id")
 
 
 def _copy(record: ReuseRecord, **changes) -> ReuseRecord:

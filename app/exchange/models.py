@@ -277,6 +277,9 @@ class ReuseRecord(db.Model):
     #: Who wrote a reversal or correction (no foreign key: a person may be erased later,
     #: the record may not change).
     recorded_by_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: The building project the listing was mapped in (app.projects), copied at
+    #: completion like the organisation numbers (no foreign key: the record never changes).
+    project_id: Mapped[int | None] = mapped_column(sa.Integer, index=True)
 
     factor: Mapped[EmissionFactor] = relationship()
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Organization, User
 from app.db import TimestampMixin, UTCDateTime, db, utcnow
+
+if TYPE_CHECKING:
+    from app.projects.models import Project
 
 
 class EUCategory(enum.StrEnum):
@@ -140,10 +144,14 @@ class Listing(TimestampMixin, db.Model):
     weight_approved_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     weight_approved_by_id: Mapped[int | None] = mapped_column(sa.Integer)
     weight_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The building project it was mapped in (app.projects), shown on the listing.
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="SET NULL"), index=True)
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
     category: Mapped[Category] = relationship()
+    project: Mapped[Project | None] = relationship("Project")
     images: Mapped[list[ListingImage]] = relationship(
         back_populates="listing", order_by="ListingImage.position, ListingImage.id",
         cascade="all, delete-orphan",

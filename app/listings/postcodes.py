@@ -96,6 +96,17 @@ POSTCODES: dict[str, Place] = {
 }
 
 
+#: Municipality numbers (SSB classification 131, valid from 2024) for the places in this
+#: table; Asker was 0220 before 2020 and 3025 in 2020-2023.
+MUNICIPALITY_NUMBERS = {"Asker": "3203", "Bærum": "3201", "Drammen": "3301", "Lier": "3312"}
+
+
+def municipality_number(postcode: str) -> str | None:
+    """The municipality number of a postcode in the table, or None."""
+    place = lookup(postcode)
+    return MUNICIPALITY_NUMBERS.get(place.municipality) if place is not None else None
+
+
 def lookup(postcode: str) -> Place | None:
     """The place for a four-digit postcode, or None when it is not in the table."""
     return POSTCODES.get((postcode or "").strip())

@@ -44,7 +44,7 @@ def district_label(key: str) -> str:
 
 
 def municipality_label(number: str) -> str:
-    from app.exchange.ledger import MUNICIPALITY_NUMBERS
+    from app.listings.postcodes import MUNICIPALITY_NUMBERS
 
     names = {v: k for k, v in MUNICIPALITY_NUMBERS.items()}
     return f"{number} {names[number]}" if number in names else number

@@ -68,6 +68,9 @@ class WantedRequest(TimestampMixin, db.Model):
     hidden_by_id: Mapped[int | None] = mapped_column(sa.Integer)
     #: Folded, stemmed title words with their synonyms (see app.matching.text).
     match_terms: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The receiving building project this request is for (app.projects), if any.
+    project_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("projects.id", ondelete="SET NULL"), index=True)
 
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -137,6 +137,15 @@ def build(app, make, client) -> World:
     commit()
     world.ids["export"] = export.id
     world.ids["export_key"] = export.key  # type: ignore[assignment] - the link's key
+    # A building project of the seller's in Asker (the officer's municipality), with the
+    # buyer as a partner (a consultant who maps) and one mapped component.
+    project = make.project(seller, world.users["owner"])
+    from app.projects.services import add_partner
+
+    partner = add_partner(project, buyer.orgnr, "consultant")
+    commit()
+    component = make.component(project, world.users["owner"])
+    world.ids.update(project=project.id, partner=partner.id, component=component.id)
     return world
 
 

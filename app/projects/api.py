@@ -1,0 +1,1 @@
+"""Projects in the API: placeholder until its helper fills it in (issue #21)."""

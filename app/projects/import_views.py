@@ -1,0 +1,3 @@
+"""Placeholder until its helper fills it in (issue #21)."""
+
+from app.projects.blueprint import bp  # noqa: F401
