@@ -61,7 +61,7 @@ def check_room(listing: Listing) -> None:
                                            "bilde før du legger til et nytt.", n=MAX_IMAGES)]})
 
 
-def _process_and_store(stream, filename: str | None,
+def process_and_store(stream, filename: str | None,
                        content_type: str | None) -> images.Processed:
     config = current_app.config
     data = images.read_limited(stream, int(config["IMAGE_MAX_BYTES"]))
@@ -104,7 +104,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def accept_upload(stream, filename: str | None, content_type: str | None,
                   user_id: int) -> PendingPhoto:
     """Check, process and store an upload for a form not saved yet; no row is written."""
-    processed = _process_and_store(stream, filename, content_type)
+    processed = process_and_store(stream, filename, content_type)
     original = processed.original
     payload = {"u": user_id, "s": original.sha256, "o": original.path,
                "m": processed.medium.path, "t": processed.thumb.path,
@@ -163,7 +163,7 @@ def add_image(listing: Listing, stream, filename: str | None,
     """Check, process and store an uploaded photo as the listing's last one."""
     _lock(listing)
     check_room(listing)
-    processed = _process_and_store(stream, filename, content_type)
+    processed = process_and_store(stream, filename, content_type)
     original = processed.original
     image = _append_row(listing, original.sha256, original.path, processed.medium.path,
                         processed.thumb.path, original.width, original.height,
@@ -219,13 +219,27 @@ def remove_image(listing: Listing, image_id: int) -> None:
     changed(listing)
 
 
+#: Columns of other domains' photo rows that point at stored renditions (a building
+#: project's component photos): a file any of them uses is never removed.
+_OTHER_PATH_COLUMNS: list = []
+
+
+def register_path_columns(*columns) -> None:
+    """Let another domain's photo rows keep their files (``app.projects.component_photos``)."""
+    _OTHER_PATH_COLUMNS.extend(c for c in columns if c not in _OTHER_PATH_COLUMNS)
+
+
+def path_columns() -> list:
+    return [ListingImage.original_path, ListingImage.medium_path, ListingImage.thumb_path,
+            *_OTHER_PATH_COLUMNS]
+
+
 @outbox.handler(IMAGE_REMOVED, name="listings.remove_image_files")
 def remove_unused_files(payload: dict) -> None:
     """Delete a removed photo's files unless another photo row still points at them."""
     paths = list(payload.get("paths") or [])
     used = set()
-    for column in (ListingImage.original_path, ListingImage.medium_path,
-                   ListingImage.thumb_path):
+    for column in path_columns():
         used.update(db.session.scalars(sa.select(column).where(column.in_(paths))))
     images.remove([p for p in paths if p not in used], current_app.config["MEDIA_ROOT"])
 
@@ -249,8 +263,7 @@ def prune_unused_files(older_than: float = PRUNE_AFTER, now: float | None = None
     for start in range(0, len(old), 500):
         batch = {p.relative_to(root).as_posix(): p for p in old[start:start + 500]}
         used: set[str] = set()
-        for column in (ListingImage.original_path, ListingImage.medium_path,
-                       ListingImage.thumb_path):
+        for column in path_columns():
             used.update(db.session.scalars(sa.select(column).where(column.in_(list(batch)))))
         for name, path in batch.items():
             try:

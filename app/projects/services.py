@@ -117,7 +117,7 @@ def project_for_change(project_id: int, user: User | None, admin: bool = False) 
 
 def _require_active(project: Project) -> None:
     if not project.is_active:
-        raise Conflict(_("Prosjektet er avsluttet og kan ikke endres."), status=project.status)
+        raise Conflict(_("Prosjektet er avsluttet og kan ikke endres."), project_status=project.status)
 
 
 def choose_organization(user: User, organization_id: Any = None) -> Organization:
@@ -208,7 +208,7 @@ def complete_project(project: Project) -> Project:
 
 def reopen_project(project: Project) -> Project:
     if project.is_active:
-        raise Conflict(_("Prosjektet er allerede aktivt."), status=project.status)
+        raise Conflict(_("Prosjektet er allerede aktivt."), project_status=project.status)
     project.status = ProjectStatus.ACTIVE.value
     project.completed_at = None
     db.session.flush()

@@ -1,0 +1,129 @@
+"""The project pages through the test client: create, see, change, partners, status, and
+who may do what (services' rules: owners change, partners see, the municipality reads)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import db
+from app.projects.models import Project, ProjectPartner
+
+
+def _form(auth, path):
+    return {"csrf_token": auth.csrf(path)}
+
+
+def test_create_a_project_and_see_it_in_the_list(app, world, client, auth):
+    auth.login("medlem@riving.no")
+    data = {**_form(auth, "/prosjekter/ny"), "name": "Rehabilitering av Asker rådhus",
+            "work_kind": "renovation", "address": "Katrineåsveien 20", "postcode": "1383",
+            "gnr": "41", "bnr": "271", "building_year": "1965", "former_use": "Rådhus",
+            "area_m2": "1 250,5", "mapping_date": "2026-11-02", "access_date": "2027-03-01",
+            "demolition_start": "2027-04-01", "mapped_by": "Kari Nordmann, Rådgiver AS"}
+    response = client.post("/prosjekter/ny", data=data)
+    assert response.status_code == 302
+    project = db.session.scalar(db.select(Project).where(Project.gnr == 41, Project.bnr == 271))
+    assert project.municipality_number == "3203"  # from the postcode
+    assert str(project.area_m2) == "1250.5"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Rehabilitering av Asker rådhus" in page and "41/271" in page
+    listing = client.get("/prosjekter").get_data(as_text=True)
+    assert "Rehabilitering av Asker rådhus" in listing
+    assert "Rivning av Kunnskapsveien 1" in listing  # the firm's other project
+
+
+def test_bad_input_shows_field_errors_and_saves_nothing(app, world, client, auth):
+    auth.login("medlem@riving.no")
+    before = db.session.scalar(db.select(db.func.count(Project.id)))
+    data = {**_form(auth, "/prosjekter/ny"), "name": "", "work_kind": "demolition",
+            "postcode": "9999", "gnr": "0", "bnr": "x", "building_year": "1800000",
+            "access_date": "2027-05-01", "demolition_start": "2027-04-01"}
+    response = client.post("/prosjekter/ny", data=data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    for message in ("Gi prosjektet et navn", "Må være et heltall fra 1", "Må være et tall",
+                    "Tilgangsdatoen må være før", "Oppgi kommunenummeret"):
+        assert message in page, message
+    assert 'value="2027-05-01"' in page  # what was typed stays
+    assert db.session.scalar(db.select(db.func.count(Project.id))) == before
+
+
+@pytest.mark.parametrize("email, status", [
+    ("eier@riving.no", 200), ("medlem@riving.no", 200), ("kari@radgiver.no", 200),
+    ("saksbehandler@asker.kommune.no", 200), ("ola@annen.no", 404), ("fake@selvlaget.no", 404),
+])
+def test_who_sees_a_project(app, world, client, auth, email, status):
+    auth.login(email)
+    assert client.get(f"/prosjekter/{world.project.id}").status_code == status
+
+
+def test_the_partner_and_the_municipality_read_but_do_not_change(app, world, client, auth):
+    path = f"/prosjekter/{world.project.id}/endre"
+    for email in ("kari@radgiver.no", "saksbehandler@asker.kommune.no"):
+        auth.login(email)
+        assert client.get(path).status_code == 403
+        page = client.get(f"/prosjekter/{world.project.id}").get_data(as_text=True)
+        assert "Avslutt prosjektet" not in page and "Endre prosjektet" not in page
+        auth.logout()
+
+
+def test_edit_changes_only_what_changed(app, world, client, auth):
+    auth.login("medlem@riving.no")
+    path = f"/prosjekter/{world.project.id}/endre"
+    page = client.get(path).get_data(as_text=True)
+    assert 'value="41"' in page and 'value="1974"' in page
+    data = {**_form(auth, path), "name": "Riving av Kunnskapsveien 1", "work_kind": "demolition",
+            "address": "Kunnskapsveien 1", "postcode": "1383", "municipality_number": "3203",
+            "gnr": "41", "bnr": "118", "building_year": "1975", "former_use": "Kontorbygg",
+            "mapping_date": "2026-11-20", "access_date": "2027-01-10",
+            "demolition_start": "2027-02-01", "mapped_by": "Kari Kartlegger, Rådgiver AS"}
+    assert client.post(path, data=data).status_code == 302
+    db.session.refresh(world.project)
+    assert world.project.building_year == 1975 and world.project.name.startswith("Riving")
+
+
+def test_partners_are_added_by_organisation_number_by_admins(app, world, client, auth, make):
+    demolisher = make.org("business", name="Rive AS")
+    path = f"/prosjekter/{world.project.id}/deltakere"
+    auth.login("medlem@riving.no")  # a member, not an admin
+    assert client.post(path, data={**_form(auth, "/prosjekter"), "organization": demolisher.orgnr,
+                                   "role": "demolition"}).status_code == 403
+    auth.logout()
+    auth.login("eier@riving.no")
+    bad = client.post(path, data={**_form(auth, "/prosjekter"), "organization": "123456789",
+                                  "role": "boss"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "Fant ingen organisasjon" in text and "Ukjent rolle" in text
+    ok = client.post(path, data={**_form(auth, "/prosjekter"),
+                                 "organization": demolisher.orgnr, "role": "demolition"})
+    assert ok.status_code == 302
+    partner = db.session.scalar(db.select(ProjectPartner).where(
+        ProjectPartner.organization_id == demolisher.id))
+    assert partner.role == "demolition"
+    partner_id = partner.id
+    removed = client.post(f"{path}/{partner_id}/fjern", data=_form(auth, "/prosjekter"))
+    assert removed.status_code == 302
+    db.session.expunge_all()
+    assert db.session.get(ProjectPartner, partner_id) is None
+
+
+def test_a_completed_project_refuses_changes_until_reopened(app, world, client, auth):
+    auth.login("medlem@riving.no")
+    pid = world.project.id
+    assert client.post(f"/prosjekter/{pid}/avslutt",
+                       data=_form(auth, "/prosjekter")).status_code == 302
+    assert db.session.get(Project, pid).status == "completed"
+    assert client.get(f"/prosjekter/{pid}/komponenter/ny").status_code == 409
+    edit = client.post(f"/prosjekter/{pid}/endre", data={**_form(auth, "/prosjekter"),
+                                                          "name": "Nytt navn"})
+    assert edit.status_code == 409
+    assert client.post(f"/prosjekter/{pid}/gjenapne",
+                       data=_form(auth, "/prosjekter")).status_code == 302
+    assert db.session.get(Project, pid).status == "active"
+
+
+def test_someone_without_an_organisation_cannot_create(app, make, client, auth):
+    make.user(None, email="alene@example.no")
+    auth.login("alene@example.no")
+    assert client.get("/prosjekter/ny").status_code == 403
