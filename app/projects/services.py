@@ -117,7 +117,8 @@ def project_for_change(project_id: int, user: User | None, admin: bool = False) 
 
 def _require_active(project: Project) -> None:
     if not project.is_active:
-        raise Conflict(_("Prosjektet er avsluttet og kan ikke endres."), project_status=project.status)
+        raise Conflict(_("Prosjektet er avsluttet og kan ikke endres."),
+                       project_status=project.status)
 
 
 def choose_organization(user: User, organization_id: Any = None) -> Organization:
