@@ -136,13 +136,15 @@ class ComponentForm(FlaskForm):
                                render_kw={"maxlength": 80},
                                description=_l("For eksempel «A-201, pos. 12»."))
     suitability = RadioField(_l("Egnet for ombruk?"), default="suitable", validate_choice=False,
-                             choices=[(k.value, v) for k, v in SUITABILITY_LABELS.items()])
+                             choices=[SelectChoice(k.value, v)
+                                      for k, v in SUITABILITY_LABELS.items()])
     suitability_reason = TextAreaField(_l("Begrunnelse"), validators=[Optional()],
                                        render_kw={"rows": 2, "maxlength": 1000},
                                        description=_l("Må fylles ut når den ikke er egnet."))
     hazards = MultiCheckboxField(_l("Miljøgifter fra miljøkartleggingen"),
                                  validate_choice=False,
-                                 choices=[(k.value, v) for k, v in HAZARD_LABELS.items()],
+                                 choices=[SelectChoice(k.value, v)
+                                          for k, v in HAZARD_LABELS.items()],
                                  description=_l("En komponent med miljøgifter kan ikke "
                                                 "ombrukes."))
     description = TextAreaField(_l("Merknad"), validators=[Optional()],

@@ -10,6 +10,9 @@ import pytest
 
 @pytest.fixture
 def world(make):
+    from app.listings.categories import ensure_categories
+
+    ensure_categories()
     firm = make.org("business", name="Riving AS", postcode="1383")
     consultant = make.org("business", name="Rådgiver AS")
     outsider = make.org("business", name="Annen AS")
