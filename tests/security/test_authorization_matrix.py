@@ -215,6 +215,21 @@ EXPECTED = {
     ('/organizations/<int:org_id>/payments/connect', 'POST'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect/refresh', 'GET'): ORG_ADMINS,
     ('/organizations/<int:org_id>/payments/connect/return', 'GET'): ORG_ADMINS,
+    # Building projects (app/projects/pages.py): the list for everyone signed in; creating
+    # for members of an organisation (an empty form is 422); a project's page for its
+    # owner's and partners' members, the officer of its municipality and site admins;
+    # changing for the owner's members, partners for the owner's admins (reopening the
+    # active project is 409: refused, not denied).
+    ('/prosjekter', 'GET'): SIGNED_IN,
+    ('/prosjekter/ny', 'GET'): ORG_MEMBERS,
+    ('/prosjekter/ny', 'POST'): ORG_MEMBERS,
+    ('/prosjekter/<int:project_id>', 'GET'): PARTIES | REPORTING,
+    ('/prosjekter/<int:project_id>/endre', 'GET'): SELLER,
+    ('/prosjekter/<int:project_id>/endre', 'POST'): SELLER,
+    ('/prosjekter/<int:project_id>/avslutt', 'POST'): SELLER,
+    ('/prosjekter/<int:project_id>/gjenapne', 'POST'): SELLER,
+    ('/prosjekter/<int:project_id>/deltakere', 'POST'): {'admin', 'owner'},
+    ('/prosjekter/<int:project_id>/deltakere/<int:partner_id>/fjern', 'POST'): {'admin', 'owner'},
     ('/password/forgot', 'GET'): ALL,
     ('/password/forgot', 'POST'): ALL,
     ('/password/reset/<token>', 'GET'): NOBODY,

@@ -175,6 +175,7 @@ def fill(rule: str, world: World) -> str:
     names.update(user_id="member_user", report_id="report")  # the admin console
     names.update(export_id="export", key="export_key")  # a data export's link
     names.update(session_id="user_session")  # /account/security: end a session
+    names.update(project_id="project", component_id="component", partner_id="partner")
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
