@@ -87,4 +87,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     from app.demo_history import load_demo_history
 
     load_demo_history(orgs)
+    from app.projects.demo import load_demo_project
+
+    load_demo_project()
     return rows
