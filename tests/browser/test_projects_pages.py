@@ -69,6 +69,24 @@ def test_create_a_project_on_a_phone_and_its_pages_fit(page, live):
         assert (stored.municipality_number, stored.gnr, stored.bnr, stored.building_year) \
             == ("3203", 52, 131, 1971)
         assert stored.access_date.isoformat() == "2027-03-01"
+        # Figures with real widths for the phone check: 12 345 doors of 25 kg (308 625 kg)
+        # and windows without a weight ("1 uten vekt").
+        from app.accounts.models import User
+        from app.listings.categories import ensure_categories
+        from app.projects.services import create_component
+
+        ensure_categories()
+        firm = db.session.scalar(sa.select(User).where(User.email == FIRM))
+        for extra in ({"name": "Innerdør eik", "quantity": 12345, "unit_weight_kg": 25,
+                       "category": "door"},
+                      {"name": "Vindu", "building_part": "234", "quantity": 40,
+                       "category": "window"}):
+            create_component(stored, firm, {"building_part": "244", "unit": "pcs",
+                                             "condition": "good", "suitability": "suitable",
+                                             **extra})
+        db.session.commit()
+    page.reload()
+    expect(page.locator("table.figures-table tbody tr").first).to_contain_text("308")
 
     pages = [("projects", "/prosjekter"), ("project", "/prosjekter/{project}"),
              ("project-new", "/prosjekter/ny"), ("project-edit", "/prosjekter/{project}/endre")]

@@ -127,3 +127,30 @@ def test_someone_without_an_organisation_cannot_create(app, make, client, auth):
     make.user(None, email="alene@example.no")
     auth.login("alene@example.no")
     assert client.get("/prosjekter/ny").status_code == 403
+
+
+def test_the_project_page_shows_its_figures(app, world, client, auth, make):
+    make.component(world.project, world.owner)  # 12 suitable doors of 25 kg
+    make.component(world.project, world.owner, name="Takstein", building_part="262",
+                   quantity=400, unit_weight_kg=3.5, category=None, suitability="not_suitable",
+                   suitability_reason="Knust", hazards=[])
+    make.component(world.project, world.owner, name="Radiator", quantity=5,
+                   unit_weight_kg=None, hazards=["pcb"], suitability="not_suitable",
+                   suitability_reason="PCB i malingen")
+    auth.login("saksbehandler@asker.kommune.no")
+    page = client.get(f"/prosjekter/{world.project.id}").get_data(as_text=True)
+    table = page.split('class="ds-table figures-table"', 1)[1].split("</table>", 1)[0]
+    rows = table.split("<tr>")[2:]
+    cells = [[" ".join(c.split(">", 1)[1].split("<", 1)[0].split()) for c in r.split("<td")[1:]]
+             for r in rows]  # the number filters group with a narrow no-break space
+    # mapped: 1 700 kg (300 + 1 400; the radiators have no weight), 417 pieces, 3 rows
+    assert cells[0] == ["1 700 kg", "417", "3"]
+    assert "1 uten vekt" in rows[0]
+    # reusable: only the doors (tiles not suitable, radiators with PCB)
+    assert cells[1][0] == "300 kg" and cells[1][1] == "12"
+    assert "<form" not in page.split("<main", 1)[1].split("</main>", 1)[0]  # read-only
+    auth.logout()
+    auth.login("eier@riving.no")
+    owner_page = client.get(f"/prosjekter/{world.project.id}").get_data(as_text=True)
+    main = owner_page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert main.count("<form") == 3  # remove the consultant, add a partner, complete
