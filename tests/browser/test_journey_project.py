@@ -1,0 +1,149 @@
+"""Journey (issue #21): a construction firm maps a building before it is renovated.
+
+Heggedal Bygg (demo) creates a project on a 390 px phone, maps components one by one
+through the phone form with a photo each (some not suitable, with a reason and a
+hazard), and the components are stored with their photos; axe-core runs on every
+project page it visits. See docs/projects.md for the workflow this follows.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from tests.browser import test_responsive as responsive
+from tests.browser.conftest import axe_violations, login, screenshot
+
+FIRM = "bygg@demo.kretslop.no"  # Heggedal Bygg AS (demo): the construction firm
+PROJECT = "Rehabilitering av Hvalstad skole (reise)"
+
+#: (building part, name, category, quantity, kg per unit, suitability, reason, hazard)
+KINDS = (
+    ("234", "Innerdør eik", "door", 4, "28", "suitable", "", ""),
+    ("234", "Vindu 2-lags", "window", 3, "35", "after_work", "Nye tetningslister.", ""),
+    ("223", "Stålbjelke HEB 200", "steel", 2, "250", "suitable", "", ""),
+    ("441", "LED-armatur", "light-fitting", 10, "4", "suitable", "", ""),
+    ("311", "Toalett vegghengt", "sanitary-ware", 2, "22", "suitable", "", ""),
+    ("235", "Fasadeplate", "", 20, "12", "not_suitable", "Asbest i prøve 4.", "Asbest"),
+)
+#: How many components are mapped through the phone form (the issue asks for 30).
+ON_PHONE = 30
+
+
+def _photo(number: int) -> bytes:
+    """A real JPEG, different for every component (the pipeline refuses nothing else)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (40 + number * 7 % 200, 90, 160 - number * 3 % 120))
+    ImageDraw.Draw(image).rectangle((40 + number, 60, 400, 300 + number), fill=(230, 220, 200))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _no_axe(page, name: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{name}: {violations}"
+
+
+def _create_project(page) -> int:
+    page.goto("/prosjekter/ny")
+    page.get_by_label("Prosjektnavn").fill(PROJECT)
+    page.get_by_label("Type arbeid").select_option("renovation")
+    page.get_by_label("Adresse").fill("Hvalstadåsen 2")
+    page.get_by_label("Postnummer").fill("1395")
+    page.get_by_label("Gårdsnummer (gnr)").fill("19")
+    page.get_by_label("Bruksnummer (bnr)").fill("47")
+    page.get_by_label("Byggeår").fill("1968")
+    page.get_by_label("Tidligere bruk").fill("Skole")
+    page.get_by_label("Areal som berøres (m² BRA)").fill("1 850")
+    page.get_by_label("Kartlagt av").fill("Kari Nordmann, Heggedal Bygg AS")
+    page.get_by_label("Dato for kartleggingen").fill("2026-11-30")
+    page.get_by_label("Komponentene kan hentes fra").fill("2027-02-01")
+    page.get_by_label("Rivingen starter").fill("2027-03-01")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Opprett prosjektet").click()
+    assert re.search(r"/prosjekter/\d+$", page.url), page.url
+    expect(page.get_by_role("heading", level=1)).to_have_text(PROJECT)
+    _no_axe(page, "project")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def _map_one(page, number: int, kind: tuple) -> None:
+    part, name, category, quantity, weight, suitability, reason, hazard = kind
+    page.get_by_label("Bilder").set_input_files(
+        {"name": f"komponent-{number}.jpg", "mimeType": "image/jpeg",
+         "buffer": _photo(number)})
+    page.get_by_label("Bygningsdel (NS 3451)").select_option(part)
+    page.get_by_label("Komponent", exact=True).fill(f"{name} nr. {number}")
+    page.get_by_label("Mengde", exact=True).fill(str(quantity))
+    page.get_by_label("Etasje", exact=True).fill(str(1 + number % 3))
+    page.get_by_label("Rom", exact=True).fill(f"Rom {100 + number}")
+    radio = {"suitable": "Egnet for ombruk", "after_work": "Egnet etter utbedring",
+             "not_suitable": "Ikke egnet"}[suitability]
+    page.get_by_label(radio, exact=True).check()
+    page.get_by_label("Begrunnelse", exact=True).fill(reason)
+    if hazard:
+        page.get_by_text("Miljøgifter", exact=True).click()  # opens the details
+        page.get_by_label(hazard, exact=True).check()
+    page.get_by_label("Vekt per enhet (kg)").fill(weight.replace(".", ","))
+    if category:
+        page.get_by_label("Kategori i markedsplassen").select_option(category)
+    page.get_by_label("Tegningsreferanse").fill(f"A-201, pos. {number}")
+    with page.expect_navigation() as sent:
+        page.get_by_role("button", name="Lagre og kartlegg neste").click()
+    assert sent.value.status == 200, page.inner_text("main")[:500]
+    expect(page.get_by_text(f"«{name} nr. {number}» er lagret")).to_be_visible()
+
+
+@pytest.mark.browser
+def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
+    import time
+
+    login(page, FIRM)
+    page.set_viewport_size(responsive.PHONE)
+    project_id = _create_project(page)
+
+    page.goto(f"/prosjekter/{project_id}/komponenter/ny")
+    _no_axe(page, "component form")
+    expected_kg = Decimal(0)
+    started = time.monotonic()
+    for number in range(1, ON_PHONE + 1):
+        kind = KINDS[number % len(KINDS)]
+        _map_one(page, number, kind)
+        expected_kg += kind[3] * Decimal(kind[4])
+    per_component = (time.monotonic() - started) / ON_PHONE
+    print(f"mapped {ON_PHONE} components on the phone form, {per_component:.2f} s each")
+    _no_axe(page, "component form after saving")
+    screenshot(page, "journey-project-mapping")
+
+    page.goto(f"/prosjekter/{project_id}/komponenter")
+    _no_axe(page, "components")
+    for number in (1, ON_PHONE):
+        name = f"{KINDS[number % len(KINDS)][1]} nr. {number}"
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    problems = responsive.check_pages(
+        page, [("project-components", "/prosjekter/{project}/komponenter"),
+               ("project-component-new", "/prosjekter/{project}/komponenter/ny")],
+        {"project": project_id})
+    assert not problems, "\n".join(problems)
+
+    from app.db import db
+    from app.projects.models import Component
+
+    with live.app_beside():
+        stored = db.session.scalars(sa.select(Component).where(
+            Component.project_id == project_id)).all()
+        assert len(stored) == ON_PHONE
+        assert all(len(c.photos) == 1 and c.photos[0].width == 640 for c in stored)
+        assert len({c.photos[0].sha256 for c in stored}) == ON_PHONE
+        assert sum(c.total_kg for c in stored) == expected_kg
+        rejected = [c for c in stored if c.suitability == "not_suitable"]
+        assert rejected and all(c.hazards == ["asbestos"] and not c.is_reusable
+                                for c in rejected)
+        assert sum(c.is_reusable for c in stored) == ON_PHONE - len(rejected)
