@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.listings.forms import CONDITION_LABELS, UNIT_NAMES
 from app.projects.models import Hazard, PartnerRole, Suitability, WorkKind
+from app.projects.rules import PROJECT_FIELDS
 
 WORK_LABELS = {WorkKind.DEMOLITION: _l("Riving"), WorkKind.RENOVATION: _l("Rehabilitering"),
                WorkKind.NEW_BUILD: _l("Nybygg (tar imot ombrukte komponenter)")}
@@ -40,10 +41,8 @@ HAZARD_LABELS = {Hazard.ASBESTOS: _l("Asbest"), Hazard.PCB: _l("PCB"), Hazard.LE
                  Hazard.HEAVY_METALS: _l("Tungmetaller"), Hazard.OTHER: _l("Annen miljøgift")}
 STATUS_LABELS = {"active": _l("Aktivt"), "completed": _l("Avsluttet")}
 
-PROJECT_FORM_FIELDS = ("name", "description", "work_kind", "address", "postcode",
-                       "municipality_number", "gnr", "bnr", "fnr", "snr", "building_year",
-                       "former_use", "area_m2", "reuse_target_percent", "mapping_date",
-                       "access_date", "demolition_start", "mapped_by")
+#: The project form has every field the API and the rules know.
+PROJECT_FORM_FIELDS = PROJECT_FIELDS
 COMPONENT_FORM_FIELDS = ("building_part", "name", "description", "category", "quantity",
                          "unit", "unit_weight_kg", "dimensions", "material", "condition",
                          "floor", "room", "drawing_mark", "suitability", "suitability_reason",

@@ -86,6 +86,7 @@ def new():
 @login_required
 def edit(project_id: int):
     project = services.project_for_change(project_id, current_user)
+    services._require_active(project)  # a completed project's form is a 409 page too
     if request.method == "GET":
         form = ProjectForm(formdata=None, data=_initial(project))
     else:

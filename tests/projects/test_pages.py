@@ -115,9 +115,13 @@ def test_a_completed_project_refuses_changes_until_reopened(app, world, client, 
                        data=_form(auth, "/prosjekter")).status_code == 302
     assert db.session.get(Project, pid).status == "completed"
     assert client.get(f"/prosjekter/{pid}/komponenter/ny").status_code == 409
+    refused = client.get(f"/prosjekter/{pid}/endre")
+    assert refused.status_code == 409
+    assert "Prosjektet er avsluttet og kan ikke endres" in refused.get_data(as_text=True)
     edit = client.post(f"/prosjekter/{pid}/endre", data={**_form(auth, "/prosjekter"),
                                                           "name": "Nytt navn"})
     assert edit.status_code == 409
+    assert db.session.get(Project, pid).name == "Rivning av Kunnskapsveien 1"
     assert client.post(f"/prosjekter/{pid}/gjenapne",
                        data=_form(auth, "/prosjekter")).status_code == 302
     assert db.session.get(Project, pid).status == "active"
