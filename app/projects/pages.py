@@ -162,6 +162,7 @@ def add_partner(project_id: int):
 @login_required
 def remove_partner(project_id: int, partner_id: int):
     project = services.project_for_change(project_id, current_user, admin=True)
+    services._require_active(project)  # as adding: a completed project's partners stay
     if ActionForm().validate_on_submit():
         services.remove_partner(project, partner_id)
         flash(_("Deltakeren er fjernet."), "info")

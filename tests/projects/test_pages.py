@@ -109,7 +109,7 @@ def test_partners_are_added_by_organisation_number_by_admins(app, world, client,
 
 
 def test_a_completed_project_refuses_changes_until_reopened(app, world, client, auth):
-    auth.login("medlem@riving.no")
+    auth.login("eier@riving.no")  # an admin: partners too
     pid = world.project.id
     assert client.post(f"/prosjekter/{pid}/avslutt",
                        data=_form(auth, "/prosjekter")).status_code == 302
@@ -122,6 +122,11 @@ def test_a_completed_project_refuses_changes_until_reopened(app, world, client, 
                                                           "name": "Nytt navn"})
     assert edit.status_code == 409
     assert db.session.get(Project, pid).name == "Rivning av Kunnskapsveien 1"
+    partner = world.project.partners[0].id
+    assert client.post(f"/prosjekter/{pid}/deltakere/{partner}/fjern",
+                       data=_form(auth, "/prosjekter")).status_code == 409
+    db.session.expunge_all()
+    assert db.session.get(ProjectPartner, partner) is not None
     assert client.post(f"/prosjekter/{pid}/gjenapne",
                        data=_form(auth, "/prosjekter")).status_code == 302
     assert db.session.get(Project, pid).status == "active"
