@@ -45,6 +45,7 @@ def test_bad_input_shows_field_errors_and_saves_nothing(app, world, client, auth
                     "Tilgangsdatoen må være før", "Oppgi kommunenummeret"):
         assert message in page, message
     assert 'value="2027-05-01"' in page  # what was typed stays
+    assert "seeiendom.no" in page and "TEK17 § 9-7" in page  # the regulation explained
     assert db.session.scalar(db.select(db.func.count(Project.id))) == before
 
 
