@@ -164,3 +164,54 @@ def test_the_project_page_shows_its_figures(app, world, client, auth, make):
     owner_page = client.get(f"/prosjekter/{world.project.id}").get_data(as_text=True)
     main = owner_page.split("<main", 1)[1].split("</main>", 1)[0]
     assert main.count("<form") == 3  # remove the consultant, add a partner, complete
+
+
+def test_the_list_filters_by_status_and_pages(app, world, client, auth, make, monkeypatch):
+    from app.projects import pages
+    from app.projects.services import complete_project
+
+    monkeypatch.setattr(pages, "PER_PAGE", 2)
+    for n in range(3):
+        make.project(world.firm, world.owner, name=f"Prosjekt {n}", gnr=50 + n)
+    done = make.project(world.consultant_org, world.consultant, name="Ferdig prosjekt")
+    complete_project(done)
+    db.session.commit()
+    auth.login("kari@radgiver.no")  # the consultant: its own project and the partner one
+    first = client.get("/prosjekter").get_data(as_text=True)
+    assert "2 prosjekter" in first and "Nytt prosjekt" in first
+    active = client.get("/prosjekter?status=active").get_data(as_text=True)
+    assert "Rivning av Kunnskapsveien 1" in active and "Ferdig prosjekt" not in active
+    assert "Prosjekt 0" not in active  # the firm's other projects are not the consultant's
+    completed = client.get("/prosjekter?status=completed").get_data(as_text=True)
+    assert "Ferdig prosjekt" in completed and "Rivning av" not in completed
+    assert client.get("/prosjekter?status=nonsense").status_code == 200
+    auth.logout()
+    auth.login("eier@riving.no")  # four projects, two a page
+    one = client.get("/prosjekter").get_data(as_text=True)
+    two = client.get("/prosjekter?page=2").get_data(as_text=True)
+    names = ["Rivning av Kunnskapsveien 1", "Prosjekt 0", "Prosjekt 1", "Prosjekt 2"]
+    assert "4 prosjekter" in one
+    assert sorted(n for n in names if n in one) != sorted(n for n in names if n in two)
+    assert {n for n in names if n in one} | {n for n in names if n in two} == set(names)
+    assert sum(n in one for n in names) == 2
+
+
+def test_someone_in_two_organisations_chooses_which_owns_the_project(app, world, client, auth):
+    from app.accounts.services import add_member
+
+    add_member(world.owner, world.consultant_org, "member")
+    db.session.commit()
+    auth.login("eier@riving.no")
+    form = client.get("/prosjekter/ny").get_data(as_text=True)
+    assert 'name="organization_id"' in form and "Rådgiver AS" in form
+    data = {**_form(auth, "/prosjekter/ny"), "name": "Rådgiverens prosjekt",
+            "work_kind": "renovation", "postcode": "1383", "gnr": "7", "bnr": "8",
+            "organization_id": str(world.consultant_org.id)}
+    assert client.post("/prosjekter/ny", data=data).status_code == 302
+    project = db.session.scalar(db.select(Project).where(Project.name == "Rådgiverens prosjekt"))
+    assert project.organization_id == world.consultant_org.id
+    foreign = client.post("/prosjekter/ny", data={**data, "name": "Fremmed",
+                                                 "organization_id": str(world.asker.id)})
+    assert foreign.status_code == 422
+    assert "Du er ikke medlem av denne organisasjonen" in foreign.get_data(as_text=True)
+    assert db.session.scalar(db.select(Project).where(Project.name == "Fremmed")) is None
