@@ -32,16 +32,9 @@ def _configure(state) -> None:
 @bp.get("/prosjekter")
 @login_required
 def index():
-    status = request.args.get("status")
-    if status not in {s.value for s in ProjectStatus}:
-        status = None
-    page = pages.page_number()
-    items, total = services.projects_for_user(current_user, page, PER_PAGE, status)
-    figures = progress.progress_for([p.id for p in items])
-    return pages.render_list("projects/index.html", items, total, page, PER_PAGE,
-                             status=status, figures=figures,
-                             municipal=bool(services.municipality_numbers(current_user)
-                                            or current_user.is_site_admin))
+    """The signed-in person's projects (the template adds their figures)."""
+    return pages.mine(services.projects_for_user, ProjectStatus, "projects/index.html",
+                      PER_PAGE)
 
 
 def _initial(project: Project) -> dict[str, Any]:
@@ -61,25 +54,34 @@ def _submitted(form: ProjectForm, project: Project | None) -> dict[str, Any]:
                                   _initial(project) if project else None)
 
 
+def _form_page(form: ProjectForm, project: Project | None, save, message: str):
+    """Save a valid form and go to the project; otherwise the form again, 422 with the
+    field errors (the rules' and the organisation's) and what was typed."""
+    if form.validate_on_submit():
+        try:
+            saved = save()
+        except ValidationFailed as exc:
+            apply_errors(form, exc)
+        else:
+            flash(message, "success")
+            return redirect(url_for("projects.detail", project_id=saved.id))
+    return render_template("projects/form.html", form=form, project=project), \
+        422 if form.errors else 200
+
+
 @bp.route("/prosjekter/ny", methods=["GET", "POST"])
 @login_required
 def new():
     services.choose_organization(current_user)  # 403 without a membership
     form = ProjectForm() if request.method == "POST" else ProjectForm(formdata=None)
     form.organization_id.choices = organization_choices(current_user)
-    if form.validate_on_submit():
-        try:
-            organization = services.choose_organization(current_user,
-                                                        form.organization_id.data)
-            project = services.create_project(current_user, organization,
-                                              _submitted(form, None))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Prosjektet er opprettet. Nå kan dere kartlegge komponentene."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    return render_template("projects/form.html", form=form, project=None), \
-        422 if form.errors else 200
+
+    def save() -> Project:
+        organization = services.choose_organization(current_user, form.organization_id.data)
+        return services.create_project(current_user, organization, _submitted(form, None))
+
+    return _form_page(form, None, save,
+                      _("Prosjektet er opprettet. Nå kan dere kartlegge komponentene."))
 
 
 @bp.route("/prosjekter/<int:project_id>/endre", methods=["GET", "POST"])
@@ -87,21 +89,12 @@ def new():
 def edit(project_id: int):
     project = services.project_for_change(project_id, current_user)
     services._require_active(project)  # a completed project's form is a 409 page too
-    if request.method == "GET":
-        form = ProjectForm(formdata=None, data=_initial(project))
-    else:
-        form = ProjectForm()
+    form = ProjectForm() if request.method == "POST" else \
+        ProjectForm(formdata=None, data=_initial(project))
     del form.organization_id
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.update_project(project, _submitted(form, project))
-        except ValidationFailed as exc:
-            apply_errors(form, exc)
-        else:
-            flash(_("Endringene er lagret."), "success")
-            return redirect(url_for("projects.detail", project_id=project.id))
-    return render_template("projects/form.html", form=form, project=project), \
-        422 if form.errors else 200
+    return _form_page(form, project,
+                      lambda: services.update_project(project, _submitted(form, project)),
+                      _("Endringene er lagret."))
 
 
 @bp.get("/prosjekter/<int:project_id>")
@@ -118,24 +111,24 @@ def detail(project_id: int):
         if services.is_owner_admin(current_user, project) else None)
 
 
+def _change_status(project_id: int, change, message: str):
+    project = services.project_for_change(project_id, current_user)
+    if ActionForm().validate_on_submit():
+        change(project)
+        flash(message, "info")
+    return redirect(url_for("projects.detail", project_id=project.id))
+
+
 @bp.post("/prosjekter/<int:project_id>/avslutt")
 @login_required
 def complete(project_id: int):
-    project = services.project_for_change(project_id, current_user)
-    if ActionForm().validate_on_submit():
-        services.complete_project(project)
-        flash(_("Prosjektet er avsluttet."), "info")
-    return redirect(url_for("projects.detail", project_id=project.id))
+    return _change_status(project_id, services.complete_project, _("Prosjektet er avsluttet."))
 
 
 @bp.post("/prosjekter/<int:project_id>/gjenapne")
 @login_required
 def reopen(project_id: int):
-    project = services.project_for_change(project_id, current_user)
-    if ActionForm().validate_on_submit():
-        services.reopen_project(project)
-        flash(_("Prosjektet er åpnet igjen."), "info")
-    return redirect(url_for("projects.detail", project_id=project.id))
+    return _change_status(project_id, services.reopen_project, _("Prosjektet er åpnet igjen."))
 
 
 @bp.post("/prosjekter/<int:project_id>/deltakere")

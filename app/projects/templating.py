@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.common.pages import locale
-from app.projects import ns3451
+from app.projects import ns3451, progress, services
 from app.projects.forms import (
     HAZARD_LABELS,
     ROLE_LABELS,
@@ -23,4 +23,7 @@ def init_app(app: Flask) -> None:
         suitability_label=lambda s: SUITABILITY_LABELS.get(s, s),
         hazard_label=lambda h: HAZARD_LABELS.get(h, h),
         building_part_name=lambda code: ns3451.name(code, locale()),
+        project_figures=lambda projects: progress.progress_for([p.id for p in projects]),
+        sees_municipal_projects=lambda user: bool(services.municipality_numbers(user)
+                                                  or user.is_site_admin),
     )
