@@ -230,6 +230,13 @@ EXPECTED = {
     ('/prosjekter/<int:project_id>/gjenapne', 'POST'): SELLER,
     ('/prosjekter/<int:project_id>/deltakere', 'POST'): {'admin', 'owner'},
     ('/prosjekter/<int:project_id>/deltakere/<int:partner_id>/fjern', 'POST'): {'admin', 'owner'},
+    ('/prosjekter/<int:project_id>/ombrukskartlegging.pdf', 'GET'): PARTIES | REPORTING,
+    ('/prosjekter/<int:project_id>/ombrukskartlegging.xlsx', 'GET'): PARTIES | REPORTING,
+    # Import from a spreadsheet (app/projects/import_views.py): whoever maps (the owner's
+    # members and partners); the blank template for anyone who sees the project.
+    ('/prosjekter/<int:project_id>/import', 'GET'): PARTIES,
+    ('/prosjekter/<int:project_id>/import', 'POST'): PARTIES,
+    ('/prosjekter/<int:project_id>/import/mal.<fmt>', 'GET'): PARTIES | REPORTING,
     ('/password/forgot', 'GET'): ALL,
     ('/password/forgot', 'POST'): ALL,
     ('/password/reset/<token>', 'GET'): NOBODY,
