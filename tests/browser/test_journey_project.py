@@ -33,6 +33,11 @@ KINDS = (
 )
 #: How many components are mapped through the phone form (the issue asks for 30).
 ON_PHONE = 30
+#: And how many come from the consultant's spreadsheet.
+IMPORTED = 200
+#: The consultant's own column names (our import recognises them) and one it ignores.
+SHEET_HEADER = ("Løpenr", "NS-kode", "Betegnelse", "Kategori", "Ant.", "Enh", "Vekt kg",
+                "Tilstandsgrad", "Etg", "Rom nr", "Vurdering", "Årsak", "Miljøgift")
 
 
 def _photo(number: int) -> bytes:
@@ -44,6 +49,64 @@ def _photo(number: int) -> bytes:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def _spreadsheet(bad_row: int | None = None) -> tuple[bytes, Decimal]:
+    """The consultant's XLSX of ``IMPORTED`` components (made with openpyxl) and the
+    kilograms it holds; ``bad_row`` gets a quantity no one can read."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Ombrukskartlegging"
+    sheet.append(SHEET_HEADER)
+    kg = Decimal(0)
+    for number in range(1, IMPORTED + 1):
+        part, name, category, quantity, weight, suitability, reason, hazard = \
+            KINDS[number % len(KINDS)]
+        words = {"suitable": "Egnet", "after_work": "Egnet etter utbedring",
+                 "not_suitable": "Ikke egnet"}[suitability]
+        sheet.append((f"K-{number:04d}", f"{part} {name}", f"{name} (regneark {number})",
+                      category, "mange" if number == bad_row else quantity, "stk",
+                      float(weight), "God", f"{number % 4}. etg", f"{200 + number}", words,
+                      reason, hazard or "ingen"))
+        kg += quantity * Decimal(weight)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), kg
+
+
+def _upload(page, project_id: int, content: bytes, rows: int) -> int:
+    page.goto(f"/prosjekter/{project_id}/import")
+    page.get_by_label("Regneark (CSV eller XLSX)").set_input_files(
+        {"name": "ombrukskartlegging.xlsx", "buffer": content,
+         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    with page.expect_navigation():
+        page.get_by_role("button", name="Last opp og velg kolonner").click()
+    # The consultant's headers are recognised; the running number is left out.
+    expect(page.get_by_label("Betegnelse", exact=True)).to_have_value("name")
+    expect(page.get_by_label("Vekt kg", exact=True)).to_have_value("unit_weight_kg")
+    expect(page.get_by_label("Løpenr", exact=True)).to_have_value("")
+    _no_axe(page, "import mapping")
+    with page.expect_navigation() as sent:
+        page.get_by_role("button", name=f"Importer {rows} komponenter").click()
+    return sent.value.status
+
+
+def _import(page, project_id: int) -> Decimal:
+    """A file with one bad row imports nothing and names the row; the corrected file
+    imports every row."""
+    bad, _kg = _spreadsheet(bad_row=17)
+    assert _upload(page, project_id, bad, IMPORTED) == 422
+    expect(page.get_by_text("Ingenting ble importert")).to_be_visible()
+    errors = page.locator("table.import-errors tbody tr")
+    expect(errors).to_have_count(1)
+    expect(errors.locator("td").nth(0)).to_have_text("18")  # the header is row 1
+    expect(errors.locator("td").nth(1)).to_have_text("Ant.")
+    good, kg = _spreadsheet()
+    assert _upload(page, project_id, good, IMPORTED) == 200
+    expect(page.get_by_text(f"{IMPORTED} komponenter importert")).to_be_visible()
+    return kg
 
 
 def _no_axe(page, name: str) -> None:
@@ -122,6 +185,11 @@ def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
     _no_axe(page, "component form after saving")
     screenshot(page, "journey-project-mapping")
 
+    started = time.monotonic()
+    expected_kg += _import(page, project_id)
+    print(f"imported {IMPORTED} components from XLSX (two uploads) in "
+          f"{time.monotonic() - started:.1f} s")
+
     page.goto(f"/prosjekter/{project_id}/komponenter")
     _no_axe(page, "components")
     for number in (1, ON_PHONE):
@@ -139,11 +207,15 @@ def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
     with live.app_beside():
         stored = db.session.scalars(sa.select(Component).where(
             Component.project_id == project_id)).all()
-        assert len(stored) == ON_PHONE
-        assert all(len(c.photos) == 1 and c.photos[0].width == 640 for c in stored)
-        assert len({c.photos[0].sha256 for c in stored}) == ON_PHONE
+        assert len(stored) == ON_PHONE + IMPORTED
+        phoned = [c for c in stored if c.client_key]
+        assert len(phoned) == ON_PHONE
+        assert all(len(c.photos) == 1 and c.photos[0].width == 640 for c in phoned)
+        assert len({c.photos[0].sha256 for c in phoned}) == ON_PHONE
         assert sum(c.total_kg for c in stored) == expected_kg
         rejected = [c for c in stored if c.suitability == "not_suitable"]
         assert rejected and all(c.hazards == ["asbestos"] and not c.is_reusable
                                 for c in rejected)
-        assert sum(c.is_reusable for c in stored) == ON_PHONE - len(rejected)
+        assert sum(c.is_reusable for c in stored) == len(stored) - len(rejected)
+        imported = [c for c in stored if "(regneark" in c.name]
+        assert len(imported) == IMPORTED and {c.floor for c in imported} >= {"0. etg"}
