@@ -237,6 +237,11 @@ EXPECTED = {
     ('/prosjekter/<int:project_id>/import', 'GET'): PARTIES,
     ('/prosjekter/<int:project_id>/import', 'POST'): PARTIES,
     ('/prosjekter/<int:project_id>/import/mal.<fmt>', 'GET'): PARTIES | REPORTING,
+    # Publishing ahead of demolition (app/projects/publishing.py): the owner's members;
+    # the running report for everyone who sees the project.
+    ('/prosjekter/<int:project_id>/publiser', 'GET'): SELLER,
+    ('/prosjekter/<int:project_id>/publiser', 'POST'): SELLER,
+    ('/prosjekter/<int:project_id>/rapport', 'GET'): PARTIES | REPORTING,
     ('/password/forgot', 'GET'): ALL,
     ('/password/forgot', 'POST'): ALL,
     ('/password/reset/<token>', 'GET'): NOBODY,
