@@ -79,7 +79,7 @@ FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 PAGE_W, PAGE_H = A4
 MARGIN = 16 * mm
 WIDTH = PAGE_W - 2 * MARGIN
-THUMB_W = 24 * mm
+THUMB_W = 20 * mm
 # JPEG streams as binary, not ASCII85 text (a quarter smaller, the file's bytes as they are)
 rl_config.useA85 = 0
 GREY = colors.HexColor("#d9dce0")
@@ -169,7 +169,7 @@ def project_rows(f: ReportFacts) -> list[tuple[str, str]]:
     """(label, value) of the project facts, the § 9-7 items first."""
     p = f.project
     date = lambda d: formatting.date(d, "long", locale=LOCALE) or "–"  # noqa: E731
-    partners = "; ".join(f"{x.organization.name} ({ROLE_LABELS.get(x.role, x.role)})"
+    partners = "; ".join(f"{x.organization.name} – {ROLE_LABELS.get(x.role, x.role)}"
                          for x in f.partners) or "–"
     return [
         (_("Kartlagt av"), p.mapped_by or "–"),
@@ -242,7 +242,7 @@ def _styles() -> dict[str, ParagraphStyle]:
         "base": base,
         "small": ParagraphStyle("small", base, fontSize=7.5, leading=9),
         "num": ParagraphStyle("num", base, fontSize=7.5, leading=9, alignment=TA_RIGHT),
-        "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=7.5, leading=9),
+        "head": ParagraphStyle("head", base, fontName=BOLD, fontSize=7, leading=8.5),
         "label": ParagraphStyle("label", base, fontName=BOLD),
         "title": ParagraphStyle("title", base, fontName=BOLD, fontSize=18, leading=22,
                                 spaceAfter=2 * mm),
@@ -313,9 +313,8 @@ def _photo(component: Component, media_root: Path, style) -> object:
     path = media_root / photo.thumb_path
     if not path.is_file():
         return _p(_("(bildet mangler)"), style)
-    width, height = photo.width or 4, photo.height or 3
-    scale = THUMB_W / max(width, height * 1.0)
-    return Image(str(path), width=width * scale, height=height * scale)
+    # fitted into a THUMB_W square by the thumbnail's own size (read from its header)
+    return Image(str(path), width=THUMB_W, height=THUMB_W, kind="proportional")
 
 
 def _kg_text(value: Decimal | None) -> str:
@@ -344,7 +343,7 @@ def _summary(f: ReportFacts, s) -> Table:
                      formatting.number(t["mapped"].pieces, locale=LOCALE),
                      _kg_text(t["mapped"].kg), _kg_text(t["reusable"].kg),
                      *(formatting.integer(totals[k], locale=LOCALE) for k in Suitability)))])
-    widths = [46 * mm] + [(WIDTH - 46 * mm) / 7] * 7
+    widths = [40 * mm] + [(WIDTH - 40 * mm) / 7] * 7
     return _table(rows, widths, total=True)
 
 
@@ -375,7 +374,7 @@ def _reusable(f: ReportFacts, s, media_root: Path) -> Table:
             _p(_kg_text(c.total_kg), s["num"]),
             _p(SUITABILITY_LABELS.get(c.suitability, c.suitability), s["small"]),
         ])
-    widths = [THUMB_W + 6, 10 * mm, 48 * mm, 17 * mm, 15 * mm, 26 * mm, 16 * mm]
+    widths = [THUMB_W + 6, 10 * mm, 50 * mm, 17 * mm, 15 * mm, 28 * mm, 16 * mm]
     widths.append(WIDTH - sum(widths))
     return _table(rows, widths)
 
