@@ -109,6 +109,19 @@ def _import(page, project_id: int) -> Decimal:
     return kg
 
 
+def _mapping_report(page, project_id: int) -> tuple[str, int]:
+    """The § 9-7 report as the project page links it: its text (pypdf) and its images."""
+    from pypdf import PdfReader
+
+    page.goto(f"/prosjekter/{project_id}")
+    link = page.get_by_role("link", name="Kartleggingsrapport (PDF)")
+    response = page.request.get(link.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.body()))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    return text, sum(len(p.images) for p in reader.pages)
+
+
 def _no_axe(page, name: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{name}: {violations}"
@@ -219,3 +232,22 @@ def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
         assert sum(c.is_reusable for c in stored) == len(stored) - len(rejected)
         imported = [c for c in stored if "(regneark" in c.name]
         assert len(imported) == IMPORTED and {c.floor for c in imported} >= {"0. etg"}
+        reusable = [c for c in stored if c.is_reusable]
+        photographed = sum(1 for c in phoned if c.is_reusable)
+
+    # The § 9-7 report: every item the fifth paragraph asks for, read back from the PDF.
+    started = time.monotonic()
+    text, images = _mapping_report(page, project_id)
+    print(f"§ 9-7 PDF of {len(stored)} components read back in "
+          f"{time.monotonic() - started:.1f} s")
+    assert "Kari Nordmann, Heggedal Bygg AS" in text  # a. who mapped
+    assert "30. november 2026" in text  # b. when
+    assert "3203 Asker" in text and "19/47" in text  # c. municipality, gnr/bnr
+    assert "1968" in text and "Skole" in text  # d. building year and former use
+    # e. what is suitable for reuse, how much and of what kind
+    assert f"Komponenter og materialer egnet for ombruk ({len(reusable)})" in text
+    assert f"Ikke egnet for ombruk ({len(rejected)})" in text and "Asbest" in text
+    for component in (reusable[0], reusable[-1]):
+        assert component.name in text
+    assert "Innerdør eik nr. 6" in text and "4 stk" in text and "Dør" in text
+    assert images == photographed  # every reusable component's photo from the phone
