@@ -66,7 +66,7 @@ def handovers(project_id: int) -> list[tuple[ReuseRecord, str]]:
         sa.select(ReuseRecord, Organization.name)
         .join(Organization, Organization.id == ReuseRecord.receiver_org_id)
         .where(ReuseRecord.project_id == project_id)
-        .order_by(ReuseRecord.recorded_at, ReuseRecord.id)).tuples())
+        .order_by(ReuseRecord.recorded_at, ReuseRecord.id)).all())
 
 
 @bp.get("/prosjekter/<int:project_id>/rapport")
