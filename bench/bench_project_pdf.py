@@ -1,7 +1,7 @@
 """Benchmark the TEK17 § 9-7 reuse mapping report: 500 components, each with a photo.
 
 Builds, in a temporary SQLite database, a project with ``--components`` components spread
-over NS 3451 building parts (four in five suitable, the rest not suitable with a reason
+over NS 3451 building parts (nine in ten suitable, the rest not suitable with a reason
 and a hazard), each with its own photo: an 800 x 600 JPEG made with Pillow and sent
 through the real upload pipeline (``component_photos.add_photo``: checks, renditions,
 files under MEDIA_ROOT by hash). Then, in the same process and interleaved, times:
@@ -82,7 +82,7 @@ def build(count: int):
         "demolition_start": "2027-02-01", "mapped_by": "Kari Kartlegger, Rådgiver AS"})
     db.session.commit()
     for n in range(count):
-        bad = n % 5 == 4
+        bad = n % 10 == 9
         component, _new = services.create_component(project, user, {
             "building_part": PARTS[n % len(PARTS)], "name": f"Komponent {n:03d} – dør/vindu",
             "quantity": 1 + n % 20, "unit": "pcs", "unit_weight_kg": 5 + n % 40,

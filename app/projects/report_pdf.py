@@ -261,10 +261,14 @@ def _p(text, style) -> Paragraph:
     return Paragraph(_t(text), style)
 
 
-def _table(rows, widths, header: bool = True, numeric_from: int | None = None,
+def _table(rows, widths, header: bool = True, right: tuple[int, ...] = (),
            total: bool = False) -> Table:
+    """A table; plain-text cells (short values that never wrap, much cheaper than
+    paragraphs) in the body font, columns ``right`` aligned right."""
     table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("FONT", (0, 0), (-1, -1), FONT, 7.5, 9),
+             *(("ALIGN", (col, 0), (col, -1), "RIGHT") for col in right),
              ("LINEBELOW", (0, 0), (-1, -1), 0.25, GREY),
              ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
              ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2)]
@@ -347,6 +351,18 @@ def _summary(f: ReportFacts, s) -> Table:
     return _table(rows, widths, total=True)
 
 
+CHUNK = 40
+
+
+def _chunked(rows: list, widths, right: tuple[int, ...]) -> list[Table]:
+    """A long list as tables of CHUNK rows, each with the header: a table that splits
+    across pages is measured again at every split, so one table of 500 rows costs
+    quadratic time; the reader sees one table with its header on every page."""
+    head, body = rows[0], rows[1:]
+    return [_table([head, *body[i:i + CHUNK]], widths, right=right)
+            for i in range(0, len(body), CHUNK)]
+
+
 def _component_text(c: Component, s) -> Paragraph:
     lines = [f"<b>{_t(c.name)}</b>"]
     kind = ", ".join(x for x in (c.category.name(LOCALE) if c.category else "", c.material,
@@ -358,7 +374,7 @@ def _component_text(c: Component, s) -> Paragraph:
     return Paragraph("<br/>".join(lines), s["small"])
 
 
-def _reusable(f: ReportFacts, s, media_root: Path) -> Table:
+def _reusable(f: ReportFacts, s, media_root: Path) -> list[Table]:
     head = [_p(x, s["head"]) for x in (
         _("Bilde"), _("Kode"), _("Komponent, type, materiale, mål"), _("Mengde"),
         _("Tilstand"), _("Plassering"), _("Kg"), _("Egnethet"))]
@@ -366,20 +382,20 @@ def _reusable(f: ReportFacts, s, media_root: Path) -> Table:
     for c in f.reusable:
         rows.append([
             _photo(c, media_root, s["small"]),
-            _p(c.building_part, s["small"]),
+            c.building_part,
             _component_text(c, s),
-            _p(quantity_text(c), s["num"]),
-            _p(CONDITION_LABELS.get(c.condition, c.condition), s["small"]),
+            _t_plain(quantity_text(c)),
+            str(CONDITION_LABELS.get(c.condition, c.condition)),
             _p(location_text(c) or "–", s["small"]),
-            _p(_kg_text(c.total_kg), s["num"]),
+            _t_plain(_kg_text(c.total_kg)),
             _p(SUITABILITY_LABELS.get(c.suitability, c.suitability), s["small"]),
         ])
     widths = [THUMB_W + 6, 10 * mm, 50 * mm, 17 * mm, 15 * mm, 28 * mm, 16 * mm]
     widths.append(WIDTH - sum(widths))
-    return _table(rows, widths)
+    return _chunked(rows, widths, right=(3, 6))
 
 
-def _not_reusable(f: ReportFacts, s) -> Table:
+def _not_reusable(f: ReportFacts, s) -> list[Table]:
     head = [_p(x, s["head"]) for x in (
         _("Kode"), _("Komponent, type, materiale"), _("Mengde"), _("Kg"),
         _("Egnethet og begrunnelse"), _("Miljøfarlige stoffer"))]
@@ -388,12 +404,12 @@ def _not_reusable(f: ReportFacts, s) -> Table:
         reason = str(SUITABILITY_LABELS.get(c.suitability, c.suitability))
         if c.suitability_reason:
             reason += ": " + c.suitability_reason
-        rows.append([_p(c.building_part, s["small"]), _component_text(c, s),
-                     _p(quantity_text(c), s["num"]), _p(_kg_text(c.total_kg), s["num"]),
+        rows.append([c.building_part, _component_text(c, s), _t_plain(quantity_text(c)),
+                     _t_plain(_kg_text(c.total_kg)),
                      _p(reason, s["small"]), _p(hazards_text(c) or "–", s["small"])])
     widths = [10 * mm, 50 * mm, 17 * mm, 16 * mm, 50 * mm]
     widths.append(WIDTH - sum(widths))
-    return _table(rows, widths)
+    return _chunked(rows, widths, right=(2, 3))
 
 
 def render(project: Project) -> bytes:
@@ -441,11 +457,11 @@ def _render(f: ReportFacts) -> bytes:
         story.append(_p(_("Ingen komponenter er kartlagt ennå."), s["base"]))
     story.append(_p(_("Komponenter og materialer egnet for ombruk (%(n)s)",
                       n=len(f.reusable)), s["h2"]))
-    story.append(_reusable(f, s, media_root) if f.reusable
-                 else _p(_("Ingen komponenter er vurdert som egnet for ombruk."), s["base"]))
+    story.extend(_reusable(f, s, media_root) if f.reusable
+                 else [_p(_("Ingen komponenter er vurdert som egnet for ombruk."), s["base"])])
     story.append(_p(_("Ikke egnet for ombruk (%(n)s)", n=len(f.not_reusable)), s["h2"]))
-    story.append(_not_reusable(f, s) if f.not_reusable
-                 else _p(_("Ingen komponenter er vurdert som ikke egnet."), s["base"]))
+    story.extend(_not_reusable(f, s) if f.not_reusable
+                 else [_p(_("Ingen komponenter er vurdert som ikke egnet."), s["base"])])
     story.append(KeepTogether([_p(_("Om rapporten"), s["h2"]),
                                _p(regulation_note(), s["base"]),
                                Spacer(1, 2 * mm),
