@@ -73,7 +73,7 @@ COMPONENTS: tuple[tuple, ...] = (
     ("76", "Belegningsstein", "paving-stones", 200, "m2", 130, "21 x 14 x 6 cm", "Betong",
      "good", "", "Inngangsparti", "suitable", "", [], "tiles"),
 )
-#: Published ahead of demolition (by name), when the publishing service is there.
+#: Published ahead of demolition (by name), free, available from the access date.
 PUBLISHED = ("Innerdører, eikefinér", "LED-armaturer, innfelt", "Toaletter, vegghengte")
 
 
@@ -131,15 +131,11 @@ def load_demo_project(today: date | None = None) -> Project | None:
 
 
 def _publish_some(project: Project, user) -> None:
-    """Publish the ``PUBLISHED`` components not yet published, through the publishing
-    service (the same as the publish page)."""
-    from app.projects import publishing
+    """Publish the ``PUBLISHED`` components not yet published, as the publish page does."""
+    from app.projects.publish import publish_components
 
-    publish = getattr(publishing, "publish_components", None)
-    if publish is None:
-        return
-    chosen = list(db.session.scalars(sa.select(Component).where(
+    chosen = list(db.session.scalars(sa.select(Component.id).where(
         Component.project_id == project.id, Component.name.in_(PUBLISHED),
         Component.listing_id.is_(None))))
     if chosen:
-        publish(project, user, chosen)
+        publish_components(project, user, chosen)

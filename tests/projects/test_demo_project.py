@@ -8,8 +8,10 @@ import sqlalchemy as sa
 
 from app.db import commit, db
 from app.demo import load_demo
+from app.listings.models import Listing
+from app.listings.rules import start_of_day
 from app.projects import ns3451
-from app.projects.demo import COMPONENTS, NAME
+from app.projects.demo import COMPONENTS, NAME, PUBLISHED
 from app.projects.models import Component, ComponentPhoto, Project
 
 
@@ -42,3 +44,10 @@ def test_the_demo_project_is_in_asker_with_mapped_components_once(app):
     assert not any(c.hazards and c.is_reusable for c in components)
     assert {c.suitability for c in components} == {"suitable", "after_work", "not_suitable"}
     assert all(c.total_kg and c.total_kg > 0 for c in components)
+    published = [c for c in components if c.listing_id]
+    assert sorted(c.name for c in published) == sorted(PUBLISHED)
+    for component in published:
+        listing = db.session.get(Listing, component.listing_id)
+        assert (listing.status, listing.project_id) == ("published", project.id)
+        assert listing.available_from == start_of_day(project.access_date)  # Oslo midnight
+        assert [i.sha256 for i in listing.images] == [p.sha256 for p in component.photos]
