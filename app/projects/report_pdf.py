@@ -165,32 +165,41 @@ def matrikkel_label() -> str:
     return _("Gårdsnummer/bruksnummer (gnr/bnr/fnr/snr)")
 
 
-def project_rows(f: ReportFacts) -> list[tuple[str, str]]:
-    """(label, value) of the project facts, the § 9-7 items first."""
+def project_rows(f: ReportFacts, typed: bool = False) -> list[tuple[str, object]]:
+    """(label, value) of the project facts, the § 9-7 items first; values as text in
+    bokmål form, or with ``typed`` dates, years and areas as they are (for a spreadsheet;
+    ``None`` where unknown)."""
     p = f.project
-    date = lambda d: formatting.date(d, "long", locale=LOCALE) or "–"  # noqa: E731
+
+    def shown(value, text):
+        if typed:
+            return value
+        return "–" if value is None or value == "" else text(value)
+
+    def date(value):
+        return shown(value, lambda d: formatting.date(d, "long", locale=LOCALE))
+
     partners = "; ".join(f"{x.organization.name} – {ROLE_LABELS.get(x.role, x.role)}"
-                         for x in f.partners) or "–"
+                         for x in f.partners)
+    address = " ".join(x for x in (p.address + ",", p.postcode, p.district) if x.strip(","))
     return [
-        (_("Kartlagt av"), p.mapped_by or "–"),
+        (_("Kartlagt av"), shown(p.mapped_by, str)),
         (_("Dato for kartleggingen"), date(p.mapping_date)),
         (_("Kommune"), municipality_label(p.municipality_number)),
         (matrikkel_label(), matrikkel_text(p)),
-        (_("Adresse"), " ".join(x for x in (p.address + ",", p.postcode, p.district)
-                                if x.strip(",")) or "–"),
-        (_("Byggeår"), str(p.building_year) if p.building_year else "–"),
-        (_("Tidligere bruk"), p.former_use or "–"),
+        (_("Adresse"), shown(address, str)),
+        (_("Byggeår"), shown(p.building_year, str)),
+        (_("Tidligere bruk"), shown(p.former_use, str)),
         (_("Prosjekt"), p.name),
         (_("Type arbeid"), str(WORK_LABELS.get(p.work_kind, p.work_kind))),
         (_("Areal som berøres (m² BRA)"),
-         formatting.number(p.area_m2, 1, locale=LOCALE) if p.area_m2 is not None else "–"),
-        (_("Mål for ombruk"),
-         formatting.number(p.reuse_target_percent, 1, locale=LOCALE) + " %"
-         if p.reuse_target_percent is not None else "–"),
+         shown(p.area_m2, lambda v: formatting.number(v, 1, locale=LOCALE))),
+        (_("Mål for ombruk (prosent)"),
+         shown(p.reuse_target_percent, lambda v: formatting.number(v, 1, locale=LOCALE))),
         (_("Tilgjengelig for demontering fra"), date(p.access_date)),
         (_("Rivestart"), date(p.demolition_start)),
         (_("Ansvarlig organisasjon"), p.organization.name),
-        (_("Prosjektdeltakere"), partners),
+        (_("Prosjektdeltakere"), shown(partners, str)),
         (_("Status"), str(STATUS_LABELS.get(p.status, p.status))),
     ]
 

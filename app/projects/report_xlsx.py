@@ -30,7 +30,7 @@ def _project_table(f: ReportFacts) -> Table:
     return Table("Prosjekt", _("Ombrukskartlegging (TEK17 § 9-7) – %(name)s",
                                name=f.project.name),
                  [Column("label", _("Opplysning")), Column("value", _("Verdi"))],
-                 project_rows(f), notes=[regulation_note()])
+                 project_rows(f, typed=True), notes=[regulation_note()])
 
 
 def _summary_table(f: ReportFacts) -> Table:
