@@ -28,7 +28,7 @@ from app.listings.models import Listing, ListingImage
 from app.listings.photos import MAX_IMAGES
 from app.listings.rules import end_of_day, start_of_day
 from app.projects import ns3451
-from app.projects.models import Component, Project
+from app.projects.models import Component, Project, ProjectPartner, ProjectStatus
 from app.wanted.models import WantedRequest
 
 
@@ -178,3 +178,40 @@ def wanted_for(project: Project) -> list[WantedRequest]:
         sa.select(WantedRequest).where(WantedRequest.project_id == project.id)
         .order_by(WantedRequest.id.desc())))
 
+
+
+# --- receiving projects: a wanted request may belong to one ------------------------------
+
+
+def receiving_projects(user: User) -> list[Project]:
+    """The active projects of ``user``'s organisations (as owner or partner), by name: the
+    choices for a wanted request's project."""
+    org_ids = [m.organization_id for m in user.memberships]
+    if not org_ids:
+        return []
+    partner_of = sa.select(ProjectPartner.project_id).where(
+        ProjectPartner.organization_id.in_(org_ids))
+    return list(db.session.scalars(
+        sa.select(Project).where(
+            sa.or_(Project.organization_id.in_(org_ids), Project.id.in_(partner_of)),
+            Project.status == ProjectStatus.ACTIVE.value)
+        .order_by(Project.name, Project.id)))
+
+
+def check_receiving_project(organization_id: int | None, value: Any) -> tuple[int | None,
+                                                                            str | None]:
+    """(project id or None, error or None) for a wanted request of ``organization_id``:
+    the project must exist and the organisation must own it or be a partner in it
+    (someone else's project is refused as if it did not exist)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    try:
+        project_id = int(value)
+    except (TypeError, ValueError):
+        return None, _("Ukjent prosjekt.")
+    project = db.session.get(Project, project_id) if project_id > 0 else None
+    if project is None or organization_id is None or not (
+            project.organization_id == organization_id
+            or any(p.organization_id == organization_id for p in project.partners)):
+        return None, _("Ukjent prosjekt.")
+    return project.id, None

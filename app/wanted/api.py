@@ -58,6 +58,9 @@ _FIELDS = {
     "radius_km": Field("number", min=0, exclusive_min=True, max=500,
                        description="How far you would fetch; default 25."),
     "needed_by": Field("date", nullable=True, description="Not in the past."),
+    "project_id": Field("id", nullable=True,
+                        description="The receiving building project (/api/v1/projects) "
+                        "of the owner organisation, as owner or partner; null = none."),
 }
 
 
@@ -89,6 +92,8 @@ component("WantedRequest", {
         "radius_km": {"type": "number"},
         "needed_by": {"type": ["string", "null"], "format": "date"},
         "organization_id": {"type": "integer"},
+        "project_id": {"type": ["integer", "null"],
+                       "description": "The receiving building project, if any."},
         "organization": ORGANIZATION,
         "created_at": {"type": "string", "format": "date-time"},
         "updated_at": {"type": "string", "format": "date-time"},

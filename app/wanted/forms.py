@@ -20,7 +20,7 @@ from app.listings.forms import CONDITION_LABELS, UNIT_NAMES
 #: Form fields that carry a request value, in the order the API names them.
 REQUEST_FIELDS = ("title", "description", "categories", "quantity", "min_quantity", "unit",
                   "max_price_nok", "min_condition", "postcode", "lat", "lng", "radius_km",
-                  "needed_by")
+                  "needed_by", "project_id")
 
 
 class WantedForm(FlaskForm):
@@ -51,6 +51,9 @@ class WantedForm(FlaskForm):
                             description=_l("Høyst 500 km."))
     needed_by = StringField(_l("Trengs innen"), validators=[Optional()],
                             description=_l("Ønsket utløper etter denne dagen."))
+    project_id = SelectField(_l("Byggeprosjekt som skal ta imot"), choices=[],
+                             validate_choice=False, default="",
+                             description=_l("Valgfritt: prosjektet dette ønsket er til."))
 
 
 class CloseForm(FlaskForm):

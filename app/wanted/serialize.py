@@ -19,6 +19,7 @@ def request_json(request: WantedRequest) -> dict:
         "title": request.title,
         "description": request.description,
         "categories": request.category_slugs,
+        "project_id": request.project_id,
         "quantity": number(request.quantity),
         "min_quantity": number(request.min_quantity),
         "unit": request.unit,

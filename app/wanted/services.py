@@ -116,10 +116,25 @@ def _apply(request: WantedRequest, clean: dict[str, Any]) -> None:
         request.match_terms = request_terms(request.title)
 
 
+def _check_project(data: Mapping[str, Any], organization_id: int | None,
+                   clean: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """``project_id``: a receiving building project of the request's organisation."""
+    if "project_id" not in data:
+        return
+    from app.projects.publish import check_receiving_project
+
+    project_id, error = check_receiving_project(organization_id, data["project_id"])
+    if error:
+        errors["project_id"] = [error]
+    else:
+        clean["project_id"] = project_id
+
+
 def create_request(user: User, organization: Organization, data: Mapping[str, Any],
                    today: date | None = None) -> WantedRequest:
     """Check ``data`` (API field names) and add an open request."""
     clean, errors = rules.check(data, category_lookup(), today=today)
+    _check_project(data, organization.id, clean, errors)
     if errors:
         raise ValidationFailed(errors)
     request = WantedRequest(organization=organization, created_by=user, description="",
@@ -137,6 +152,7 @@ def update_request(request: WantedRequest, data: Mapping[str, Any],
     if request.status not in EDITABLE:
         raise _conflict(request, _("Ønsket kan ikke endres fordi det er %(status)s."))
     clean, errors = rules.check(data, category_lookup(), current=request, today=today)
+    _check_project(data, request.organization_id, clean, errors)
     if errors:
         raise ValidationFailed(errors)
     _apply(request, clean)

@@ -22,7 +22,7 @@ from app.matching import services as matching
 from app.matching.models import MatchState
 from app.pagecache import public_page
 from app.wanted import rules, services
-from app.wanted.forms import REQUEST_FIELDS, ActionForm, CloseForm, WantedForm
+from app.wanted.forms import REQUEST_FIELDS, ActionForm, CloseForm, SelectChoice, WantedForm
 from app.wanted.models import CONDITION_RANK, RequestStatus, WantedRequest
 
 bp = Blueprint("wanted", __name__)
@@ -67,6 +67,11 @@ def detail(request_id: int):
 
 def _prepare(form: WantedForm, wanted: WantedRequest | None = None) -> None:
     pages.prepare_form(form, form.categories, new=wanted is None)
+    from app.projects.publish import receiving_projects  # receiving building projects
+
+    projects = receiving_projects(current_user)
+    form.project_id.choices = [SelectChoice("", _("Ingen"))] + [
+        SelectChoice(str(p.id), p.name) for p in projects] if projects else []
 
 
 def initial_values(wanted: WantedRequest) -> dict[str, Any]:
@@ -80,6 +85,7 @@ def initial_values(wanted: WantedRequest) -> dict[str, Any]:
         "lat": str(wanted.lat), "lng": str(wanted.lng),
         "radius_km": decimal_text(wanted.radius_km),
         "needed_by": wanted.needed_by.isoformat() if wanted.needed_by else "",
+        "project_id": str(wanted.project_id) if wanted.project_id else "",
     }
 
 

@@ -173,10 +173,57 @@ def test_a_reuse_shop_reserves_before_the_access_date(world, make):
     assert reservation.status == "accepted" and listing.quantity_available == 7
 
 
-def test_wanted_for_lists_the_projects_requests(world, make):
-    from app.wanted.models import WantedRequest
+def _wanted_body(**kw):
+    return {"title": "Innerdører i eik", "categories": ["door"], "quantity": 4,
+            "postcode": "1383", **kw}
 
-    assert publish.wanted_for(world.project) == []
-    ids = db.session.scalars(sa.select(WantedRequest.id)).all()
-    assert ids == [] or all(w.project_id != world.project.id
-                            for w in db.session.scalars(sa.select(WantedRequest)))
+
+def test_a_receiving_project_on_a_wanted_request_via_the_api(world, make, client):
+    from app.wanted.models import WantedRequest
+    from tests.conftest import bearer
+
+    consultant_token = make.token(world.consultant)  # a partner: its project may receive
+    created = client.post("/api/v1/requests", json=_wanted_body(project_id=world.project.id),
+                          headers=bearer(consultant_token))
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["project_id"] == world.project.id
+    assert [w.id for w in publish.wanted_for(world.project)] == [created.get_json()["id"]]
+    outsider_token = make.token(world.outsider)  # someone else's project: a field error
+    refused = client.post("/api/v1/requests", json=_wanted_body(project_id=world.project.id),
+                          headers=bearer(outsider_token))
+    assert refused.status_code == 422
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert "project_id" in refused.get_json()["errors"]
+    assert db.session.scalar(sa.select(sa.func.count(WantedRequest.id))) == 1
+    changed = client.patch(f"/api/v1/requests/{created.get_json()['id']}",
+                           json={"project_id": None}, headers=bearer(consultant_token))
+    assert changed.status_code == 200 and changed.get_json()["project_id"] is None
+
+
+def test_the_wanted_form_offers_the_persons_projects(world, client, auth):
+    auth.login("kari@radgiver.no")
+    html = client.get("/wanted/new").get_data(as_text=True)
+    assert 'name="project_id"' in html and world.project.name in html
+    client.get("/logout")
+    auth.login("ola@annen.no")  # no projects: no select
+    assert 'name="project_id"' not in client.get("/wanted/new").get_data(as_text=True)
+
+
+def test_a_receiving_projects_request_gets_a_match_like_any_other(world, make):
+    from app.matching import services as matching
+    from app.wanted.services import create_request
+
+    receiver = make.org("business", name="Nybygg AS")
+    builder = make.user(receiver, "owner", email="bygg@nybygg.no")
+    new_build = make.project(receiver, builder, name="Nybygg Heggedal",
+                             work_kind="new_build", gnr=43, bnr=210)
+    wanted = create_request(builder, receiver, _wanted_body(project_id=new_build.id))
+    commit()
+    door, *_ = _four(make, world)
+    [listing] = publish.publish_components(world.project, world.owner, [door.id])
+    commit()
+    matching.match_request(wanted.id)
+    commit()
+    found, _total = matching.matches_for_request(wanted.id)
+    assert wanted.project_id == new_build.id
+    assert [m.listing_id for m in found] == [listing.id]
