@@ -242,6 +242,9 @@ EXPECTED = {
     ('/prosjekter/<int:project_id>/publiser', 'GET'): SELLER,
     ('/prosjekter/<int:project_id>/publiser', 'POST'): SELLER,
     ('/prosjekter/<int:project_id>/rapport', 'GET'): PARTIES | REPORTING,
+    # The municipality's projects (app/projects/municipality.py): as the reporting pages.
+    ('/prosjekter/kommune', 'GET'): REPORTING,
+    ('/prosjekter/kommune/eksport.<any(csv, xlsx):fmt>', 'GET'): REPORTING,
     ('/password/forgot', 'GET'): ALL,
     ('/password/forgot', 'POST'): ALL,
     ('/password/reset/<token>', 'GET'): NOBODY,
