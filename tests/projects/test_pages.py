@@ -215,3 +215,12 @@ def test_someone_in_two_organisations_chooses_which_owns_the_project(app, world,
     assert foreign.status_code == 422
     assert "Du er ikke medlem av denne organisasjonen" in foreign.get_data(as_text=True)
     assert db.session.scalar(db.select(Project).where(Project.name == "Fremmed")) is None
+
+
+def test_the_municipality_link_is_for_those_with_municipal_access(app, world, client, auth):
+    for email, shown in (("saksbehandler@asker.kommune.no", True), ("medlem@riving.no", False),
+                         ("fake@selvlaget.no", False)):
+        auth.login(email)
+        assert ("/prosjekter/kommune" in client.get("/prosjekter").get_data(as_text=True)) \
+            is shown, email
+        auth.logout()
