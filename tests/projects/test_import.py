@@ -315,3 +315,38 @@ def test_the_templates_have_our_headers_two_examples_and_import_as_they_are(
     hazardous = db.session.scalars(db.select(Component).where(
         Component.project_id == project.id, Component.name == "Gulvbelegg, vinyl")).all()
     assert [c.hazards for c in hazardous] == [["asbestos"], ["asbestos"]]
+
+
+def test_an_old_upload_expires_and_is_swept_away(app, world, client, auth, monkeypatch):
+    from pathlib import Path
+
+    from app.projects import importing
+
+    auth.login("medlem@riving.no")
+    project = world.project
+    rows = [["Bygningsdel", "Komponent", "Antall"], ["244", "Dør", "1"]]
+    token, page = _upload_and_map(client, auth, project, _csv(rows), "a.csv")
+    folder = Path(app.config["INSTANCE_DIR"]) / "project-imports"
+    assert sorted(p.name for p in folder.iterdir()) == [f"{token}.data", f"{token}.json"]
+    monkeypatch.setattr(importing, "MAX_AGE", -1)  # everything stored is now too old
+    response = _send_mapping(client, auth, project, token, _mapping(page))
+    assert response.status_code == 422 and "Last den opp på nytt" in response.get_data(
+        as_text=True)
+    assert _count(project) == 0
+    newer = _token(_upload(client, auth, project, _csv(rows), "b.csv"))
+    assert sorted(p.name for p in folder.iterdir()) == [f"{newer}.data", f"{newer}.json"]
+
+
+def test_only_the_first_100_errors_are_listed_with_the_count(app, world, client, auth):
+    auth.login("medlem@riving.no")
+    project = world.project
+    rows = [["Bygningsdel", "Komponent", "Antall"], *[["244", f"Dør {i}", "null"]
+                                                      for i in range(150)]]
+    token, page = _upload_and_map(client, auth, project, _csv(rows), "a.csv")
+    response = _send_mapping(client, auth, project, token, _mapping(page))
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422 and "150 rader har feil." in text
+    assert "Viser de første 100 av 150 feil." in text
+    listed = re.findall(r"<tr><td>(\d+)</td><td>Antall</td>", text)
+    assert listed == [str(n) for n in range(2, 102)]
+    assert _count(project) == 0
