@@ -116,6 +116,9 @@ def test_a_project_without_components_renders(app, world, client, auth):
     _reader, text = _pdf(client, world.project)
     assert "Ingen komponenter er kartlagt ennå." in text
     assert "Kari Kartlegger" in text and "41/118" in text
+    response = client.get(f"/prosjekter/{world.project.id}/ombrukskartlegging.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data))["Komponenter"]
+    assert response.status_code == 200 and sheet.max_row == 2  # title and header only
 
 
 def test_markup_and_norwegian_letters_in_names_render(app, world, client, auth, make):
