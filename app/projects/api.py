@@ -218,9 +218,11 @@ def get_project(project_id: int):
 @bp.patch("/projects/<int:project_id>")
 @login_required
 def update_project(project_id: int):
-    data = _checked(ProjectUpdate, json_body(), partial=True)
-    return act_on(project_id, services.project_for_change,
-                  lambda project: services.update_project(project, data), project_json)
+    return act_on(project_id, services.project_for_change, _update_project, project_json)
+
+
+def _update_project(project):
+    return services.update_project(project, _checked(ProjectUpdate, json_body(), partial=True))
 
 
 @bp.post("/projects/<int:project_id>/complete")
@@ -248,8 +250,8 @@ def project_report(project_id: int):
 @bp.post("/projects/<int:project_id>/publish")
 @login_required
 def publish_project_components(project_id: int):
-    data = Publish.load(json_body())
     project = services.project_for_change(project_id, current_user)
+    data = Publish.load(json_body())
     listings = publish.publish_components(project, current_user, data["component_ids"],
                                           price_nok=data.get("price_nok", 0))
     return jsonify({"items": [listing_json(x) for x in listings]})
@@ -285,8 +287,8 @@ def list_components(project_id: int):
 @bp.post("/projects/<int:project_id>/components")
 @login_required
 def create_component(project_id: int):
-    data = _checked(ComponentCreate, json_body())
     project = services.project_for_mapping(project_id, current_user)
+    data = _checked(ComponentCreate, json_body())
     item, is_new = services.create_component(project, current_user, data)
     url = f"/api/v1/projects/{project.id}/components/{item.id}"
     if not is_new:
@@ -297,9 +299,8 @@ def create_component(project_id: int):
 @bp.post("/projects/<int:project_id>/components/bulk")
 @login_required
 def bulk_components(project_id: int):
-    body = ComponentBulk.load(json_body())
-    items = body["items"]
     project = services.project_for_mapping(project_id, current_user)
+    items = ComponentBulk.load(json_body())["items"]
     categories = category_lookup()
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(items):
@@ -335,9 +336,9 @@ def get_component(project_id: int, component_id: int):
 @bp.patch("/projects/<int:project_id>/components/<int:component_id>")
 @login_required
 def update_component(project_id: int, component_id: int):
-    data = _checked(ComponentUpdate, json_body(), partial=True)
     _project, item = _project_with_component(project_id, component_id,
                                              services.project_for_mapping)
+    data = _checked(ComponentUpdate, json_body(), partial=True)
     return jsonify(component_json(services.update_component(item, data)))
 
 
