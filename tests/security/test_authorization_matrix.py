@@ -128,6 +128,25 @@ EXPECTED = {
     ('/api/v1/matches/<int:match_id>/interested', 'POST'): BUYER,
     ('/api/v1/me', 'GET'): SIGNED_IN,
     ('/api/v1/openapi.json', 'GET'): ALL,
+    # Building projects in the API (app/projects/api.py): as the pages; the list for
+    # everyone signed in; partners (buyer) map components, only the owner changes.
+    ('/api/v1/projects', 'GET'): SIGNED_IN,
+    ('/api/v1/projects', 'POST'): SIGNED_IN,
+    ('/api/v1/projects/<int:project_id>', 'GET'): PARTIES | REPORTING,
+    ('/api/v1/projects/<int:project_id>', 'PATCH'): SELLER,
+    ('/api/v1/projects/<int:project_id>/complete', 'POST'): SELLER,
+    ('/api/v1/projects/<int:project_id>/reopen', 'POST'): SELLER,
+    ('/api/v1/projects/<int:project_id>/report', 'GET'): PARTIES | REPORTING,
+    ('/api/v1/projects/<int:project_id>/publish', 'POST'): SELLER,
+    ('/api/v1/projects/<int:project_id>/components', 'GET'): PARTIES | REPORTING,
+    ('/api/v1/projects/<int:project_id>/components', 'POST'): PARTIES,
+    ('/api/v1/projects/<int:project_id>/components/bulk', 'POST'): PARTIES,
+    ('/api/v1/projects/<int:project_id>/components/<int:component_id>', 'GET'):
+        PARTIES | REPORTING,
+    ('/api/v1/projects/<int:project_id>/components/<int:component_id>', 'PATCH'): PARTIES,
+    ('/api/v1/projects/<int:project_id>/components/<int:component_id>', 'DELETE'): PARTIES,
+    ('/api/v1/projects/<int:project_id>/components/<int:component_id>/photos', 'POST'):
+        PARTIES,
     ('/api/v1/reports/eu-2021-19', 'GET'): REPORTING,
     ('/api/v1/reports/records', 'GET'): REPORTING,
     ('/api/v1/reports/reuse', 'GET'): REPORTING,
