@@ -251,6 +251,16 @@ EXPECTED = {
     ('/prosjekter/<int:project_id>/deltakere/<int:partner_id>/fjern', 'POST'): {'admin', 'owner'},
     ('/prosjekter/<int:project_id>/ombrukskartlegging.pdf', 'GET'): PARTIES | REPORTING,
     ('/prosjekter/<int:project_id>/ombrukskartlegging.xlsx', 'GET'): PARTIES | REPORTING,
+    # Mapping components (app/projects/mapping.py): the list for anyone who sees the
+    # project; the form, changes and photos for whoever maps (owner's members, partners).
+    ('/prosjekter/<int:project_id>/komponenter', 'GET'): PARTIES | REPORTING,
+    ('/prosjekter/<int:project_id>/komponenter/ny', 'GET'): PARTIES,
+    ('/prosjekter/<int:project_id>/komponenter/ny', 'POST'): PARTIES,
+    ('/prosjekter/<int:project_id>/komponenter/<int:component_id>/endre', 'GET'): PARTIES,
+    ('/prosjekter/<int:project_id>/komponenter/<int:component_id>/endre', 'POST'): PARTIES,
+    ('/prosjekter/<int:project_id>/komponenter/<int:component_id>/slett', 'POST'): PARTIES,
+    ('/prosjekter/<int:project_id>/komponenter/<int:component_id>/bilder/<int:photo_id>/slett',
+     'POST'): PARTIES,
     # Import from a spreadsheet (app/projects/import_views.py): whoever maps (the owner's
     # members and partners); the blank template for anyone who sees the project.
     ('/prosjekter/<int:project_id>/import', 'GET'): PARTIES,

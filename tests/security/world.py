@@ -145,7 +145,12 @@ def build(app, make, client) -> World:
     partner = add_partner(project, buyer.orgnr, "consultant")
     commit()
     component = make.component(project, world.users["owner"])
-    world.ids.update(project=project.id, partner=partner.id, component=component.id)
+    from app.projects.component_photos import add_photo
+
+    photo = add_photo(component, io.BytesIO(_png()), "vindu.png", "image/png")
+    commit()
+    world.ids.update(project=project.id, partner=partner.id, component=component.id,
+                     component_photo=photo.id)
     return world
 
 
@@ -176,6 +181,7 @@ def fill(rule: str, world: World) -> str:
     names.update(export_id="export", key="export_key")  # a data export's link
     names.update(session_id="user_session")  # /account/security: end a session
     names.update(project_id="project", component_id="component", partner_id="partner")
+    names.update(photo_id="component_photo")  # a mapped component's photo
     fixed = {"fmt": "csv", "dimension": "eu_category", "ext": "csv", "path": world.media_path,
              "token": "not-a-real-token"}
 
