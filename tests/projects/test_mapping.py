@@ -141,3 +141,23 @@ def test_prune_keeps_component_photos(app, world, make):
         os.utime(media / path, (1, 1))  # old enough to prune, were nobody using it
     assert prune_unused_files() == 0
     assert (media / photo.thumb_path).is_file()
+
+
+def test_at_most_ten_photos_and_the_eleventh_is_a_field_error(app, world, client, auth, make):
+    from app.projects.component_photos import MAX_PHOTOS, add_photo
+
+    component = make.component(world.project, world.owner)
+    for n in range(MAX_PHOTOS):
+        add_photo(component, io.BytesIO(jpeg((40 + n, 40))), f"b{n}.jpg", "image/jpeg")
+    db.session.commit()
+    auth.login("medlem@riving.no")
+    data = _data(auth, world.project, name="Innerdør eik 9x21", room="Trapp")
+    data["photos"] = [(io.BytesIO(jpeg((90, 90))), "en-til.jpg")]
+    response = client.post(f"/prosjekter/{world.project.id}/komponenter/{component.id}/endre",
+                           data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "høyst 10 bilder" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(ComponentPhoto.id)).where(
+        ComponentPhoto.component_id == component.id)) == MAX_PHOTOS
+    assert db.session.get(Component, component.id).room != "Trapp"  # the change rolled back
