@@ -161,3 +161,36 @@ def test_at_most_ten_photos_and_the_eleventh_is_a_field_error(app, world, client
     assert db.session.scalar(db.select(db.func.count(ComponentPhoto.id)).where(
         ComponentPhoto.component_id == component.id)) == MAX_PHOTOS
     assert db.session.get(Component, component.id).room != "Trapp"  # the change rolled back
+
+
+def test_a_published_component_changes_only_its_location(app, world, client, auth, make):
+    from app.projects import publish
+
+    component = make.component(world.project, world.owner, category="door")
+    publish.publish_components(world.project, world.owner, [component.id])
+    db.session.commit()
+    quantity = component.quantity
+    auth.login("medlem@riving.no")
+    base = f"/prosjekter/{world.project.id}/komponenter/{component.id}"
+    values = client.get(f"{base}/endre").get_data(as_text=True)
+    assert "Slett komponenten" not in values  # a published one cannot be deleted
+    data = _data(auth, world.project, name=component.name, building_part=component.building_part,
+                 quantity="99", category="door")
+    refused = client.post(f"{base}/endre", data=data)
+    assert refused.status_code == 409
+    assert "publisert som annonse" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Component, component.id).quantity == quantity
+    assert client.post(f"{base}/slett", data={"csrf_token": auth.csrf("/prosjekter")}
+                       ).status_code == 409
+    assert _count(world.project) == 1
+    with app.test_request_context():
+        from app.projects.mapping import _initial
+
+        same = {k: ("" if v is None else v) for k, v in
+                _initial(db.session.get(Component, component.id)).items() if k != "hazards"}
+    moved = client.post(f"{base}/endre", data={**same, "room": "Lager 3",
+                                               "csrf_token": auth.csrf("/prosjekter")})
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Component, component.id).room == "Lager 3"
