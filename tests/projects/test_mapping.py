@@ -47,6 +47,7 @@ def test_a_component_with_two_photos_and_the_next_form_keeps_the_room(app, world
     assert "er lagret. Kartlegg neste" in page and 'value="Kantine"' in page
     listing = client.get(f"/prosjekter/{project.id}/komponenter").get_data(as_text=True)
     assert "Vindu 12x15" in listing and component.photos[0].thumb_path in listing
+    assert "(1 · 260\xa0kg)" in listing or "(1 · 260 kg)" in listing  # the part's total
 
 
 def test_the_same_form_sent_twice_makes_one_component(app, world, client, auth):
