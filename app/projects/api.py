@@ -37,7 +37,7 @@ from app.api.openapi import (
     query,
 )
 from app.common import user_or_none
-from app.db import paginate
+from app.db import db, paginate
 from app.errors import ValidationFailed
 from app.listings.categories import category_lookup
 from app.listings.models import Condition, Unit
@@ -303,13 +303,15 @@ def bulk_components(project_id: int):
     items = ComponentBulk.load(json_body())["items"]
     categories = category_lookup()
     errors: dict[str, list[str]] = {}
+    cleans = []
     for index, item in enumerate(items):
-        for name, messages in _item_errors(item, categories).items():
+        clean, item_errors = _item_check(item, categories)
+        cleans.append(clean)
+        for name, messages in item_errors.items():
             errors[f"items[{index}].{name}"] = messages
     if errors:
         raise ValidationFailed(errors)
-    results = [services.create_component(project, current_user, item, categories)
-               for item in items]
+    results = _create_many(project, cleans)
     created_count = sum(1 for _c, is_new in results if is_new)
     response = jsonify({"items": [component_json(c) for c, _n in results],
                         "created": created_count, "existing": len(results) - created_count})
@@ -317,12 +319,33 @@ def bulk_components(project_id: int):
     return response
 
 
-def _item_errors(item, categories) -> dict[str, list[str]]:
+def _item_check(item, categories) -> tuple[dict, dict[str, list[str]]]:
     try:
         ComponentCreate.load(item)
     except ValidationFailed as exc:
-        return exc.errors
-    return rules.check_component(item, categories)[1]
+        return {}, exc.errors
+    return rules.check_component(item, categories)
+
+
+def _create_many(project, cleans: list[dict]) -> list[tuple[Component, bool]]:
+    """The checked components in one flush; a ``client_key`` already used (in the project
+    or earlier in the batch) gives that component, as ``services.create_component`` does."""
+    keys = {c["client_key"] for c in cleans if c.get("client_key")}
+    known = {c.client_key: c for c in db.session.scalars(sa.select(Component).where(
+        Component.project_id == project.id, Component.client_key.in_(keys)))} if keys else {}
+    results = []
+    for clean in cleans:
+        key = clean.get("client_key")
+        if key and key in known:
+            results.append((known[key], False))
+            continue
+        item = Component(project=project, created_by=current_user, **clean)
+        db.session.add(item)
+        if key:
+            known[key] = item
+        results.append((item, True))
+    db.session.flush()
+    return results
 
 
 @bp.get("/projects/<int:project_id>/components/<int:component_id>")
