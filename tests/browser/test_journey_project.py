@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -17,9 +18,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.browser import test_responsive as responsive
-from tests.browser.conftest import axe_violations, login, screenshot
+from tests.browser.conftest import axe_violations, block_map_tiles, login, screenshot
 
 FIRM = "bygg@demo.kretslop.no"  # Heggedal Bygg AS (demo): the construction firm
+SHOP = "omigjen@demo.kretslop.no"  # Omigjen Ombrukssenter (demo): the reuse shop
 PROJECT = "Rehabilitering av Hvalstad skole (reise)"
 
 #: (building part, name, category, quantity, kg per unit, suitability, reason, hazard)
@@ -122,6 +124,43 @@ def _mapping_report(page, project_id: int) -> tuple[str, int]:
     return text, sum(len(p.images) for p in reader.pages)
 
 
+def _publish(page, project_id: int, ready: int) -> None:
+    """The preview lists every reusable component with a category, all chosen."""
+    page.goto(f"/prosjekter/{project_id}/publiser")
+    _no_axe(page, "publish preview")
+    boxes = page.locator("input[name=components]")
+    expect(boxes).to_have_count(ready)
+    assert all(box.is_checked() for box in boxes.all()[:5])
+    with page.expect_navigation() as sent:
+        page.get_by_role("button", name="Publiser valgte").click()
+    assert sent.value.status == 200, page.inner_text("main")[:500]
+    _no_axe(page, "published")
+
+
+def _reserve_and_hand_over(shop, firm, listing_id: int, quantity: int) -> None:
+    """The shop reserves before demolition, the firm accepts, both confirm the hand-over
+    (the firm with the listing's estimate: quantity x the component's unit weight)."""
+    shop.goto(f"/listings/{listing_id}")
+    expect(shop.locator(".listing-project")).to_contain_text(PROJECT)
+    shop.get_by_label("Antall", exact=True).fill(str(quantity))
+    with shop.expect_navigation():
+        shop.get_by_role("button", name="Reserver").last.click()
+    reservation = shop.url.split("/reservations/", 1)[1].strip("/")
+    assert reservation.isdigit(), shop.url
+    firm.goto(f"/reservations/{reservation}")
+    with firm.expect_navigation():
+        firm.get_by_role("button", name="Godta og hold av").click()
+    shop.goto(f"/reservations/{reservation}")
+    with shop.expect_navigation():
+        shop.get_by_role("button", name="Bekreft at vi har hentet").click()
+    firm.goto(f"/reservations/{reservation}")
+    written = firm.locator("#handover-written")
+    expect(written).to_contain_text("(anslått)")
+    with firm.expect_navigation():
+        firm.get_by_role("button", name="Bekreft at det er overlevert").click()
+    expect(firm.locator("main")).to_contain_text("(anslått)")
+
+
 def _no_axe(page, name: str) -> None:
     violations = axe_violations(page)
     assert violations == [], f"{name}: {violations}"
@@ -178,7 +217,7 @@ def _map_one(page, number: int, kind: tuple) -> None:
 
 
 @pytest.mark.browser
-def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
+def test_a_firm_maps_publishes_and_hands_over_a_project(page, live, browser):
     import time
 
     login(page, FIRM)
@@ -213,6 +252,8 @@ def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
                ("project-component-new", "/prosjekter/{project}/komponenter/ny")],
         {"project": project_id})
     assert not problems, "\n".join(problems)
+    page.goto(f"/prosjekter/{project_id}?lang=nb")  # the check ends in English
+    page.set_viewport_size(responsive.PHONE)
 
     from app.db import db
     from app.projects.models import Component
@@ -234,6 +275,53 @@ def test_a_firm_creates_a_project_and_maps_it_on_a_phone(page, live):
         assert len(imported) == IMPORTED and {c.floor for c in imported} >= {"0. etg"}
         reusable = [c for c in stored if c.is_reusable]
         photographed = sum(1 for c in phoned if c.is_reusable)
+
+    # Published ahead of demolition: every reusable component becomes a listing.
+    started = time.monotonic()
+    _publish(page, project_id, len(reusable))
+    print(f"published {len(reusable)} components in {time.monotonic() - started:.1f} s")
+    chosen = {"Innerdør eik nr. 6": 3, "Stålbjelke HEB 200 nr. 2": 2}
+    with live.app_beside():
+        from app.listings.models import Listing
+        from app.listings.rules import start_of_day
+
+        listings = db.session.scalars(sa.select(Listing).where(
+            Listing.project_id == project_id)).all()
+        assert len(listings) == len(reusable)
+        assert {(x.status, x.available_from) for x in listings} == {
+            ("published", start_of_day(date(2027, 2, 1)))}
+        by_title = {x.title: x for x in listings}
+        handed_kg = sum(q * by_title[t].unit_weight_kg for t, q in chosen.items())
+
+    # A reuse shop reserves before the demolition; both sides confirm the hand-overs.
+    shop_context = browser.new_context(viewport=responsive.PHONE, locale="nb-NO",
+                                       base_url=live.url)
+    block_map_tiles(shop_context)
+    try:
+        shop = shop_context.new_page()
+        shop.set_default_timeout(20_000)
+        login(shop, SHOP)
+        for title, quantity in chosen.items():
+            _reserve_and_hand_over(shop, page, by_title[title].id, quantity)
+    finally:
+        shop_context.close()
+
+    from app import formatting
+    from app.exchange.models import ReuseRecord
+
+    with live.app_beside():
+        records = db.session.scalars(sa.select(ReuseRecord).where(
+            ReuseRecord.project_id == project_id)).all()
+        assert len(records) == len(chosen)
+        assert sum(r.kg for r in records) == handed_kg
+        handed_text = formatting.kg(handed_kg, locale="nb")
+
+    # The running report shows the reused kilograms (the § 9-9 figures).
+    page.goto(f"/prosjekter/{project_id}/rapport")
+    expect(page.locator("#achieved-kg")).to_have_text(handed_text)
+    expect(page.get_by_role("cell", name="Omigjen Ombrukssenter")).to_have_count(len(chosen))
+    _no_axe(page, "project report")
+    screenshot(page, "journey-project-report")
 
     # The § 9-7 report: every item the fifth paragraph asks for, read back from the PDF.
     started = time.monotonic()
