@@ -1,9 +1,14 @@
-"""Journey (issue #21): a construction firm maps a building before it is renovated.
+"""Journey (issue #21, "done when"): a construction firm maps a building before it is
+renovated, and the reuse is followed to the municipality.
 
-Heggedal Bygg (demo) creates a project on a 390 px phone, maps components one by one
-through the phone form with a photo each (some not suitable, with a reason and a
-hazard), and the components are stored with their photos; axe-core runs on every
-project page it visits. See docs/projects.md for the workflow this follows.
+Heggedal Bygg (demo) creates a project on a 390 px phone, maps 30 components through
+the phone form with a photo each (some not suitable, with a reason and asbestos),
+imports 200 more from a consultant's XLSX (a bad row first: nothing imported, the row
+named), publishes every reusable component ahead of demolition, Omigjen (a reuse shop)
+reserves two on its phone, both sides confirm the hand-overs, the running report and
+the municipality's project list show the handed-over kilograms, and the § 9-7 PDF is
+read back with pypdf for every item the fifth paragraph asks for. axe-core runs on
+every project page visited. docs/projects.md describes the workflow.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from tests.browser.conftest import axe_violations, block_map_tiles, login, scree
 
 FIRM = "bygg@demo.kretslop.no"  # Heggedal Bygg AS (demo): the construction firm
 SHOP = "omigjen@demo.kretslop.no"  # Omigjen Ombrukssenter (demo): the reuse shop
+OFFICER = "kommune@demo.kretslop.no"  # Asker kommune (demo): verified, reporting access
 PROJECT = "Rehabilitering av Hvalstad skole (reise)"
 
 #: (building part, name, category, quantity, kg per unit, suitability, reason, hazard)
@@ -322,6 +328,23 @@ def test_a_firm_maps_publishes_and_hands_over_a_project(page, live, browser):
     expect(page.get_by_role("cell", name="Omigjen Ombrukssenter")).to_have_count(len(chosen))
     _no_axe(page, "project report")
     screenshot(page, "journey-project-report")
+
+    # The municipality's project list shows the project and its reused kilograms.
+    officer_context = browser.new_context(viewport=responsive.PHONE, locale="nb-NO",
+                                          base_url=live.url)
+    block_map_tiles(officer_context)
+    try:
+        officer = officer_context.new_page()
+        officer.set_default_timeout(20_000)
+        login(officer, OFFICER)
+        officer.goto("/prosjekter/kommune")
+        row = officer.locator("tbody tr").filter(has_text=PROJECT)
+        expect(row.locator("td[data-label=Overlevert]")).to_have_text(handed_text)
+        expect(row).to_contain_text("19/47")
+        _no_axe(officer, "municipality's projects")
+        screenshot(officer, "journey-project-municipality")
+    finally:
+        officer_context.close()
 
     # The § 9-7 report: every item the fifth paragraph asks for, read back from the PDF.
     started = time.monotonic()
