@@ -88,7 +88,7 @@ def new():
 @login_required
 def edit(project_id: int):
     project = services.project_for_change(project_id, current_user)
-    services._require_active(project)  # a completed project's form is a 409 page too
+    services.require_active(project)  # a completed project's form is a 409 page too
     form = ProjectForm() if request.method == "POST" else \
         ProjectForm(formdata=None, data=_initial(project))
     del form.organization_id
@@ -155,7 +155,7 @@ def add_partner(project_id: int):
 @login_required
 def remove_partner(project_id: int, partner_id: int):
     project = services.project_for_change(project_id, current_user, admin=True)
-    services._require_active(project)  # as adding: a completed project's partners stay
+    services.require_active(project)  # as adding: a completed project's partners stay
     if ActionForm().validate_on_submit():
         services.remove_partner(project, partner_id)
         flash(_("Deltakeren er fjernet."), "info")

@@ -41,7 +41,7 @@ def _preview(project, status: int = 200, errors=None, chosen=None, price: str = 
 def publish_view(project_id: int):
     """``projects.publish`` (the name ``publish`` is the service module here)."""
     project = services.project_for_change(project_id, current_user)
-    services._require_active(project)  # a completed project publishes nothing more
+    services.require_active(project)  # a completed project publishes nothing more
     if request.method == "GET":
         return _preview(project)
     ids = request.form.getlist("components")

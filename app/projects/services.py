@@ -99,7 +99,7 @@ def project_for_mapping(project_id: int, user: User | None) -> Project:
     project = visible_project(project_id, user)
     if not can_map(user, project):
         raise PermissionDenied(_("Bare prosjektets deltakere kan kartlegge komponenter."))
-    _require_active(project)
+    require_active(project)
     return project
 
 
@@ -115,7 +115,7 @@ def project_for_change(project_id: int, user: User | None, admin: bool = False) 
     return project
 
 
-def _require_active(project: Project) -> None:
+def require_active(project: Project) -> None:
     if not project.is_active:
         raise Conflict(_("Prosjektet er avsluttet og kan ikke endres."),
                        project_status=project.status)
@@ -188,7 +188,7 @@ def create_project(user: User, organization: Organization, data: Mapping[str, An
 
 
 def update_project(project: Project, data: Mapping[str, Any]) -> Project:
-    _require_active(project)
+    require_active(project)
     clean, errors = rules.check_project(data, current=project)
     if errors:
         raise ValidationFailed(errors)
@@ -200,7 +200,7 @@ def update_project(project: Project, data: Mapping[str, Any]) -> Project:
 
 def complete_project(project: Project) -> Project:
     """Active -> completed: mapping ends; listings already published stay."""
-    _require_active(project)
+    require_active(project)
     project.status = ProjectStatus.COMPLETED.value
     project.completed_at = utcnow()
     db.session.flush()
@@ -221,7 +221,7 @@ def reopen_project(project: Project) -> Project:
 
 def add_partner(project: Project, organization_key: Any, role: Any) -> ProjectPartner:
     """Add an organisation (by id or organisation number) in a role."""
-    _require_active(project)
+    require_active(project)
     errors: dict[str, list[str]] = {}
     organization = None
     key = str(organization_key or "").replace(" ", "").strip()
@@ -279,7 +279,7 @@ def create_component(project: Project, user: User | None, data: Mapping[str, Any
                      categories=None) -> tuple[Component, bool]:
     """Add a component; returns it and whether it is new. A ``client_key`` already used
     in the project returns that component unchanged (the same form sent twice)."""
-    _require_active(project)
+    require_active(project)
     clean, errors = rules.check_component(data, categories or category_lookup())
     if errors:
         raise ValidationFailed(errors)
@@ -293,7 +293,7 @@ def create_component(project: Project, user: User | None, data: Mapping[str, Any
 
 
 def update_component(component: Component, data: Mapping[str, Any]) -> Component:
-    _require_active(component.project)
+    require_active(component.project)
     if component.listing_id is not None:
         changing = set(data) - {"description", "floor", "room", "drawing_mark"}
         if changing:
@@ -309,7 +309,7 @@ def update_component(component: Component, data: Mapping[str, Any]) -> Component
 
 
 def delete_component(component: Component) -> None:
-    _require_active(component.project)
+    require_active(component.project)
     if component.listing_id is not None:
         raise Conflict(_("Komponenten er publisert som annonse og kan ikke slettes."),
                        listing_id=component.listing_id)
