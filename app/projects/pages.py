@@ -14,7 +14,7 @@ from app.common import pages
 from app.common.pages import decimal_text
 from app.errors import ValidationFailed
 from app.listings.forms import organization_choices
-from app.projects import progress, services
+from app.projects import progress, publish, services
 from app.projects.blueprint import bp
 from app.projects.forms import PROJECT_FORM_FIELDS, ActionForm, PartnerForm, ProjectForm
 from app.projects.models import Project, ProjectStatus
@@ -104,6 +104,7 @@ def detail(project_id: int):
     owner = services.is_owner_member(current_user, project)
     return render_template(
         "projects/detail.html", project=project, figures=progress.progress(project.id),
+        wanted=publish.wanted_for(project),
         owner=owner, admin=services.is_owner_admin(current_user, project),
         can_map=services.can_map(current_user, project) and project.is_active,
         action_form=ActionForm() if owner else None,
@@ -147,7 +148,8 @@ def add_partner(project_id: int):
             return redirect(url_for("projects.detail", project_id=project.id) + "#deltakere")
     return render_template(
         "projects/detail.html", project=project, figures=progress.progress(project.id),
-        owner=True, admin=True, can_map=project.is_active, action_form=ActionForm(),
+        wanted=publish.wanted_for(project), owner=True, admin=True,
+        can_map=project.is_active, action_form=ActionForm(),
         partner_form=form), 422
 
 

@@ -180,7 +180,7 @@ def _wanted_body(**kw):
 
 def test_a_receiving_project_on_a_wanted_request_via_the_api(world, make, client):
     from app.wanted.models import WantedRequest
-    from tests.conftest import bearer
+    from tests.conftest import Auth, bearer
 
     consultant_token = make.token(world.consultant)  # a partner: its project may receive
     created = client.post("/api/v1/requests", json=_wanted_body(project_id=world.project.id),
@@ -188,6 +188,11 @@ def test_a_receiving_project_on_a_wanted_request_via_the_api(world, make, client
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["project_id"] == world.project.id
     assert [w.id for w in publish.wanted_for(world.project)] == [created.get_json()["id"]]
+    auth = Auth(client)
+    auth.login("eier@riving.no")  # the project's page lists what it wants
+    page = client.get(f"/prosjekter/{world.project.id}").get_data(as_text=True)
+    assert "Ønsker fra prosjektet" in page and "Innerdører i eik" in page
+    auth.logout()
     outsider_token = make.token(world.outsider)  # someone else's project: a field error
     refused = client.post("/api/v1/requests", json=_wanted_body(project_id=world.project.id),
                           headers=bearer(outsider_token))
