@@ -37,7 +37,7 @@ from app.api.openapi import (
     query,
 )
 from app.common import user_or_none
-from app.db import db, paginate
+from app.db import paginate
 from app.errors import ValidationFailed
 from app.listings.categories import category_lookup
 from app.listings.models import Condition, Unit
@@ -311,7 +311,7 @@ def bulk_components(project_id: int):
             errors[f"items[{index}].{name}"] = messages
     if errors:
         raise ValidationFailed(errors)
-    results = _create_many(project, cleans)
+    results = services.add_checked_components(project, current_user, cleans)
     created_count = sum(1 for _c, is_new in results if is_new)
     response = jsonify({"items": [component_json(c) for c, _n in results],
                         "created": created_count, "existing": len(results) - created_count})
@@ -325,27 +325,6 @@ def _item_check(item, categories) -> tuple[dict, dict[str, list[str]]]:
     except ValidationFailed as exc:
         return {}, exc.errors
     return rules.check_component(item, categories)
-
-
-def _create_many(project, cleans: list[dict]) -> list[tuple[Component, bool]]:
-    """The checked components in one flush; a ``client_key`` already used (in the project
-    or earlier in the batch) gives that component, as ``services.create_component`` does."""
-    keys = {c["client_key"] for c in cleans if c.get("client_key")}
-    known = {c.client_key: c for c in db.session.scalars(sa.select(Component).where(
-        Component.project_id == project.id, Component.client_key.in_(keys)))} if keys else {}
-    results = []
-    for clean in cleans:
-        key = clean.get("client_key")
-        if key and key in known:
-            results.append((known[key], False))
-            continue
-        item = Component(project=project, created_by=current_user, **clean)
-        db.session.add(item)
-        if key:
-            known[key] = item
-        results.append((item, True))
-    db.session.flush()
-    return results
 
 
 @bp.get("/projects/<int:project_id>/components/<int:component_id>")

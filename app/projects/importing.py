@@ -272,7 +272,8 @@ def check_mapping(mapping: Mapping[int, str]) -> list[str]:
 @dataclass
 class Checked:
     rows: int = 0
-    values: list[dict[str, Any]] = field(default_factory=list)
+    #: The rows as ``rules.check_component`` cleaned them (what is imported).
+    cleans: list[dict[str, Any]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
     @property
@@ -296,13 +297,13 @@ def check_rows(upload: Upload, mapping: Mapping[int, str],
     result = Checked(rows=len(upload.rows))
     for number, cells in upload.rows:
         values = row_values(cells, mapping)
-        _clean, errors = rules.check_component(values, categories)
+        clean, errors = rules.check_component(values, categories)
         for name, messages in errors.items():
             column = next((upload.header[i] for i, f in mapping.items() if f == name),
                           str(LABELS.get(name, name)))
             result.errors.extend(RowError(number, column or str(LABELS.get(name, name)), m)
                                  for m in messages)
-        result.values.append(values)
+        result.cleans.append(clean)
     return result
 
 
@@ -312,8 +313,7 @@ def import_rows(project: Project, user: User, upload: Upload,
     categories = category_lookup()
     checked = check_rows(upload, mapping, categories)
     if not checked.errors:
-        for values in checked.values:
-            services.create_component(project, user, values, categories)
+        services.add_checked_components(project, user, checked.cleans)
     return checked
 
 

@@ -292,6 +292,31 @@ def create_component(project: Project, user: User | None, data: Mapping[str, Any
     return component, True
 
 
+def add_checked_components(project: Project, user: User | None,
+                           cleans: list[dict[str, Any]]) -> list[tuple[Component, bool]]:
+    """Components from values ``rules.check_component`` has already cleaned (an import,
+    the API's bulk), in one flush: each with whether it is new. A ``client_key`` already
+    used, in the project or earlier in the batch, gives that component, as
+    :func:`create_component` does."""
+    require_active(project)
+    keys = {c["client_key"] for c in cleans if c.get("client_key")}
+    known = {c.client_key: c for c in db.session.scalars(sa.select(Component).where(
+        Component.project_id == project.id, Component.client_key.in_(keys)))} if keys else {}
+    results = []
+    for clean in cleans:
+        key = clean.get("client_key")
+        if key and key in known:
+            results.append((known[key], False))
+            continue
+        component = Component(project=project, created_by=user, **clean)
+        db.session.add(component)
+        if key:
+            known[key] = component
+        results.append((component, True))
+    db.session.flush()
+    return results
+
+
 def update_component(component: Component, data: Mapping[str, Any]) -> Component:
     require_active(component.project)
     if component.listing_id is not None:
