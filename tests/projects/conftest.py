@@ -33,3 +33,29 @@ def world(make):
     commit()
     return SimpleNamespace(firm=firm, consultant_org=consultant, outsider_org=outsider, asker=asker,
                            project=project, **vars(people))
+
+
+@pytest.fixture
+def handed_over(world, make):
+    """12 doors (25 kg each) and a rotten floor mapped; the doors published; a reuse shop
+    reserves 4 before the access date and both sides confirm the hand-over: 100 kg in
+    the ledger. Returns (record, listing, shop)."""
+    from app.db import commit
+    from app.exchange import handover
+    from app.exchange import services as exchange
+    from app.projects import publish
+
+    door = make.component(world.project, world.owner)
+    make.component(world.project, world.owner, building_part="252", name="Gulvbord",
+                   category="flooring", quantity=40, unit="m2", unit_weight_kg=12,
+                   suitability="not_suitable", suitability_reason="Råte")
+    [listing] = publish.publish_components(world.project, world.owner, [door.id])
+    commit()
+    shop = make.org("reuse_shop", name="Omigjen")
+    buyer = make.user(shop, "member", email="innkjop@omigjen.no")
+    reservation = exchange.request_reservation(buyer, listing.id, 4)
+    exchange.accept(reservation, world.owner)
+    handover.confirm_handover(reservation, world.owner)
+    record = handover.confirm_handover(reservation, buyer)
+    commit()
+    return record, listing, shop

@@ -12,31 +12,15 @@ import pytest
 from openpyxl import load_workbook
 
 from app.db import commit
-from app.projects import progress, publish
+from app.projects import progress
 
 URL = "/prosjekter/kommune"
 
 
 @pytest.fixture
-def area(world, make):
+def area(world, make, handed_over):
     """Asker's project (world.project, 2026) with 12 doors of which 4 are handed over;
     a second Asker project mapped in 2025 with an injection name; Bærum's project."""
-    from app.exchange import handover
-    from app.exchange import services as exchange
-
-    door = make.component(world.project, world.owner)
-    make.component(world.project, world.owner, building_part="252", name="Gulvbord",
-                   category="flooring", quantity=40, unit="m2", unit_weight_kg=12,
-                   suitability="not_suitable", suitability_reason="Råte")
-    [listing] = publish.publish_components(world.project, world.owner, [door.id])
-    commit()
-    shop = make.org("reuse_shop", name="Omigjen")
-    buyer = make.user(shop, "member", email="innkjop@omigjen.no")
-    reservation = exchange.request_reservation(buyer, listing.id, 4)
-    exchange.accept(reservation, world.owner)
-    handover.confirm_handover(reservation, world.owner)
-    handover.confirm_handover(reservation, buyer)
-    commit()
     old = make.project(world.firm, world.owner, name="=cmd|' /C calc'!A0",
                        mapping_date="2025-03-01", gnr=7, bnr=9, lat=59.83, lng=10.43)
     make.component(old, world.owner, quantity=3, unit_weight_kg=100)

@@ -9,34 +9,12 @@ import sqlalchemy as sa
 
 from app.db import commit, db
 from app.exchange.models import ReuseRecord
-from app.projects import progress, publish
+from app.projects import progress
 
 
-def _handed_over(world, make):
-    """12 doors (25 kg each) published; a reuse shop reserves 4 before the access date
-    and both sides confirm the hand-over: 100 kg in the ledger."""
-    from app.exchange import handover
-    from app.exchange import services as exchange
-
-    door = make.component(world.project, world.owner)
-    make.component(world.project, world.owner, building_part="252", name="Gulvbord",
-                   category="flooring", quantity=40, unit="m2", unit_weight_kg=12,
-                   suitability="not_suitable", suitability_reason="Råte")
-    [listing] = publish.publish_components(world.project, world.owner, [door.id])
-    commit()
-    shop = make.org("reuse_shop", name="Omigjen")
-    buyer = make.user(shop, "member", email="innkjop@omigjen.no")
-    reservation = exchange.request_reservation(buyer, listing.id, 4)
-    exchange.accept(reservation, world.owner)
-    handover.confirm_handover(reservation, world.owner)
-    record = handover.confirm_handover(reservation, buyer)
-    commit()
-    return record, listing, shop
-
-
-def test_the_handover_is_in_the_ledger_with_the_project_and_the_report(world, make, client,
-                                                                       auth):
-    record, listing, _shop = _handed_over(world, make)
+def test_the_handover_is_in_the_ledger_with_the_project_and_the_report(world, handed_over,
+                                                                       client, auth):
+    record, listing, _shop = handed_over
     assert record is not None and record.project_id == world.project.id
     assert record.listing_id == listing.id and record.kg == Decimal(100)
     figures = progress.progress(world.project.id)
@@ -54,11 +32,11 @@ def test_the_handover_is_in_the_ledger_with_the_project_and_the_report(world, ma
     assert 'data-label="Overlevert"' in html  # tables stack at 390 px
 
 
-def test_a_reversal_nets_out(world, make, client, auth):
+def test_a_reversal_nets_out(world, make, handed_over, client, auth):
     from app.exchange import ledger
     from app.projects.models import Project
 
-    record, _listing, shop = _handed_over(world, make)
+    record, _listing, shop = handed_over
     site_admin = make.user(None, site_admin=True)
     ledger.reverse(record, site_admin, "Feil mottaker")
     commit()
