@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from app.accounts.views import apply_errors
-from app.common.pages import decimal_text, locale
+from app.common.pages import decimal_text, locale, submitted_values
 from app.errors import ServiceError, ValidationFailed
 from app.listings.forms import category_choices
 from app.projects import component_photos, ns3451, services
@@ -45,12 +45,7 @@ def _initial(component: Component) -> dict[str, Any]:
 
 def _submitted(form: ComponentForm, component: Component | None) -> dict[str, Any]:
     initial = _initial(component) if component is not None else None
-    data: dict[str, Any] = {}
-    for name in COMPONENT_FORM_FIELDS:
-        value = form[name].data
-        value = value.strip() if isinstance(value, str) else value
-        if initial is None or value != initial[name]:
-            data[name] = value
+    data = submitted_values(form, COMPONENT_FORM_FIELDS, initial)
     if initial is None:
         data["client_key"] = form.client_key.data or None
     return data
