@@ -167,3 +167,10 @@ def reload_until_visible(page, locator, timeout: float = 30) -> None:
             if time.monotonic() >= deadline:
                 raise
         page.reload()
+
+
+def popup_shown(page) -> None:
+    """Wait for a map popup's fade-in to end (axe measures contrast while it fades), with
+    no earlier popup still fading out."""
+    page.wait_for_function("() => { const p = document.querySelectorAll('.leaflet-popup');"
+                           " return p.length === 1 && getComputedStyle(p[0]).opacity === '1'; }")

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot
+from tests.browser.conftest import axe_violations, popup_shown, screenshot
 
 SEARCH = "/search?sort=newest"
 WIDTHS = {"desktop": (1366, 900), "phone": (390, 844)}
@@ -72,13 +72,6 @@ def _name(items: list[dict]) -> str:
     return f"{len(items)} annonser på samme sted: " + ", ".join(i["title"] for i in items)
 
 
-def _popup_shown(page) -> None:
-    """Wait for the popup's fade-in to end (axe measures contrast while it fades), with
-    no earlier popup still fading out."""
-    page.wait_for_function("() => { const p = document.querySelectorAll('.leaflet-popup');"
-                           " return p.length === 1 && getComputedStyle(p[0]).opacity === '1'; }")
-
-
 def _no_sideways_scroll(page, where: str) -> None:
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"{where} scrolls sideways by {overflow}px"
@@ -129,7 +122,7 @@ def test_search_toggle_draws_the_result_pages_markers(sized):
     # The demo has several listings at one postcode: their shared marker's list passes axe.
     shared = next(_name(items) for items in points.values() if len(items) > 1)
     page.locator("#results-map").get_by_alt_text(shared, exact=True).press("Enter")
-    _popup_shown(page)
+    popup_shown(page)
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
     expect(page.locator(".leaflet-popup")).to_have_count(0)  # faded out
@@ -182,7 +175,7 @@ def test_a_marker_is_reached_by_keyboard_and_opens_a_link_to_its_listing(sized):
     assert href == items[0]["url"] and href in urls
     marker_title = urls[href]
     expect(page.locator(".leaflet-popup-close-button")).to_have_attribute("aria-label", "Lukk")
-    _popup_shown(page)
+    popup_shown(page)
     assert axe_violations(page) == []
     page.keyboard.press("Escape")
     expect(page.locator(".leaflet-popup")).to_have_count(0)
@@ -228,7 +221,7 @@ def test_listing_page_shows_its_pickup_point_beside_the_address(sized):
     icons.focus()
     page.keyboard.press("Enter")
     expect(page.locator(".leaflet-popup a.map-popup-link")).to_have_attribute("href", href)
-    _popup_shown(page)
+    popup_shown(page)
     section.scroll_into_view_if_needed()
     _no_sideways_scroll(page, f"the listing page at {size}")
     screenshot(page, f"map-listing-{size}")

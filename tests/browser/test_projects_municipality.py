@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import test_responsive as responsive
-from tests.browser.conftest import axe_violations, login
+from tests.browser.conftest import axe_violations, login, popup_shown
 
 OFFICER = "kommune@demo.kretslop.no"
 
@@ -45,6 +45,7 @@ def test_the_officer_sees_the_projects_on_a_phone(page, live):
         link = page.locator(".leaflet-popup a.map-popup-link").first
         expect(link).to_be_focused()
         assert "/prosjekter/" in link.get_attribute("href")
+        popup_shown(page)
         assert axe_violations(page) == []
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Vis liste").click()
