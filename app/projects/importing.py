@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -242,11 +244,22 @@ def discard(upload: Upload, instance_dir: str) -> None:
 # --- the mapping -----------------------------------------------------------------------
 
 
+def _label_headers() -> dict[str, str]:
+    """Our column labels in every language of the site (a template downloaded in English
+    is recognised too); ``HEADERS`` holds the bokmål ones and the synonyms."""
+    found: dict[str, str] = {}
+    for language in current_app.config.get("LANGUAGES", ("nb", "en")):
+        with force_locale(language):
+            found.update({importer._normal(str(label)): name for name, label, _m in FIELDS})
+    return found
+
+
 def guess_mapping(header: list[str]) -> dict[int, str]:
     """Column index -> field for each header we recognise (the first column wins)."""
     mapping: dict[int, str] = {}
+    headers = {**HEADERS, **_label_headers()}
     for index, text in enumerate(header):
-        name = HEADERS.get(importer._normal(text))
+        name = headers.get(importer._normal(text))
         if name and name not in mapping.values():
             mapping[index] = name
     return mapping

@@ -350,3 +350,18 @@ def test_only_the_first_100_errors_are_listed_with_the_count(app, world, client,
     listed = re.findall(r"<tr><td>(\d+)</td><td>Antall</td>", text)
     assert listed == [str(n) for n in range(2, 102)]
     assert _count(project) == 0
+
+
+def test_the_english_template_is_recognised_in_either_language(app, world, client, auth):
+    """The template's headers follow the reader's language; the importer knows our labels
+    in every language of the site, so a template downloaded in English maps itself."""
+    auth.login("medlem@riving.no")
+    project = world.project
+    client.get("/?lang=en")
+    data = client.get(f"/prosjekter/{project.id}/import/mal.csv").data
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert header[1] == "Component" and header[0] != "Bygningsdel (NS 3451)"
+    for lang in ("en", "nb"):
+        client.get(f"/?lang={lang}")
+        token, page = _upload_and_map(client, auth, project, data, "template.csv")
+        assert "" not in _mapping(page).values()  # every column recognised
