@@ -65,7 +65,7 @@ class Progress:
     #: EU category (``none`` for components without a marketplace category) -> ...
     by_eu: dict[str, dict[str, Figures]] = field(default_factory=lambda: defaultdict(_stages))
 
-    def _add(self, stage: str, part: str, eu: str, quantity, unit, kg, count=1) -> None:
+    def add(self, stage: str, part: str, eu: str, quantity, unit, kg, count=1) -> None:
         for bucket in (self.totals, self.by_part[part], self.by_eu[eu]):
             bucket[stage].add(quantity, unit, kg, count)
 
@@ -108,22 +108,22 @@ def progress_for(project_ids: Iterable[int]) -> dict[int, Progress]:
     if not ids:
         return result
     rows = db.session.execute(
-        sa.select(Component.project_id, Component.id, Component.building_part,
+        sa.select(Component.project_id, Component.building_part,
                   Component.quantity, Component.unit, Component.unit_weight_kg,
                   Component.suitability, Component.hazards, Component.listing_id,
                   Category.eu_category)
         .outerjoin(Category, Category.id == Component.category_id)
         .where(Component.project_id.in_(ids)))
     part_of_listing: dict[int, tuple[int, str, str]] = {}
-    for (pid, _cid, part, quantity, unit, weight, suitability, hazards, listing_id,
+    for (pid, part, quantity, unit, weight, suitability, hazards, listing_id,
          eu) in rows:
         progress, group, eu = result[pid], ns3451.group(part), eu or NO_CATEGORY
         kg = _kg(quantity, weight)
-        progress._add("mapped", group, eu, quantity, unit, kg)
+        progress.add("mapped", group, eu, quantity, unit, kg)
         if suitability in REUSABLE and not hazards:
-            progress._add("reusable", group, eu, quantity, unit, kg)
+            progress.add("reusable", group, eu, quantity, unit, kg)
             if listing_id is not None:
-                progress._add("published", group, eu, quantity, unit, kg)
+                progress.add("published", group, eu, quantity, unit, kg)
         if listing_id is not None:
             part_of_listing[listing_id] = (pid, group, eu)
     if part_of_listing:
@@ -135,7 +135,7 @@ def progress_for(project_ids: Iterable[int]) -> dict[int, Progress]:
                    Reservation.status.in_([s.value for s in HOLDING_STATUSES])))
         for listing_id, quantity, unit, weight in held:
             pid, group, eu = part_of_listing[listing_id]
-            result[pid]._add("reserved", group, eu, quantity, unit, _kg(quantity, weight))
+            result[pid].add("reserved", group, eu, quantity, unit, _kg(quantity, weight))
     records = db.session.execute(
         sa.select(ReuseRecord.project_id, ReuseRecord.listing_id, ReuseRecord.eu_category,
                   ReuseRecord.unit, sa.func.sum(ReuseRecord.quantity),
@@ -148,7 +148,7 @@ def progress_for(project_ids: Iterable[int]) -> dict[int, Progress]:
         if not count:  # reversed and not corrected: nothing was handed over
             continue
         _pid, group, _eu = part_of_listing.get(listing_id, (pid, "", eu))
-        result[pid]._add("handed_over", group, eu, Decimal(quantity), unit, Decimal(kg),
+        result[pid].add("handed_over", group, eu, Decimal(quantity), unit, Decimal(kg),
                          int(count))
     return result
 
