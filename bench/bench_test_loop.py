@@ -4,6 +4,9 @@ way in the same process, interleaved:
 * ``create_app`` (once per in-process test): Werkzeug compiling every route's URL
   builders for each app (baseline) against the builders shared in the test process
   (``tests/conftest.py``, ``_share_url_builders``);
+* a live stack per test module: a started stack of the process's pool reset to the
+  seeded state (``StackPool``, ``LiveStack.reset``) against a stack of its own (a copy
+  of the template, started and stopped);
 * a live stack's start and stop (once per browser / live-stack test file):
   ``flask db upgrade`` + ``flask seed demo`` per stack (``KRETSLOP_STACK_TEMPLATE=0``,
   baseline) against a copy of the per-process template (``tests/e2e/stack.py``). The
@@ -95,15 +98,52 @@ def bench_stacks(runs: int) -> None:
           f"(the template's one build: {build:.1f} s)")
 
 
+def bench_resets(runs: int) -> None:
+    """A module's stack from the pool (``StackPool``: ``reset()`` of the started stack the
+    module before used) against a stack of its own (a template copy, started and
+    stopped), interleaved; each followed by one page, so a cold worker's first render is
+    counted in both."""
+    import requests
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-resets-"))
+    kept = stacks.LiveStack(tmp / "kept").start()
+    times: dict[str, list[float]] = {"own": [], "reset": []}
+    try:
+        for i in range(runs):
+            start = time.perf_counter()
+            own = stacks.LiveStack(tmp / f"own{i}")
+            try:
+                own.start()
+                requests.get(own.url + "/", timeout=30).raise_for_status()
+            finally:
+                own.stop()
+            times["own"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            kept.reset()
+            requests.get(kept.url + "/", timeout=30).raise_for_status()
+            times["reset"].append(time.perf_counter() - start)
+    finally:
+        kept.stop()
+    old, new = summary(times["own"]), summary(times["reset"])
+    print(f"live stack ({stacks.stack_mode()}) per module, {runs} each: own stack (copy, "
+          f"start, first page, stop) median {old[0]:.2f} s p95 {old[1]:.2f} s; pooled stack "
+          f"(reset, first page) median {new[0]:.2f} s p95 {new[1]:.2f} s; "
+          f"median ratio {old[0] / new[0]:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--apps", type=int, default=30)
     parser.add_argument("--stacks", type=int, default=3)
+    parser.add_argument("--resets", type=int, default=5)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
-    bench_create_app(args.apps)
+    if args.apps:
+        bench_create_app(args.apps)
     if args.stacks:
         bench_stacks(args.stacks)
+    if args.resets:
+        bench_resets(args.resets)
     print(f"load average after: {os.getloadavg()}")
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, service_missing
-from tests.e2e.stack import LiveStack
+from tests.e2e.stack import StackPool
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = ROOT / "tests" / "browser" / "node_modules" / "axe-core" / "axe.min.js"
@@ -49,11 +50,21 @@ def browser():
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    stack = LiveStack(tmp_path_factory.mktemp("live"))  # KRETSLOP_TEST_STACK decides
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    """The module's live stack (``KRETSLOP_TEST_STACK`` decides its shape): the test
+    process's stack of that kind, reset to the seeded state the module before left it in
+    (:class:`tests.e2e.stack.StackPool`)."""
+    with leased_stack(tmp_path_factory.mktemp("live")) as stack:
+        yield stack
+
+
+@contextmanager
+def leased_stack(tmp: Path, **kwargs):
+    """A stack from the pool, with no TOTP step remembered as used on it: a reset stack
+    has the template's database, where no code has been used yet."""
+    with StackPool.lease(tmp, **kwargs) as stack:
+        for key in [key for key in _USED_STEPS if key[0] == stack.url]:
+            del _USED_STEPS[key]
+        yield stack
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from tests.browser.conftest import axe_violations, screenshot
-from tests.e2e.stack import LiveStack
+from tests.browser.conftest import axe_violations, leased_stack, screenshot
 
 OFFICE = "kontor@demo.kretslop.no"   # Nesbru Kontorfellesskap AS (demo)
 SHOP = "sofa@demo.kretslop.no"       # Miljøsofa Asker (demo)
@@ -28,11 +27,8 @@ OSLO = ZoneInfo("Europe/Oslo")
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, browser):
     del browser  # a missing Chromium is reported before the stack starts
-    live = LiveStack(tmp_path_factory.mktemp("journey_pickup"))
-    try:
-        yield live.start()
-    finally:
-        live.stop()
+    with leased_stack(tmp_path_factory.mktemp("journey_pickup")) as live:
+        yield live
 
 
 def _login(browser, stack, email_address, width=1280):

@@ -14,8 +14,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import axe_violations, screenshot
-from tests.e2e.stack import LiveStack
+from tests.browser.conftest import axe_violations, leased_stack, screenshot
 
 OFFICE = "kontor@demo.kretslop.no"   # Nesbru Kontorfellesskap AS (demo)
 SHOP = "sofa@demo.kretslop.no"       # Miljøsofa Asker (demo)
@@ -24,11 +23,8 @@ SHOP = "sofa@demo.kretslop.no"       # Miljøsofa Asker (demo)
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory, browser):
     del browser  # a missing Chromium is reported before the stack starts
-    live = LiveStack(tmp_path_factory.mktemp("journey_questions"))
-    try:
-        yield live.start()
-    finally:
-        live.stop()
+    with leased_stack(tmp_path_factory.mktemp("journey_questions")) as live:
+        yield live
 
 
 def _login(browser, stack, address, width=1280):

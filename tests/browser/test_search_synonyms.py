@@ -12,20 +12,10 @@ import pytest
 
 from search.text import fold
 from tests.browser.conftest import axe_violations, pass_two_factor, screenshot
-from tests.e2e.stack import LiveStack
 
 ADMIN = "admin@demo.kretslop.no"
 MEMBER = "kontor@demo.kretslop.no"
 QUERY = "sittemøbel"  # no demo listing says it
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    stack = LiveStack(tmp_path_factory.mktemp("live"))
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
 
 
 def _context(browser, live, width: int):

@@ -30,6 +30,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -77,7 +78,8 @@ class LiveStack:
         self.seed = seed  # False: an empty marketplace that the test fills itself
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.processes: list[subprocess.Popen] = []
+        self.processes: list[subprocess.Popen] = []  # gunicorn master first
+        self.resets = 0
         self._pg: tuple[str, str, str] | None = None  # (scratch url, name, server url)
         self.env = dict(os.environ)
         for key in ("MAIL_SERVER", "MEILI_URL", "STRIPE_SECRET_KEY", "TEST_DATABASE_URL"):
@@ -134,12 +136,15 @@ class LiveStack:
             StackTemplate.for_stack(self).copy_into(self)
         else:
             self.prepare()
-        workers = "2" if self.mode == "scale" else "1"
-        self._spawn("web.log", [PYTHON, "-m", "gunicorn", "--workers", workers, "--threads",
-                                "4", "--bind", f"127.0.0.1:{self.port}",
+        self.web_workers = 2 if self.mode == "scale" else 1
+        # --preload as in the Procfile: the master imports the app once and its workers are
+        # forks of it, so a reset (below) replaces them in milliseconds.
+        self._spawn("web.log", [PYTHON, "-m", "gunicorn", "--preload", "--workers",
+                                str(self.web_workers), "--threads", "4",
+                                "--bind", f"127.0.0.1:{self.port}",
                                 "--access-logfile", "-", "wsgi:app"])
         if self.mode == "scale":
-            self._spawn("worker.log", [PYTHON, "-m", "flask", "--app", "wsgi", "jobs", "worker"])
+            self._spawn_job_worker()
         self._wait_until_up()
         if self.mode == "scale":
             # Ready means the demo data is searchable and matched, as after `make run`:
@@ -154,8 +159,60 @@ class LiveStack:
         if self.seed:
             self.flask("seed", "demo")
 
+    def _spawn_job_worker(self) -> None:
+        self._spawn("worker.log", [PYTHON, "-m", "flask", "--app", "wsgi", "jobs", "worker"])
+
+    def reset(self) -> LiveStack:
+        """Back to the state :meth:`start` gave, on the same port and with the same gunicorn
+        master: the job worker stops, the web workers are replaced by fresh forks of the
+        preloaded app (``SIGHUP``), the database and the instance, media, mail and search
+        folders are copied from the template again and the stack's job queue is emptied;
+        then the job worker starts again. What one test module did is gone for the next,
+        and no process keeps a cache, connection or open file from before."""
+        if not templates_enabled():
+            raise RuntimeError("reset() needs the stack templates (KRETSLOP_STACK_TEMPLATE)")
+        master, *others = self.processes
+        for process in others:  # the job worker: its work is about to be thrown away
+            process.kill()
+            process.wait(timeout=20)
+        self.processes = [master]
+        if master.poll() is not None:
+            raise RuntimeError(f"the gunicorn master has exited:\n{self.logs()}")
+        # The web workers are idle and what they hold is thrown away too: killed, they are
+        # gone in 0.06 s (SIGQUIT or SIGHUP let each run its shutdown, 0.7-1.3 s measured);
+        # the master forks new ones from the preloaded app at once.
+        old = set(self.web_worker_pids())
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        self.wait_for(lambda: not old & set(self.web_worker_pids())
+                      and len(self.web_worker_pids()) == self.web_workers, timeout=60,
+                      interval=0.02)
+        for name in _COPIED:
+            shutil.rmtree(self.tmp / name, ignore_errors=True)
+        for name in _SQLITE_FILES:
+            (self.tmp / name).unlink(missing_ok=True)
+        StackTemplate.for_stack(self).copy_into(self)
+        if self.mode == "scale":
+            self._clear_job_queue()
+            self._spawn_job_worker()
+        self._wait_until_up()
+        self.resets += 1
+        return self
+
+    def _clear_job_queue(self) -> None:
+        """Delete this stack's RQ queue and registries (jobs the last module left)."""
+        from redis import Redis
+
+        client = Redis.from_url(REDIS_URL)
+        try:
+            keys = list(client.scan_iter(match=f"*{self.env['JOBS_QUEUE']}*", count=500))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
     def _spawn(self, log_name: str, command: list[str]) -> None:
-        with open(self.tmp / log_name, "wb") as log:  # the child keeps its own copy
+        with open(self.tmp / log_name, "ab") as log:  # the child keeps its own copy
             self.processes.append(subprocess.Popen(  # noqa: S603
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT))
 
@@ -275,6 +332,63 @@ class LiveStack:
         raise AssertionError(f"condition not met in {timeout}s\n{self.logs()}")
 
 
+# --- the pool: one started stack per kind and test process, reset between modules ----
+
+
+class StackPool:
+    """Started stacks kept from one test module to the next in this test process.
+
+    A module leases a stack of a kind (shape, seeded or not, and the settings it adds);
+    the first lease starts one, a later lease of the same kind gets the same processes
+    and port after :meth:`LiveStack.reset` (a copy of the template again, fresh web
+    workers forked from the preloaded app, a new job worker): about a second instead of
+    a start's boot of gunicorn's workers and the job worker. At most :attr:`KEEP` idle
+    stacks are kept (the oldest stops); all stop when the test process exits."""
+
+    KEEP = 2
+    _idle: dict[tuple, LiveStack] = {}
+    _closing_registered = False
+
+    @classmethod
+    @contextmanager
+    def lease(cls, tmp: Path, mode: str | None = None, seed: bool = True,
+              env: dict[str, str] | None = None):
+        mode = mode or stack_mode()
+        key = (mode, seed, frozenset((env or {}).items()))
+        stack = cls._idle.pop(key, None) if templates_enabled() else None
+        if stack is not None:
+            stack.reset()
+        else:
+            stack = LiveStack(tmp, mode=mode, seed=seed)
+            stack.env.update(env or {})
+            try:
+                stack.start()
+            except BaseException:
+                stack.stop()
+                raise
+        try:
+            yield stack
+        finally:
+            if templates_enabled() and stack.processes[0].poll() is None:
+                cls._keep(key, stack)
+            else:
+                stack.stop()
+
+    @classmethod
+    def _keep(cls, key: tuple, stack: LiveStack) -> None:
+        if not cls._closing_registered:
+            atexit.register(cls.close)
+            cls._closing_registered = True
+        cls._idle[key] = stack
+        while len(cls._idle) > cls.KEEP:
+            cls._idle.pop(next(iter(cls._idle))).stop()
+
+    @classmethod
+    def close(cls) -> None:
+        while cls._idle:
+            cls._idle.popitem()[1].stop()
+
+
 # --- templates: migrate and seed once per test process, copy per stack ---------------
 
 
@@ -349,7 +463,7 @@ class StackTemplate:
                                      poolclass=sa.pool.NullPool)
             try:
                 with admin.connect() as conn:
-                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+                    conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                     conn.exec_driver_sql(
                         f'CREATE DATABASE "{name}" TEMPLATE "{self.stack._pg[1]}"')
             finally:

@@ -7,16 +7,13 @@ import email.policy
 import pytest
 import requests
 
-from tests.e2e.stack import LiveStack
+from tests.e2e.stack import StackPool
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    live = LiveStack(tmp_path_factory.mktemp("scale"), mode="scale")
-    try:
-        yield live.start()
-    finally:
-        live.stop()
+    with StackPool.lease(tmp_path_factory.mktemp("scale"), mode="scale") as live:
+        yield live
 
 
 def _auth(token: str) -> dict[str, str]:

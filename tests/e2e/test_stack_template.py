@@ -105,3 +105,71 @@ def test_copies_share_nothing(copies):
         assert (first.tmp / folder).resolve() != (second.tmp / folder).resolve()
     (first.tmp / "mail" / "bare-i-a.eml").write_text("x")
     assert not (second.tmp / "mail" / "bare-i-a.eml").exists()
+
+
+# --- reset: one stack's processes serve module after module (StackPool) ----------------
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _found(stack, words: str) -> list[int]:
+    response = requests.get(stack.url + "/api/v1/search", params={"q": words}, timeout=10)
+    assert response.status_code == 200, response.text
+    return [hit["id"] for hit in response.json()["hits"]]
+
+
+@pytest.fixture(scope="module")
+def used_stack(tmp_path_factory):
+    if not templates_enabled():
+        pytest.skip("KRETSLOP_STACK_TEMPLATE=0: every stack migrates and seeds itself")
+    stack = LiveStack(tmp_path_factory.mktemp("reset"))  # KRETSLOP_TEST_STACK decides
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+def test_a_reset_stack_is_the_seeded_stack_again_with_fresh_processes(used_stack):
+    """What a module leaves behind (a token, a published and indexed listing, a cached
+    page that shows it, a file in the mail folder, jobs in the queue) is gone after
+    ``reset()``; the port and the gunicorn master stay, the web workers are new forks."""
+    stack = used_stack
+    template_mail = sorted(p.name for p in (StackTemplate.for_stack(stack).stack.tmp / "mail")
+                           .glob("*.eml"))
+    token = stack.token("kontor@demo.kretslop.no")
+    created = requests.post(stack.url + "/api/v1/listings", headers=_auth(token), timeout=10,
+                            json={"title": "Tilbakestilt taburett", "category": "chair",
+                                  "condition": "good", "quantity": 3, "unit": "pcs",
+                                  "price_nok": 0, "postcode": "1394", "publish": True})
+    assert created.status_code == 201, created.text
+    listing_id = created.json()["id"]
+    stack.wait_for(lambda: listing_id in _found(stack, "tilbakestilt taburett"))
+    assert "Tilbakestilt taburett" in requests.get(stack.url + "/search?q=taburett",
+                                                   timeout=10).text
+    (stack.tmp / "mail" / "rest-fra-forrige-modul.eml").write_text("x")
+    master, workers = stack.processes[0].pid, stack.web_worker_pids()
+
+    assert stack.reset() is stack
+
+    assert stack.processes[0].pid == master
+    assert stack.web_worker_pids() and not set(workers) & set(stack.web_worker_pids())
+    assert requests.get(stack.url + "/api/v1/me", headers=_auth(token),
+                        timeout=10).status_code == 401, "the token was made after the seed"
+    assert listing_id not in _found(stack, "tilbakestilt taburett")
+    assert "Tilbakestilt taburett" not in requests.get(stack.url + "/search?q=taburett",
+                                                       timeout=10).text
+    assert sorted(p.name for p in (stack.tmp / "mail").glob("*.eml")) == template_mail
+    again = stack.token("kontor@demo.kretslop.no")
+    me = requests.get(stack.url + "/api/v1/me", headers=_auth(again), timeout=10)
+    assert me.status_code == 200 and me.json()["email"] == "kontor@demo.kretslop.no"
+    if stack.mode == "scale":  # the new job worker delivers what the served app writes
+        assert stack.pending_events() == 0
+        second = requests.post(stack.url + "/api/v1/listings", headers=_auth(again),
+                               timeout=10, json={"title": "Andre taburett", "category": "chair",
+                                                 "condition": "good", "quantity": 1,
+                                                 "unit": "pcs", "price_nok": 0,
+                                                 "postcode": "1394", "publish": True})
+        assert second.status_code == 201, second.text
+        stack.wait_for(lambda: second.json()["id"] in _found(stack, "andre taburett"))

@@ -54,7 +54,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.stack import LiveStack
+from tests.e2e.stack import StackPool
 from tests.security.world import _png
 
 MAX_EXAMPLES = int(os.environ.get("KRETSLOP_FUZZ_EXAMPLES", "25"))
@@ -76,11 +76,8 @@ BUSINESS_RULES = [
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    live = LiveStack(tmp_path_factory.mktemp("schemathesis"))  # KRETSLOP_TEST_STACK
-    try:
-        yield live.start()
-    finally:
-        live.stop()
+    with StackPool.lease(tmp_path_factory.mktemp("schemathesis")) as live:  # the pool's
+        yield live  # stack of the KRETSLOP_TEST_STACK shape, reset to the seeded state
 
 
 # --- what the operations act on ---------------------------------------------------------
