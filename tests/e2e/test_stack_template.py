@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from app.accounts.models import ApiToken, User
 from app.db import db
-from tests.e2e.stack import LiveStack, StackTemplate, replace_soft_broken, templates_enabled
+from tests.e2e.stack import (
+    LiveStack,
+    StackPool,
+    StackTemplate,
+    replace_soft_broken,
+    templates_enabled,
+)
 
 
 def test_an_address_split_by_a_quoted_printable_soft_break_is_replaced():
@@ -124,11 +130,8 @@ def _found(stack, words: str) -> list[int]:
 def used_stack(tmp_path_factory):
     if not templates_enabled():
         pytest.skip("KRETSLOP_STACK_TEMPLATE=0: every stack migrates and seeds itself")
-    stack = LiveStack(tmp_path_factory.mktemp("reset"))  # KRETSLOP_TEST_STACK decides
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    with StackPool.lease(tmp_path_factory.mktemp("reset")) as stack:  # started or reset
+        yield stack
 
 
 def test_a_reset_stack_is_the_seeded_stack_again_with_fresh_processes(used_stack):
