@@ -72,6 +72,7 @@ def reserve_form(listing: Listing) -> ReserveForm | None:
         return None
     form = ReserveForm(formdata=None) if request.method == "GET" else ReserveForm()
     form.organization_id.choices = choices
+    form.choices_key = tuple(choices)  # the listing page's cached empty fields
     return form
 
 

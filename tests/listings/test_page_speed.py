@@ -205,3 +205,45 @@ def test_home_fragments_follow_login_state_and_language(app, owner):
     page = _text(member.get("/?lang=nb"))
     assert "Registrer organisasjonen din" not in page and "Gi overskuddet" in page
     assert "Registrer organisasjonen din" in _text(anonymous.get("/?lang=nb"))
+
+
+def _reserve_box(html: str) -> str:
+    return html[html.index('<section class="reserve-box"'):].split("</section>", 1)[0]
+
+
+def test_the_reserve_fields_are_kept_per_choice_of_organisations(app, make, listing, other):
+    """The empty reserve fields come from the store for a second viewer with the same
+    organisations to reserve for; a viewer with other organisations gets their own, and
+    each form keeps its own CSRF token (outside the kept fields)."""
+    from app.accounts.services import add_member
+    from app.db import commit
+
+    path = f"/listings/{listing['id']}"
+    same = make.user(other.org, "member")
+    second_org = make.org("reuse_shop", name="Gjenbruk Nesbru")
+    both = make.user(other.org, "member")
+    add_member(both, second_org, "member")
+    commit()
+
+    def kept() -> int:
+        return sum(key[0] == "reserve-fields" for key in list(_store(app)._items))
+
+    # Signing in writes (a session row), which moves the generation: all sign in first.
+    viewers = [_logged_in(app, user) for user in (other.user, same, both)]
+    first = _reserve_box(_text(viewers[0].get(path)))
+    assert kept() == 1
+    again = _reserve_box(_text(viewers[1].get(path)))
+    assert kept() == 1, "the second viewer got the kept fields"
+    token = re.compile(r'name="csrf_token" type="hidden" value="[^"]+"|'
+                       r'name="csrf_token" value="[^"]+"')
+    assert token.findall(first) and token.findall(first) != token.findall(again)
+    assert token.sub("", first) == token.sub("", again)
+    assert f'type="hidden" name="organization_id" value="{other.org.id}"' in first
+
+    chooser = _reserve_box(_text(viewers[2].get(path)))
+    assert f'<option value="{other.org.id}">Miljøsofa Asker</option>' in chooser
+    assert f'<option value="{second_org.id}">Gjenbruk Nesbru</option>' in chooser
+    assert 'type="hidden" name="organization_id"' not in chooser
+    assert kept() == 2
+    english = _reserve_box(_text(viewers[1].get(path + "?lang=en")))
+    assert "Quantity" in english and "Antall" not in english
