@@ -21,6 +21,11 @@ template's address (``BASE_URL`` in e-mailed links and queued mail) is rewritten
 stack's own, and it keeps the template's ``SECRET_KEY``, so a copy is the stack a fresh
 seed on that port would have given. ``KRETSLOP_STACK_TEMPLATE=0`` migrates and seeds
 every stack itself, as before.
+
+Starting a stack still costs its processes' boot (gunicorn's workers and the RQ worker
+each import the app: 4-9 s, 30-50 s in a whole run waiting for a core). So test modules
+lease started stacks from :class:`StackPool`, one per kind and test process, which
+:meth:`LiveStack.reset` puts back to the template's state between modules in 1-2 s.
 """
 
 from __future__ import annotations
@@ -165,7 +170,7 @@ class LiveStack:
     def reset(self) -> LiveStack:
         """Back to the state :meth:`start` gave, on the same port and with the same gunicorn
         master: the job worker stops, the web workers are replaced by fresh forks of the
-        preloaded app (``SIGHUP``), the database and the instance, media, mail and search
+        preloaded app, the database and the instance, media, mail and search
         folders are copied from the template again and the stack's job queue is emptied;
         then the job worker starts again. What one test module did is gone for the next,
         and no process keeps a cache, connection or open file from before."""
